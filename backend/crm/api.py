@@ -1,0 +1,12 @@
+"""Mounts every domain router: ``root_router`` at /, ``api_router`` under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from crm.health.endpoints import router as health_router
+
+root_router = APIRouter()
+root_router.include_router(health_router)
+
+api_router = APIRouter()

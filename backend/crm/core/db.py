@@ -1,0 +1,114 @@
+"""Engines, sessions and the unit of work.
+
+Two connections to one database: the *owner* runs migrations; the *app role*
+(NOSUPERUSER, NOBYPASSRLS, owns nothing) serves every request and job, so row-level
+security always applies. One request or one job is one transaction: services never
+commit; ``unit_of_work`` commits on success and rolls back on error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from crm.core.config import Settings
+from crm.core.embedded_postgres import embedded_url, ensure_database
+
+EMBEDDED_DATABASE = "crm"
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    owner: str
+    app: str
+
+
+def _as_psycopg(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _with_credentials(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    netloc = f"{quote(user)}:{quote(password)}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def resolve_urls(settings: Settings, database: str = EMBEDDED_DATABASE) -> DatabaseUrls:
+    """Owner and app-role URLs: from settings, or from the embedded server (started on demand)."""
+    role = settings.database_app_role
+    if settings.database_url is None:
+        pgdata = settings.data_dir / "pg"
+        ensure_database(pgdata, database)
+        return DatabaseUrls(
+            owner=embedded_url(pgdata, user="postgres", database=database),
+            app=embedded_url(pgdata, user=role, database=database),
+        )
+    owner = _as_psycopg(settings.database_url.get_secret_value())
+    if settings.database_app_url is not None:
+        app = _as_psycopg(settings.database_app_url.get_secret_value())
+    else:
+        app = _with_credentials(owner, role, settings.database_app_password.get_secret_value())
+    return DatabaseUrls(owner=owner, app=app)
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def set_tenant(
+    session: AsyncSession, organization_id: uuid.UUID | None, user_id: uuid.UUID | None = None
+) -> None:
+    """Scope the current transaction to one organisation (and user): the key of every RLS policy.
+
+    ``set_config(..., true)`` is transaction-local, so a pooled connection never carries a
+    tenant into the next transaction.
+    """
+    await session.execute(
+        text("SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :user, true)"),
+        {"org": str(organization_id) if organization_id else "", "user": str(user_id) if user_id else ""},
+    )
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession],
+    organization_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit when the block succeeds, roll back when it raises."""
+    async with sessions() as session, session.begin():
+        await set_tenant(session, organization_id, user_id)
+        yield session
+
+
+@asynccontextmanager
+async def acting_as_user(session: AsyncSession, user_id: uuid.UUID) -> AsyncIterator[None]:
+    """Temporarily claim ``user_id`` in this transaction (e.g. to insert that user's row), then restore."""
+    previous = (await session.execute(text("SELECT current_setting('app.user_id', true)"))).scalar_one()
+    await session.execute(text("SELECT set_config('app.user_id', :user, true)"), {"user": str(user_id)})
+    try:
+        yield
+    finally:
+        await session.execute(
+            text("SELECT set_config('app.user_id', :user, true)"), {"user": previous or ""}
+        )

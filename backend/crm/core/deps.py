@@ -1,0 +1,42 @@
+"""Request-scoped dependencies: the runtime and the unit of work.
+
+The session dependency uses ``scope="function"``: FastAPI closes it right after the
+endpoint returns and *before* the response is sent, so a failed commit becomes an
+error response instead of a 200 for data that was never saved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.core.db import unit_of_work
+from crm.core.runtime import Runtime
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+async def _public_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """A transaction with no tenant: RLS shows nothing tenant-owned (sign-in, health)."""
+    async with unit_of_work(runtime.sessions) as session:
+        yield session
+
+
+PublicSession = Annotated[AsyncSession, Depends(_public_session, scope="function")]
+
+
+async def tenant_unit_of_work(
+    runtime: Runtime, organization_id: uuid.UUID, user_id: uuid.UUID | None
+) -> AsyncIterator[AsyncSession]:
+    async with unit_of_work(runtime.sessions, organization_id, user_id) as session:
+        yield session
