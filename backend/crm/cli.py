@@ -164,12 +164,13 @@ def run(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     ai_port: Annotated[int, typer.Option()] = 8100,
+    ai: Annotated[bool, typer.Option(help="also start the AI service")] = True,
 ) -> None:
     """Everything on one machine: migrate, seed the demo once, serve API + web + worker + AI service."""
     settings = _settings()
     _migrate(settings)
     seeded = asyncio.run(_seed(settings))
-    ai_process = _start_ai_service(ai_port)
+    ai_process = _start_ai_service(ai_port) if ai else None
     try:
         asyncio.run(_serve_all(settings, host, port, seeded))
     finally:

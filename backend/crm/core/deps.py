@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,8 +36,8 @@ async def _public_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 PublicSession = Annotated[AsyncSession, Depends(_public_session, scope="function")]
 
 
-async def tenant_unit_of_work(
+def tenant_unit_of_work(
     runtime: Runtime, organization_id: uuid.UUID, user_id: uuid.UUID | None
-) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(runtime.sessions, organization_id, user_id) as session:
-        yield session
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """The transaction of an authenticated request, scoped to the caller's organisation."""
+    return unit_of_work(runtime.sessions, organization_id, user_id)
