@@ -1,0 +1,1 @@
+"""Outgoing messages: email drivers, the outbox, and the job that delivers."""

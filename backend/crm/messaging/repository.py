@@ -1,0 +1,42 @@
+"""SQL for the email outbox. Row-level security scopes every statement to the transaction's tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import EmailMessage
+
+
+async def insert_email(session: AsyncSession, **values: Any) -> EmailMessage:
+    # RETURNING brings back the database defaults (id, organization_id from the tenant, created_at)
+    # in the same statement, where a plain add() + flush would need a second SELECT.
+    row: EmailMessage | None = await session.scalar(
+        insert(EmailMessage).values(**values).returning(EmailMessage)
+    )
+    assert row is not None
+    return row
+
+
+async def lock_for_delivery(session: AsyncSession, email_id: uuid.UUID) -> EmailMessage | None:
+    """The row, locked until the transaction ends; None if missing or another worker holds it."""
+    statement = select(EmailMessage).where(EmailMessage.id == email_id).with_for_update(skip_locked=True)
+    return await session.scalar(statement)
+
+
+async def record_delivery(session: AsyncSession, email_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(EmailMessage).where(EmailMessage.id == email_id).values(**values))
+
+
+async def page(
+    session: AsyncSession, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
+) -> list[EmailMessage]:
+    """Newest first; ``limit + 1`` rows so the caller knows whether another page exists."""
+    statement = select(EmailMessage).order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
+    if after is not None:
+        statement = statement.where(tuple_(EmailMessage.created_at, EmailMessage.id) < tuple_(*after))
+    return list(await session.scalars(statement.limit(limit + 1)))

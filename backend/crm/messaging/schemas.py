@@ -1,0 +1,60 @@
+"""Shapes of outgoing email: what a driver sends, and what the admin outbox endpoint returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EmailStatus(enum.StrEnum):
+    queued = "queued"  # stored, delivery job enqueued
+    retrying = "retrying"  # a delivery attempt failed for a reason that may pass; the job retries
+    sent = "sent"  # handed to the mail server (SMTP, SendGrid)
+    stored = "stored"  # outbox driver: delivery ends at the stored row, read in the app
+    failed = "failed"  # given up: refused for good, or out of attempts
+
+
+DELIVERED = frozenset({EmailStatus.sent, EmailStatus.stored})
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One email as a driver sees it; ``id`` makes the Message-ID stable across retries."""
+
+    id: uuid.UUID
+    sender: str
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    status: EmailStatus
+    provider_message_id: str | None = None
+
+
+class EmailMessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    to_address: str
+    subject: str
+    text_body: str
+    html_body: str | None
+    status: EmailStatus
+    driver: str | None
+    provider_message_id: str | None
+    error: str | None
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class EmailMessagePage(BaseModel):
+    items: list[EmailMessageRead]
+    next_cursor: str | None
