@@ -129,6 +129,16 @@ class Settings(BaseSettings):
 
     demo_password: SecretStr = SecretStr("CliniGlobal-demo-2026")
 
+    # Identity. Keys live in files so they can rotate without a restart of every node:
+    # unset dirs mean data_dir/keys/... with keys generated on first use (embedded only).
+    jwt_keys_dir: Path | None = None
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=900)
+    refresh_token_ttl_days: int = Field(default=14, ge=1, le=90)
+    cookie_secure: bool = True
+    master_key: SecretStr | None = None  # base64 of 32 bytes; wraps every organisation's data key
+    master_key_file: Path | None = None
+    ai_service_private_key_file: Path | None = None
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -167,6 +177,14 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def resolved_jwt_keys_dir(self) -> Path:
+        return self.jwt_keys_dir or self.keys_dir / "jwt"
 
     @property
     def storage_dir(self) -> Path:

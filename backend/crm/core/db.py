@@ -109,6 +109,4 @@ async def acting_as_user(session: AsyncSession, user_id: uuid.UUID) -> AsyncIter
     try:
         yield
     finally:
-        await session.execute(
-            text("SELECT set_config('app.user_id', :user, true)"), {"user": previous or ""}
-        )
+        await session.execute(text("SELECT set_config('app.user_id', :user, true)"), {"user": previous or ""})

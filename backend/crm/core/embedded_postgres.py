@@ -25,7 +25,7 @@ def socket_dir_of(pgdata: Path) -> str:
     server = _servers.get(pgdata)
     if server is None:
         log.info("starting embedded PostgreSQL", extra={"pgdata": str(pgdata)})
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         _servers[pgdata] = server
     socket_dir = server.get_postmaster_info().socket_dir  # type: ignore[attr-defined]
     return str(socket_dir)

@@ -14,7 +14,6 @@ from typing import Any
 import procrastinate
 from procrastinate import builtin_tasks
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,9 +92,13 @@ async def report_progress(
     await session.execute(update(JobRun).where(JobRun.id == job_run_id).values(**values))
 
 
-def make_pool(conninfo: str, *, max_size: int = 4) -> AsyncConnectionPool[Any]:
-    """The worker's own pool (Procrastinate needs autocommit connections and LISTEN)."""
-    return AsyncConnectionPool(conninfo, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True})
+def worker_connector(conninfo: str, *, max_size: int = 4) -> procrastinate.PsycopgConnector:
+    """A connector with its own pool, for ``app.replace_connector`` around a worker run.
+
+    A fresh connector per run, because Procrastinate keeps a reference to an external
+    pool after closing and would reuse the closed pool on the next open.
+    """
+    return procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=max_size)
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="prune_finished_jobs")

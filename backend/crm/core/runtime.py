@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crm.core.cache import Cache, make_cache
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, make_engine, make_sessionmaker, resolve_urls
+from crm.core.security.tokens import Keyring
 from crm.core.storage import Storage, make_storage
 
 
@@ -24,6 +25,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     cache: Cache
     storage: Storage
+    keyring: Keyring
 
     async def close(self) -> None:
         await self.cache.close()
@@ -43,6 +45,8 @@ def build_runtime(settings: Settings, urls: DatabaseUrls | None = None) -> Runti
         sessions=make_sessionmaker(engine),
         cache=make_cache(settings),
         storage=make_storage(settings),
+        # Embedded runs make their first key; a configured folder must already hold keys.
+        keyring=Keyring.load(settings.resolved_jwt_keys_dir, create=settings.jwt_keys_dir is None),
     )
 
 

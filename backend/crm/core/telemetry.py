@@ -60,4 +60,5 @@ def configure_logging(level: str = "INFO") -> None:
         logger.propagate = True
     # Access lines are written by our middleware, with the request id and route.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("procrastinate").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("procrastinate").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    logging.getLogger("pgserver").setLevel(logging.WARNING)

@@ -20,7 +20,11 @@ class SpaFiles(StaticFiles):
         try:
             response = await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or scope["path"].startswith(API_PREFIXES) or "." in path.rsplit("/", 1)[-1]:
+            if (
+                exc.status_code != 404
+                or scope["path"].startswith(API_PREFIXES)
+                or "." in path.rsplit("/", 1)[-1]
+            ):
                 raise
             response = await super().get_response("index.html", scope)
         if path.startswith("assets/"):

@@ -21,11 +21,12 @@ async def run_worker(runtime: Runtime, *, concurrency: int, install_signal_handl
     """Process jobs until cancelled (or, standalone, until SIGINT/SIGTERM)."""
     for module in jobs.TASK_MODULES:
         importlib.import_module(module)
-    pool = jobs.make_pool(libpq_conninfo(runtime.urls.app), max_size=concurrency + 2)
-    async with jobs.app.open_async(pool=pool) as app:
-        log.info("job worker started", extra={"concurrency": concurrency})
-        await app.run_worker_async(
-            concurrency=concurrency,
-            install_signal_handlers=install_signal_handlers,
-            name="crm-worker",
-        )
+    connector = jobs.worker_connector(libpq_conninfo(runtime.urls.app), max_size=concurrency + 2)
+    with jobs.app.replace_connector(connector) as app:
+        async with app.open_async():
+            log.info("job worker started", extra={"concurrency": concurrency})
+            await app.run_worker_async(
+                concurrency=concurrency,
+                install_signal_handlers=install_signal_handlers,
+                name="crm-worker",
+            )

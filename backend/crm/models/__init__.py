@@ -1,8 +1,30 @@
 """Every model, imported so Alembic and the mappers see the whole schema."""
 
+from crm.models.access import RolePermission, Team, TeamMember
+from crm.models.apikeys import ApiKey
 from crm.models.base import Base
+from crm.models.flags import FlagOverride
+from crm.models.identity import AuthSession, Invitation, PasswordReset, RecoveryCode, RefreshToken
 from crm.models.jobs import JobRun
 from crm.models.outbox import EmailMessage
 from crm.models.tenancy import Membership, Organization, Role, User
 
-__all__ = ["Base", "EmailMessage", "JobRun", "Membership", "Organization", "Role", "User"]
+__all__ = [
+    "ApiKey",
+    "AuthSession",
+    "Base",
+    "FlagOverride",
+    "Invitation",
+    "PasswordReset",
+    "RecoveryCode",
+    "RefreshToken",
+    "RolePermission",
+    "Team",
+    "TeamMember",
+    "EmailMessage",
+    "JobRun",
+    "Membership",
+    "Organization",
+    "Role",
+    "User",
+]

@@ -15,8 +15,8 @@ from crm.core import jobs
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, set_tenant, unit_of_work
 from crm.core.runtime import Runtime, build_runtime, get_runtime, install_runtime
-from crm.core.worker import libpq_conninfo
 from crm.models import JobRun, Organization
+from tests.fixtures.worker import drain
 
 ATTEMPTS: dict[str, int] = {}
 
@@ -54,15 +54,15 @@ async def _committed_org(runtime: Runtime) -> uuid.UUID:
 async def _job_status(owner_engine: AsyncEngine, job_id: int) -> tuple[str, int] | None:
     async with owner_engine.connect() as conn:
         row = (
-            await conn.execute(text("SELECT status, attempts FROM procrastinate_jobs WHERE id = :id"), {"id": job_id})
+            await conn.execute(
+                text("SELECT status, attempts FROM procrastinate_jobs WHERE id = :id"), {"id": job_id}
+            )
         ).first()
     return (str(row.status), int(row.attempts)) if row else None
 
 
 async def _drain(runtime: Runtime) -> None:
-    pool = jobs.make_pool(libpq_conninfo(runtime.urls.app))
-    async with jobs.app.open_async(pool=pool) as app:
-        await app.run_worker_async(queues=["tests"], wait=False, install_signal_handlers=False)
+    await drain(runtime, ["tests"])
 
 
 async def test_rollback_drops_the_job(live_runtime: Runtime, owner_engine: AsyncEngine) -> None:
@@ -70,7 +70,11 @@ async def test_rollback_drops_the_job(live_runtime: Runtime, owner_engine: Async
     job_ids: list[int] = []
     with pytest.raises(RuntimeError, match="boom"):
         async with unit_of_work(live_runtime.sessions, org_id) as session:
-            job_ids.append(await jobs.enqueue(session, mark_done, job_run_id=str(uuid.uuid4()), organization_id=str(org_id)))
+            job_ids.append(
+                await jobs.enqueue(
+                    session, mark_done, job_run_id=str(uuid.uuid4()), organization_id=str(org_id)
+                )
+            )
             raise RuntimeError("boom")
     assert await _job_status(owner_engine, job_ids[0]) is None
 

@@ -20,7 +20,6 @@ from crm.auth.principal import ActorType, Principal
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
 from crm.messaging import service
-from crm.messaging.endpoints import router
 from crm.models.tenancy import Role
 from tests.conftest import make_org
 
@@ -41,10 +40,7 @@ def principal(organization_id: uuid.UUID, role: Role) -> Principal:
 async def app(runtime: Runtime) -> FastAPI:
     from crm.app import create_app
 
-    built = create_app(runtime.settings, runtime)
-    if not any(getattr(route, "path", None) == URL for route in built.routes):
-        built.include_router(router, prefix="/api/v1")  # until crm/api.py mounts it
-    return built
+    return create_app(runtime.settings, runtime)
 
 
 @pytest.fixture

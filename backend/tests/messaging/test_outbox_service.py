@@ -9,11 +9,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm.core import jobs
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, set_tenant, unit_of_work
 from crm.core.runtime import Runtime, build_runtime, install_runtime
-from crm.core.worker import libpq_conninfo
 from crm.messaging import service
 from crm.messaging.email_drivers import DeliveryError, OutboxEmailDriver, SmtpEmailDriver
 from crm.messaging.schemas import EmailStatus
@@ -22,6 +20,7 @@ from crm.models import EmailMessage, Organization
 from tests.conftest import make_org
 from tests.fixtures.redis import free_port
 from tests.fixtures.smtp import SmtpServer
+from tests.fixtures.worker import drain
 
 SENDER = "CliniGlobal CRM <no-reply@cliniglobal.example>"
 
@@ -207,12 +206,7 @@ async def test_worker_delivers_a_committed_email(live_runtime: Runtime, owner_en
             rolled_back.append((await service.queue_email(session, "bob@example.com", "Hi", "x")).id)
             raise RuntimeError("the request failed after queueing")
 
-    # open_async() does not open a pool it is given: the pool's own context manager does.
-    async with (
-        jobs.make_pool(libpq_conninfo(live_runtime.urls.app)) as pool,
-        jobs.app.open_async(pool=pool) as app,
-    ):
-        await app.run_worker_async(queues=["email"], wait=False, install_signal_handlers=False)
+    await drain(live_runtime, ["email"])
 
     async with unit_of_work(live_runtime.sessions, org_id) as session:
         row = await reload(session, email_id)

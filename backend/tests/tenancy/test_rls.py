@@ -9,8 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from crm.core.db import set_tenant, unit_of_work
-from crm.core.db import make_sessionmaker
+from crm.core.db import make_sessionmaker, set_tenant, unit_of_work
 from crm.member.service import add_member
 from crm.models import Membership, Organization, Role, User
 from crm.models.base import Base
@@ -19,10 +18,16 @@ from tests.conftest import make_org
 
 async def _two_tenants(db: AsyncSession) -> tuple[uuid.UUID, uuid.UUID]:
     org_a = await make_org(db, "Clinic A")
-    await add_member(db, email=f"a-{org_a.hex[:8]}@a.example", full_name="Anna A", role=Role.admin, password=None)
-    await add_member(db, email=f"a2-{org_a.hex[:8]}@a.example", full_name="Alan A", role=Role.sales, password=None)
+    await add_member(
+        db, email=f"a-{org_a.hex[:8]}@a.example", full_name="Anna A", role=Role.admin, password=None
+    )
+    await add_member(
+        db, email=f"a2-{org_a.hex[:8]}@a.example", full_name="Alan A", role=Role.sales, password=None
+    )
     org_b = await make_org(db, "Clinic B")
-    await add_member(db, email=f"b-{org_b.hex[:8]}@b.example", full_name="Bea B", role=Role.admin, password=None)
+    await add_member(
+        db, email=f"b-{org_b.hex[:8]}@b.example", full_name="Bea B", role=Role.admin, password=None
+    )
     return org_a, org_b
 
 
@@ -53,7 +58,9 @@ async def test_no_tenant_sees_nothing(db: AsyncSession) -> None:
 async def test_cannot_write_into_another_tenant(db: AsyncSession) -> None:
     org_a, org_b = await _two_tenants(db)
     await set_tenant(db, org_a)
-    outsider = (await db.execute(text("SELECT id FROM auth_user_by_email(:e)"), {"e": f"b-{org_b.hex[:8]}@b.example"})).scalar_one()
+    outsider = (
+        await db.execute(text("SELECT id FROM auth_user_by_email(:e)"), {"e": f"b-{org_b.hex[:8]}@b.example"})
+    ).scalar_one()
     with pytest.raises(DBAPIError, match="row-level security"):
         async with db.begin_nested():
             await db.execute(
@@ -61,7 +68,9 @@ async def test_cannot_write_into_another_tenant(db: AsyncSession) -> None:
                 {"o": org_b, "u": outsider},
             )
     # Updates and deletes aimed at another tenant's rows touch nothing.
-    updated = await db.execute(text("UPDATE memberships SET role = 'support' WHERE organization_id = :o"), {"o": org_b})
+    updated = await db.execute(
+        text("UPDATE memberships SET role = 'support' WHERE organization_id = :o"), {"o": org_b}
+    )
     deleted = await db.execute(text("DELETE FROM memberships WHERE organization_id = :o"), {"o": org_b})
     assert updated.rowcount == 0 and deleted.rowcount == 0  # type: ignore[attr-defined]
 
@@ -81,14 +90,18 @@ async def test_app_role_has_no_way_around_rls(db: AsyncSession, settings: object
     role = (await db.execute(text("SELECT current_user"))).scalar_one()
     flags = (
         await db.execute(
-            text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = :r"),
+            text(
+                "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = :r"
+            ),
             {"r": role},
         )
     ).one()
     assert tuple(flags) == (False, False, False, False)
     owned = (
         await db.execute(
-            text("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = :r"),
+            text(
+                "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = :r"
+            ),
             {"r": role},
         )
     ).scalar_one()
@@ -117,7 +130,8 @@ async def test_every_tenant_table_is_sealed(owner_engine: AsyncEngine) -> None:
                     " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)"
                     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                     " WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS ("
-                    "  SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'organization_id')"
+                    "  SELECT 1 FROM pg_attribute a"
+                    "  WHERE a.attrelid = c.oid AND a.attname = 'organization_id')"
                 )
             )
         ).all()

@@ -1,0 +1,82 @@
+"""The permission matrix: resource × action → record scope, per role, in one place.
+
+Defaults live here; an organisation's admins may override single cells (stored in
+``role_permissions``). Every endpoint names the cell it needs through
+``require_permission(resource, action)``; ``tests/auth/test_permissions.py`` walks the matrix.
+Resources that later features add join ``RESOURCES`` and ``DEFAULTS`` when they land.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from crm.models.tenancy import Role
+
+
+class Action(enum.StrEnum):
+    read = "read"
+    create = "create"
+    update = "update"
+    delete = "delete"
+    export = "export"
+    manage = "manage"
+
+
+class Scope(enum.IntEnum):
+    """How many records an allowed action reaches; ``none`` means refused."""
+
+    none = 0
+    own = 1  # records the user owns
+    team = 2  # records owned by members of the user's teams
+    all = 3  # every record of the organisation
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+# resource -> the actions that make sense for it
+RESOURCES: Mapping[str, frozenset[Action]] = {
+    "organization": frozenset({Action.read, Action.update}),
+    "users": frozenset({Action.read, Action.update, Action.delete}),
+    "invitations": frozenset({Action.read, Action.create, Action.delete}),
+    "teams": frozenset({Action.read, Action.create, Action.update, Action.delete}),
+    "roles": frozenset({Action.read, Action.update}),
+    "sessions": frozenset({Action.read, Action.delete}),  # other users' sessions (own are always allowed)
+    "api_keys": frozenset({Action.read, Action.create, Action.delete}),
+    "flags": frozenset({Action.read, Action.update}),
+    "audit": frozenset({Action.read, Action.export}),
+    "outbox": frozenset({Action.read}),
+    "jobs": frozenset({Action.read}),
+}
+
+A, T, O, N = Scope.all, Scope.team, Scope.own, Scope.none
+
+
+def _grant(*cells: tuple[str, Action, Scope]) -> dict[tuple[str, Action], Scope]:
+    return {(resource, action): scope for resource, action, scope in cells}
+
+
+_EVERYONE = _grant(
+    ("organization", Action.read, A),
+    ("users", Action.read, A),
+    ("teams", Action.read, A),
+    ("flags", Action.read, A),
+    ("jobs", Action.read, O),
+)
+
+DEFAULTS: Mapping[Role, Mapping[tuple[str, Action], Scope]] = {
+    Role.admin: {(resource, action): A for resource, actions in RESOURCES.items() for action in actions},
+    Role.sales: {**_EVERYONE},
+    Role.marketing: {**_EVERYONE},
+    Role.support: {**_EVERYONE},
+}
+
+
+def default_scope(role: Role, resource: str, action: Action) -> Scope:
+    return DEFAULTS[role].get((resource, action), Scope.none)
+
+
+def is_valid_cell(resource: str, action: Action) -> bool:
+    return action in RESOURCES.get(resource, frozenset())
