@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from crm_ai.core.deps import Caller, service_caller
+from crm_ai.sentiment.endpoints import router as sentiment_router
 
 v1_router = APIRouter(prefix="/v1", dependencies=[Depends(service_caller)])
 
@@ -13,3 +14,6 @@ v1_router = APIRouter(prefix="/v1", dependencies=[Depends(service_caller)])
 async def whoami(caller: Caller) -> dict[str, str]:
     """The organisation the token speaks for: lets the backend check its token set-up end to end."""
     return {"org_id": caller.org_id}
+
+
+v1_router.include_router(sentiment_router)

@@ -65,6 +65,22 @@ def mint_token(
     typer.echo(mint_service_token(key.read_bytes(), org, ttl_seconds=ttl))
 
 
+@cli.command("train-sentiment")
+def train_sentiment(
+    data_dir: Annotated[Path | None, typer.Option(help="folder with the labelled TSV files")] = None,
+) -> None:
+    """Retrain the sentiment classifier, compare it with VADER on the frozen set, write the artifact."""
+    import json
+
+    from crm_ai.embeddings.encoder import MiniLMEncoder
+    from crm_ai.sentiment.models import ARTIFACT_PATH
+    from crm_ai.sentiment.training import DATA_DIR, train_and_select
+
+    report = train_and_select(MiniLMEncoder(), data_dir or DATA_DIR)
+    typer.echo(json.dumps({k: v for k, v in report.items() if not k.endswith("sha256")}))
+    typer.echo(f"wrote {ARTIFACT_PATH}; default model: {report['default_model']}")
+
+
 def main() -> None:
     try:
         cli()

@@ -7,4 +7,15 @@ from crm_ai.core.models import ModelHub
 
 
 def register_all(hub: ModelHub, settings: Settings) -> None:
-    del hub, settings  # sentiment and scoring register here as they arrive
+    def encoder() -> object:
+        from crm_ai.embeddings.encoder import MiniLMEncoder
+
+        return MiniLMEncoder(settings.embedding_model_path, settings.torch_threads)
+
+    def sentiment() -> object:
+        from crm_ai.sentiment.service import build_sentiment_service
+
+        return build_sentiment_service(hub.load("encoder"))
+
+    hub.register("encoder", encoder)
+    hub.register("sentiment", sentiment)

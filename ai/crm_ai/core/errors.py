@@ -38,6 +38,13 @@ class Unauthorized(AIError):
         super().__init__("invalid or missing service token")
 
 
+class InvalidPayload(AIError):
+    """Payload checks that depend on settings (batch size, text length): same shape as schema errors."""
+
+    status_code = 422
+    code = "validation_error"
+
+
 class NotFound(AIError):
     status_code = 404
     code = "not_found"

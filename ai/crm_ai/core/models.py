@@ -18,7 +18,7 @@ class ModelHub:
         self._loaders: dict[str, Callable[[], Any]] = {}
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a loader may load its dependencies
 
     def register(self, name: str, loader: Callable[[], Any]) -> None:
         self._loaders[name] = loader

