@@ -1,0 +1,35 @@
+import { Link } from "@tanstack/react-router";
+import { Button } from "@/components/ui/Button";
+
+export type TopBarProps = {
+  /** Omitted when there is no navigation to open. */
+  onToggleNav?: () => void;
+  navOpen: boolean;
+  navId: string;
+};
+
+export function TopBar({ onToggleNav, navOpen, navId }: TopBarProps) {
+  return (
+    <header className="sticky top-0 z-30 flex h-topbar items-center gap-2 border-b border-border bg-surface/95 px-3 backdrop-blur sm:px-4">
+      {onToggleNav && (
+        <Button
+          variant="ghost"
+          size="icon"
+          className="md:hidden"
+          aria-label={navOpen ? "Close navigation" : "Open navigation"}
+          aria-expanded={navOpen}
+          aria-controls={navId}
+          onClick={onToggleNav}
+        >
+          <svg aria-hidden="true" viewBox="0 0 20 20" className="size-5" fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round">
+            {navOpen ? <path d="M5 5l10 10M15 5L5 15" /> : <path d="M3.5 6h13M3.5 10h13M3.5 14h13" />}
+          </svg>
+        </Button>
+      )}
+      <Link to="/" className="flex items-center gap-2 rounded-md px-1 py-1 font-semibold tracking-tight text-fg">
+        <img src="/favicon.svg" alt="" className="size-6" width={24} height={24} />
+        <span>CliniGlobal CRM</span>
+      </Link>
+    </header>
+  );
+}
