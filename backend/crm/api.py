@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crm.auth.endpoints import router as auth_router
+from crm.auth.onboarding_endpoints import router as onboarding_router
+from crm.auth.roles_endpoints import router as roles_router
 from crm.health.endpoints import router as health_router
+from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
+from crm.organization.endpoints import router as organization_router
+from crm.team.endpoints import router as teams_router
 
 root_router = APIRouter()
 root_router.include_router(health_router)
 
 api_router = APIRouter()
-api_router.include_router(outbox_router)
+for router in (
+    auth_router,
+    onboarding_router,
+    organization_router,
+    members_router,
+    roles_router,
+    teams_router,
+    outbox_router,
+):
+    api_router.include_router(router)

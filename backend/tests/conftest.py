@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, make_engine, set_tenant
 from crm.core.runtime import Runtime, build_runtime
+from crm.core.security import passwords
 from crm.models import Organization
 from tests.fixtures.database import prepare_database, test_settings
 
@@ -20,7 +21,9 @@ pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.s3", "tests.fixtures.s
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return test_settings()
+    configured = test_settings()
+    passwords.configure(configured.password_hash_profile)
+    return configured
 
 
 @pytest.fixture(scope="session")
@@ -98,5 +101,5 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 
     app = create_app(runtime.settings, runtime)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
         yield http

@@ -1,4 +1,4 @@
-"""The permission matrix: resource × action → record scope, per role, in one place.
+"""The permission matrix: resource x action -> record scope, per role, in one place.
 
 Defaults live here; an organisation's admins may override single cells (stored in
 ``role_permissions``). Every endpoint names the cell it needs through
@@ -51,23 +51,23 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "jobs": frozenset({Action.read}),
 }
 
-A, T, O, N = Scope.all, Scope.team, Scope.own, Scope.none
-
 
 def _grant(*cells: tuple[str, Action, Scope]) -> dict[tuple[str, Action], Scope]:
     return {(resource, action): scope for resource, action, scope in cells}
 
 
 _EVERYONE = _grant(
-    ("organization", Action.read, A),
-    ("users", Action.read, A),
-    ("teams", Action.read, A),
-    ("flags", Action.read, A),
-    ("jobs", Action.read, O),
+    ("organization", Action.read, Scope.all),
+    ("users", Action.read, Scope.all),
+    ("teams", Action.read, Scope.all),
+    ("flags", Action.read, Scope.all),
+    ("jobs", Action.read, Scope.own),
 )
 
 DEFAULTS: Mapping[Role, Mapping[tuple[str, Action], Scope]] = {
-    Role.admin: {(resource, action): A for resource, actions in RESOURCES.items() for action in actions},
+    Role.admin: {
+        (resource, action): Scope.all for resource, actions in RESOURCES.items() for action in actions
+    },
     Role.sales: {**_EVERYONE},
     Role.marketing: {**_EVERYONE},
     Role.support: {**_EVERYONE},

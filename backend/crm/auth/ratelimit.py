@@ -20,6 +20,7 @@ ACCOUNT_LIMIT = 10  # failures per account per window before a lockout
 WINDOW_S = 900.0
 LOCKOUT_S = 900.0
 MAX_DELAY_S = 4.0
+DELAY_BASE_S = 0.25  # the third failure waits this long, each further one twice as long
 
 
 def _account_key(email: str) -> str:
@@ -43,7 +44,7 @@ class SignInGuard:
         failures_raw = await self.cache.get(f"rl:fail:{account}")
         failures = int(failures_raw) if failures_raw else 0
         if failures >= 3:
-            await asyncio.sleep(min(MAX_DELAY_S, 0.25 * 2 ** (failures - 3)))
+            await asyncio.sleep(min(MAX_DELAY_S, DELAY_BASE_S * 2 ** (failures - 3)))
 
     async def failed(self, email: str) -> None:
         account = _account_key(email)

@@ -115,3 +115,7 @@ async def mfa_required_roles(session: AsyncSession) -> list[str]:
     row = await session.execute(select(Organization.mfa_required_roles))
     value = row.scalar_one_or_none()
     return list(value or [])
+
+
+async def mark_session_mfa(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(update(AuthSession).where(AuthSession.id == session_id).values(mfa=True))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crm.core.cache import Cache, make_cache
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, make_engine, make_sessionmaker, resolve_urls
+from crm.core.security import passwords
 from crm.core.security.tokens import Keyring
 from crm.core.storage import Storage, make_storage
 
@@ -37,6 +38,7 @@ _current: Runtime | None = None
 
 def build_runtime(settings: Settings, urls: DatabaseUrls | None = None) -> Runtime:
     urls = urls or resolve_urls(settings)
+    passwords.configure(settings.password_hash_profile)
     engine = make_engine(urls.app, pool_size=settings.database_pool_size)
     return Runtime(
         settings=settings,

@@ -37,6 +37,10 @@ async def add_member(
     organisation goes through an invitation, which the identity issue adds.
     """
     email = normalize_email(email)
+    if password is not None:
+        from crm.auth.password_policy import check_password
+
+        check_password(password, email=email)
     if await repository.login_record(session, email) is not None:
         raise Conflict("a user with this e-mail exists", code="email_taken")
     user = User(

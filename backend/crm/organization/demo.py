@@ -41,6 +41,10 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], password: str) -
         await create_organization(session, DEMO_NAME, DEMO_SLUG)
         for login in demo_logins():
             await add_member(
-                session, email=login.email, full_name=DEMO_PEOPLE[login.role], role=login.role, password=password
+                session,
+                email=login.email,
+                full_name=DEMO_PEOPLE[login.role],
+                role=login.role,
+                password=password,
             )
     return True
