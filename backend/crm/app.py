@@ -54,12 +54,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    settings = settings or (runtime.settings if runtime else get_settings())
+    resolved: Settings = settings or (runtime.settings if runtime else get_settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
-        current = runtime or await asyncio.to_thread(build_runtime, settings)
+        current = runtime if runtime is not None else await asyncio.to_thread(build_runtime, resolved)
         app.state.runtime = current
         install_runtime(current)
         try:
@@ -80,10 +80,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if runtime is not None:
         app.state.runtime = runtime
     _install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=UPLOAD_PREFIXES)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=UPLOAD_PREFIXES
+    )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(root_router)
     app.include_router(api_router, prefix="/api/v1")
-    if settings.web_dist_dir.is_dir():
-        app.mount("/", SpaFiles(settings.web_dist_dir), name="web")
+    if resolved.web_dist_dir.is_dir():
+        app.mount("/", SpaFiles(resolved.web_dist_dir), name="web")
     return app

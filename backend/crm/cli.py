@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -109,7 +109,9 @@ def create_user(
                 if organization_id is None:
                     raise typer.BadParameter(f"no organisation with slug '{org}'")
                 await set_tenant(session, organization_id)
-                user = await add_member(session, email=email, full_name=name, role=Role(role), password=password)
+                user = await add_member(
+                    session, email=email, full_name=name, role=Role(role), password=password
+                )
                 return str(user.id)
         finally:
             await runtime.close()
@@ -154,8 +156,15 @@ def api(
     """Serve only the API (and the built web app); jobs need `crm worker` beside it."""
     _settings()
     uvicorn.run(
-        "crm.app:create_app", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", log_config=None, access_log=False,
+        "crm.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -200,13 +209,19 @@ async def _serve_all(settings: Settings, host: str, port: int, seeded: bool) -> 
     install_runtime(runtime)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings, runtime), host=host, port=port, loop="none", http="httptools",
-            log_config=None, access_log=False,
+            create_app(settings, runtime),
+            host=host,
+            port=port,
+            loop="none",
+            http="httptools",
+            log_config=None,
+            access_log=False,
         )
     )
     worker_task = asyncio.create_task(
         run_worker(runtime, concurrency=settings.worker_concurrency, install_signal_handlers=False)
     )
+    worker_task.add_done_callback(_report_worker_exit)
     _print_banner(settings, host, port, seeded)
     try:
         await server.serve()
@@ -215,6 +230,11 @@ async def _serve_all(settings: Settings, host: str, port: int, seeded: bool) -> 
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await worker_task
         await runtime.close()
+
+
+def _report_worker_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger("crm.worker").error("job worker stopped", exc_info=task.exception())
 
 
 def _print_banner(settings: Settings, host: str, port: int, seeded: bool) -> None:
@@ -226,8 +246,13 @@ def _print_banner(settings: Settings, host: str, port: int, seeded: bool) -> Non
         f"  demo organisation {'created' if seeded else 'kept from the last run'}; sign in as:",
     ]
     lines += [f"    {login.role.value:<10} {login.email}" for login in demo_logins()]
-    lines += ["  password: the value of CRM_DEMO_PASSWORD (default shown by `crm config` is masked;", 
-              "            it is CliniGlobal-demo-2026 unless you set it)", "  Ctrl-C stops everything.", ""]
+    default = Settings.model_fields["demo_password"].default.get_secret_value()
+    custom = settings.demo_password.get_secret_value() != default
+    lines += [
+        "  password: " + ("the one you set in CRM_DEMO_PASSWORD" if custom else default),
+        "  Ctrl-C stops everything.",
+        "",
+    ]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
