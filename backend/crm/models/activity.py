@@ -1,0 +1,64 @@
+"""Activities (note, call, meeting, email, task) linked to any of a contact, company, lead or deal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
+from crm.models.record import NOT_DELETED
+
+ACTIVITY_KINDS = ("note", "call", "meeting", "email", "task")
+
+
+class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_contact", "organization_id", "contact_id", text("occurred_at DESC")),
+        Index("ix_activities_company", "organization_id", "company_id", text("occurred_at DESC")),
+        Index("ix_activities_lead", "organization_id", "lead_id", text("occurred_at DESC")),
+        Index("ix_activities_deal", "organization_id", "deal_id", text("occurred_at DESC")),
+        # Open tasks by due date: the "due and overdue" dashboard and reminders.
+        Index(
+            "ix_activities_open_tasks",
+            "organization_id",
+            "due_at",
+            postgresql_where=text("kind = 'task' AND completed_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_activities_org_owner", "organization_id", "owner_id", text("occurred_at DESC")),
+        Index("ix_activities_search", "search_vector", postgresql_using="gin"),
+        CheckConstraint(f"kind IN {ACTIVITY_KINDS}", name="kind_known"),
+        CheckConstraint(
+            "contact_id IS NOT NULL OR company_id IS NOT NULL OR lead_id IS NOT NULL OR deal_id IS NOT NULL",
+            name="linked",
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reminder_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('simple'::regconfig, coalesce(subject, '') || ' ' || coalesce(body, ''))",
+            persisted=True,
+        ),
+    )
+
+
+__all__ = ["ACTIVITY_KINDS", "NOT_DELETED", "Activity"]

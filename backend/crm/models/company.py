@@ -1,0 +1,48 @@
+"""Companies (accounts)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Computed, Index, Integer, Numeric, String, text
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
+from crm.models.record import NOT_DELETED, RecordMixin
+
+
+class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        Index("ix_companies_org_name", "organization_id", "name", "id", postgresql_where=NOT_DELETED),
+        Index(
+            "ix_companies_org_updated",
+            "organization_id",
+            text("updated_at DESC"),
+            text("id DESC"),
+            postgresql_where=NOT_DELETED,
+        ),
+        Index("ix_companies_org_domain", "organization_id", "domain"),
+        Index("ix_companies_org_owner", "organization_id", "owner_id", "id"),
+        Index("ix_companies_search", "search_vector", postgresql_using="gin"),
+        Index("ix_companies_tags", "tags", postgresql_using="gin"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str | None] = mapped_column(String(253))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    employee_count: Mapped[int | None] = mapped_column(Integer)
+    annual_revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # A company's address is not personal data; kept in clear and structured.
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('simple'::regconfig, coalesce(name, '') || ' ' || coalesce(domain, '') || ' '"
+            " || coalesce(industry, ''))",
+            persisted=True,
+        ),
+    )

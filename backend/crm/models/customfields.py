@@ -1,0 +1,87 @@
+"""Custom fields: definitions per organisation and object, values in one typed table.
+
+No migration per field and no index created at run time: each value type has its own
+column and a composite index (organisation, field, value, record), so filtering or sorting
+on a custom field walks an index exactly like a standard column does. PII-marked fields
+store ciphertext plus a blind index, and support only equality and is-empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
+
+FIELD_TYPES = (
+    "text",
+    "number",
+    "date",
+    "boolean",
+    "select",
+    "multiselect",
+    "currency",
+    "url",
+    "email",
+    "phone",
+)
+OBJECT_TYPES = ("contact", "company", "lead", "deal")
+
+
+class CustomFieldDefinition(IdMixin, TimestampMixin, TenantMixin, Base):
+    __tablename__ = "custom_field_definitions"
+    __table_args__ = (UniqueConstraint("organization_id", "object_type", "key"),)
+
+    object_type: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(120))
+    field_type: Mapped[str] = mapped_column(String(20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    is_pii: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    options: Mapped[list[str] | None] = mapped_column(JSONB)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class CustomFieldValue(TenantMixin, Base):
+    __tablename__ = "custom_field_values"
+    __table_args__ = (
+        Index("ix_cfv_text", "organization_id", "field_id", "value_text", "record_id"),
+        Index("ix_cfv_number", "organization_id", "field_id", "value_number", "record_id"),
+        Index("ix_cfv_date", "organization_id", "field_id", "value_date", "record_id"),
+        Index("ix_cfv_bool", "organization_id", "field_id", "value_bool", "record_id"),
+        Index("ix_cfv_bidx", "organization_id", "field_id", "value_bidx"),
+        Index("ix_cfv_options", "value_options", postgresql_using="gin"),
+    )
+
+    field_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("custom_field_definitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_number: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    value_date: Mapped[dt.date | None] = mapped_column(Date)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+    value_options: Mapped[list[str] | None] = mapped_column(ARRAY(String(100)))
+    value_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    value_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(32))

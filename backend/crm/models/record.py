@@ -1,0 +1,29 @@
+"""Columns every CRM record shares: owner, tags, version (optimistic concurrency), soft delete, provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+class RecordMixin:
+    @declared_attr
+    def owner_id(cls) -> Mapped[uuid.UUID | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def created_by(cls) -> Mapped[uuid.UUID | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list, server_default="{}")
+    # Bumped on every write; PATCH carries it (If-Match) so a stale edit gets 412 instead of a silent overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[uuid.UUID | None] = mapped_column()  # provenance: the CSV import that created it
+
+
+NOT_DELETED = text("deleted_at IS NULL")
