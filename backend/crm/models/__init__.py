@@ -2,6 +2,7 @@
 
 from crm.models.access import RolePermission, Team, TeamMember
 from crm.models.apikeys import ApiKey
+from crm.models.audit import AuditEvent, AuditSeal
 from crm.models.base import Base
 from crm.models.flags import FlagOverride
 from crm.models.identity import AuthSession, Invitation, PasswordReset, RecoveryCode, RefreshToken
@@ -11,6 +12,8 @@ from crm.models.tenancy import Membership, Organization, Role, User
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
+    "AuditSeal",
     "AuthSession",
     "Base",
     "FlagOverride",

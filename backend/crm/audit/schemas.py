@@ -1,0 +1,67 @@
+"""Shapes of the audit trail: query filters, and what the list endpoint returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from crm.auth.principal import ActorType
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the caller narrowed the trail to; ``action`` ending in ``.*`` matches a prefix."""
+
+    actor_id: uuid.UUID | None = None
+    actor_type: ActorType | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+    def as_meta(self) -> dict[str, str]:
+        """The filters as recorded on the ``audit.export`` event (identifiers only, never PII)."""
+        shown = {
+            "actor_id": self.actor_id,
+            "actor_type": self.actor_type,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+        return {key: str(value) for key, value in shown.items() if value is not None}
+
+
+class FieldChange(BaseModel):
+    before: Any
+    after: Any
+
+
+class AuditEventRead(BaseModel):
+    id: int  # the event's sequence number: increasing, never reused
+    occurred_at: dt.datetime
+    actor_type: ActorType | None
+    actor_id: uuid.UUID | None
+    session_id: uuid.UUID | None
+    action: str
+    entity_type: str | None
+    entity_id: str | None
+    changes: dict[str, FieldChange]
+    redacted_fields: list[str]  # changed, but personal data or secret: the value is never kept
+    ip: str | None
+    user_agent: str | None
+    device: str | None  # parsed from the user agent, e.g. "Chrome 120 on Mac OS X (Mac)"
+    request_id: str | None
+    trace_id: str | None
+    meta: dict[str, Any]
+
+
+class AuditEventPage(BaseModel):
+    items: list[AuditEventRead]
+    next_cursor: str | None
