@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from crm_ai.core.deps import Caller, service_caller
+from crm_ai.scoring.endpoints import router as scoring_router
 from crm_ai.sentiment.endpoints import router as sentiment_router
 
 v1_router = APIRouter(prefix="/v1", dependencies=[Depends(service_caller)])
@@ -17,3 +18,4 @@ async def whoami(caller: Caller) -> dict[str, str]:
 
 
 v1_router.include_router(sentiment_router)
+v1_router.include_router(scoring_router)

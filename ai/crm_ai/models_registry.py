@@ -17,5 +17,11 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
 
         return build_sentiment_service(hub.load("encoder"))
 
+    def lead_scoring() -> object:
+        from crm_ai.scoring.service import LeadScoring
+
+        return LeadScoring(settings.models_dir)
+
+    hub.register("lead_scoring", lead_scoring)
     hub.register("encoder", encoder)
     hub.register("sentiment", sentiment)

