@@ -1,0 +1,1 @@
+"""API keys for integrations: organisation-scoped, limited to chosen permissions, stored hashed."""

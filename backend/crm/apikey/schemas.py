@@ -1,0 +1,63 @@
+"""Shapes of the API-keys API. The full key appears in one response only: the one that creates it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from crm.auth.permissions import Action
+
+ScopeName = Literal["own", "team", "all"]
+
+
+class KeyStatus(enum.StrEnum):
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
+
+
+class PermissionGrant(BaseModel):
+    """One cell of the permission matrix, with the record scope the key gets on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resource: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    action: Action
+    scope: ScopeName = "all"
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    permissions: list[PermissionGrant] = Field(
+        min_length=1, max_length=200, description="Cells you hold yourself, each at most at your own scope."
+    )
+    expires_at: AwareDatetime | None = Field(default=None, description="Omit for a key that never expires.")
+
+
+class ApiKeyRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="The key's public start, to tell keys apart; not a secret.")
+    permissions: list[PermissionGrant]
+    status: KeyStatus
+    created_by: uuid.UUID | None
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None = Field(description="Updated at most once a minute.")
+    last_used_ip: str | None
+    revoked_at: dt.datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    token: str = Field(description="The key itself. Shown only now: store it, it cannot be read again.")
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKeyRead]
+    next_cursor: str | None

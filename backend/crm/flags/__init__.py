@@ -1,0 +1,1 @@
+"""Feature flags: coded defaults, per-organisation and per-role overrides, evaluated on the server."""

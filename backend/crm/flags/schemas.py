@@ -1,0 +1,45 @@
+"""Shapes of the flags API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.models.tenancy import Role
+
+
+class FlagOverrideRead(BaseModel):
+    role: Role | None = Field(description="The role it applies to; null for the whole organisation.")
+    enabled: bool
+    updated_at: dt.datetime
+    updated_by: uuid.UUID | None
+
+
+class FlagRead(BaseModel):
+    key: str
+    description: str
+    default: bool = Field(description="The value coded into the app, used when nothing overrides it.")
+    enabled: bool = Field(
+        description="Effective for the organisation: its org-wide override, else the default."
+    )
+    overrides: list[FlagOverrideRead]
+    effective_by_role: dict[Role, bool] = Field(
+        description="Effective for members of each role: the role's override, else the org-wide value."
+    )
+
+
+class FlagList(BaseModel):
+    items: list[FlagRead]
+
+
+class FlagUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    role: Role | None = Field(default=None, description="Override for one role only; omit for everyone.")
+
+
+class EffectiveFlags(BaseModel):
+    flags: dict[str, bool] = Field(description="Every flag's value for the caller.")
