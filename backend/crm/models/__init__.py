@@ -7,6 +7,7 @@ from crm.models.base import Base
 from crm.models.flags import FlagOverride
 from crm.models.identity import AuthSession, Invitation, PasswordReset, RecoveryCode, RefreshToken
 from crm.models.jobs import JobRun
+from crm.models.keys import OrganizationKey
 from crm.models.outbox import EmailMessage
 from crm.models.tenancy import Membership, Organization, Role, User
 
@@ -28,6 +29,7 @@ __all__ = [
     "JobRun",
     "Membership",
     "Organization",
+    "OrganizationKey",
     "Role",
     "User",
 ]
