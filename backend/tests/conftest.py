@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -14,9 +14,14 @@ from crm.core.db import DatabaseUrls, make_engine, set_tenant
 from crm.core.runtime import Runtime, build_runtime
 from crm.core.security import passwords
 from crm.models import Organization
-from tests.fixtures.database import prepare_database, test_settings
+from tests.fixtures.database import drop_database, prepare_database, test_settings
 
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.s3", "tests.fixtures.smtp"]
+pytest_plugins = [
+    "tests.fixtures.people",
+    "tests.fixtures.redis",
+    "tests.fixtures.s3",
+    "tests.fixtures.smtp",
+]
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +32,9 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def database_urls(settings: Settings) -> DatabaseUrls:
-    return prepare_database(settings)
+def database_urls(settings: Settings) -> Iterator[DatabaseUrls]:
+    yield prepare_database(settings)
+    drop_database(settings)
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,8 @@ class Scope(enum.IntEnum):
         return self.name
 
 
+_CRUD = frozenset({Action.read, Action.create, Action.update, Action.delete})
+
 # resource -> the actions that make sense for it
 RESOURCES: Mapping[str, frozenset[Action]] = {
     "organization": frozenset({Action.read, Action.update}),
@@ -49,6 +51,15 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "audit": frozenset({Action.read, Action.export}),
     "outbox": frozenset({Action.read}),
     "jobs": frozenset({Action.read}),
+    # CRM records
+    "contacts": _CRUD | {Action.export},
+    "companies": _CRUD | {Action.export},
+    "leads": _CRUD | {Action.export},
+    "deals": _CRUD | {Action.export},
+    "deal_amounts": frozenset({Action.read}),  # field-level: without it, amounts are hidden
+    "pipelines": _CRUD,
+    "activities": _CRUD,
+    "custom_fields": _CRUD,
 }
 
 
@@ -62,15 +73,56 @@ _EVERYONE = _grant(
     ("teams", Action.read, Scope.all),
     ("flags", Action.read, Scope.all),
     ("jobs", Action.read, Scope.own),
+    ("pipelines", Action.read, Scope.all),
+    ("custom_fields", Action.read, Scope.all),
+)
+
+
+def _crud(resource: str, scope: Scope, *, delete: Scope | None = None) -> list[tuple[str, Action, Scope]]:
+    cells = [(resource, action, scope) for action in (Action.read, Action.create, Action.update)]
+    return [*cells, (resource, Action.delete, delete or scope)]
+
+
+# Sales works leads, contacts, companies and their own deals.
+_SALES = _grant(
+    *_crud("leads", Scope.all),
+    *_crud("contacts", Scope.all),
+    *_crud("companies", Scope.all),
+    *_crud("deals", Scope.own),
+    ("deal_amounts", Action.read, Scope.all),
+    *_crud("activities", Scope.all, delete=Scope.own),
+    ("contacts", Action.export, Scope.all),
+    ("leads", Action.export, Scope.all),
+)
+# Marketing works leads and contacts (segments and campaigns join later) but never sees deal amounts.
+_MARKETING = _grant(
+    *_crud("leads", Scope.all),
+    *_crud("contacts", Scope.all),
+    ("companies", Action.read, Scope.all),
+    ("deals", Action.read, Scope.all),
+    ("activities", Action.read, Scope.all),
+    ("activities", Action.create, Scope.all),
+    ("contacts", Action.export, Scope.all),
+    ("leads", Action.export, Scope.all),
+)
+# Support works contacts (conversations and cases join later) and reads deals.
+_SUPPORT = _grant(
+    ("contacts", Action.read, Scope.all),
+    ("contacts", Action.create, Scope.all),
+    ("contacts", Action.update, Scope.all),
+    ("companies", Action.read, Scope.all),
+    ("deals", Action.read, Scope.all),
+    ("deal_amounts", Action.read, Scope.all),
+    *_crud("activities", Scope.all, delete=Scope.own),
 )
 
 DEFAULTS: Mapping[Role, Mapping[tuple[str, Action], Scope]] = {
     Role.admin: {
         (resource, action): Scope.all for resource, actions in RESOURCES.items() for action in actions
     },
-    Role.sales: {**_EVERYONE},
-    Role.marketing: {**_EVERYONE},
-    Role.support: {**_EVERYONE},
+    Role.sales: {**_EVERYONE, **_SALES},
+    Role.marketing: {**_EVERYONE, **_MARKETING},
+    Role.support: {**_EVERYONE, **_SUPPORT},
 }
 
 

@@ -9,7 +9,7 @@ commit; ``unit_of_work`` commits on success and rolls back on error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -95,10 +95,21 @@ async def unit_of_work(
     organization_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction: commit when the block succeeds, roll back when it raises."""
-    async with sessions() as session, session.begin():
-        await set_tenant(session, organization_id, user_id)
-        yield session
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    Callbacks queued with ``after_commit`` (live notifications) run only once the commit
+    has succeeded, so nobody is told about data that was rolled back.
+    """
+    async with sessions() as session:
+        async with session.begin():
+            await set_tenant(session, organization_id, user_id)
+            yield session
+        for callback in session.info.pop("after_commit", []):
+            await callback()
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
+    session.info.setdefault("after_commit", []).append(callback)
 
 
 @asynccontextmanager

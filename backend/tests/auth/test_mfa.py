@@ -8,7 +8,7 @@ import httpx
 import pyotp
 
 from crm.models import Role
-from tests.auth.conftest import Tenant, bearer, sign_in, token_for
+from tests.fixtures.people import Tenant, bearer, sign_in, token_for
 
 
 async def _enrol(client: httpx.AsyncClient, token: str) -> tuple[str, list[str]]:

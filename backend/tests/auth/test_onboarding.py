@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.db import set_tenant
 from crm.models import Membership, Role
-from tests.auth.conftest import PASSWORD, Tenant, bearer, last_email_to, sign_in, token_for
+from tests.fixtures.people import PASSWORD, Tenant, bearer, last_email_to, sign_in, token_for
 
 
 def _token(body: str) -> str:

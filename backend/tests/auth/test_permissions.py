@@ -15,7 +15,7 @@ from crm.app import create_app
 from crm.auth.permissions import DEFAULTS, RESOURCES, Action, Scope
 from crm.core.runtime import Runtime
 from crm.models import Role
-from tests.auth.conftest import Tenant, bearer, token_for
+from tests.fixtures.people import Tenant, bearer, token_for
 
 # Routes a signed-in person uses on themself, or that work before sign-in: no matrix cell.
 SELF_SERVICE_PREFIX = "/api/v1/auth/"

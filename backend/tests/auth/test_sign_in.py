@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.core.db import set_tenant
 from crm.models import AuthSession, Role
 from crm.models.audit import AuditEvent
-from tests.auth.conftest import Tenant, bearer, sign_in, token_for
+from tests.fixtures.people import Tenant, bearer, sign_in, token_for
 
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 

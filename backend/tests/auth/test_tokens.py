@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from crm.core.runtime import Runtime
 from crm.core.security.tokens import AUDIENCE, ISSUER, Keyring, issue_access_token
 from crm.models import Role
-from tests.auth.conftest import Tenant, bearer, token_for
+from tests.fixtures.people import Tenant, bearer, token_for
 
 REFUSED = {"error": "invalid_token", "detail": "invalid or expired token"}
 

@@ -1,0 +1,239 @@
+"""Validating, storing, reading, filtering and sorting custom-field values.
+
+Each definition maps to one typed column of ``custom_field_values``; PII fields store
+ciphertext (bound to record and field) plus a blind index for equality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.core.errors import BadRequest
+from crm.core.security.crypto import OrgCipher
+from crm.kit.listing import Condition, FieldSpec, Kind, clause
+from crm.models import CustomFieldDefinition, CustomFieldValue
+
+_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+
+COLUMN_OF = {
+    "text": "value_text",
+    "url": "value_text",
+    "email": "value_text",
+    "phone": "value_text",
+    "select": "value_text",
+    "number": "value_number",
+    "currency": "value_number",
+    "date": "value_date",
+    "boolean": "value_bool",
+    "multiselect": "value_options",
+}
+KIND_OF = {
+    "text": Kind.text,
+    "url": Kind.text,
+    "email": Kind.text,
+    "phone": Kind.text,
+    "select": Kind.enum,
+    "number": Kind.number,
+    "currency": Kind.number,
+    "date": Kind.date,
+    "boolean": Kind.boolean,
+    "multiselect": Kind.tags,
+}
+
+
+class InvalidCustomValue(BadRequest):
+    code = "invalid_custom_field"
+
+
+def coerce(definition: CustomFieldDefinition, value: Any) -> Any:
+    """The stored form of ``value`` for this definition, or InvalidCustomValue naming the field."""
+    key, kind = definition.key, definition.field_type
+
+    def bad(message: str) -> InvalidCustomValue:
+        return InvalidCustomValue(f"custom field {key!r}: {message}")
+
+    if value is None or value == "" or value == []:
+        if definition.required:
+            raise bad("is required")
+        return None
+    if kind in ("text", "url", "email", "phone", "select"):
+        if not isinstance(value, str) or len(value) > 2000:
+            raise bad("must be text of at most 2000 characters")
+        value = value.strip()
+        if kind == "url" and not _URL.match(value):
+            raise bad("must be an http(s) URL")
+        if kind == "email" and not _EMAIL.match(value):
+            raise bad("must be an e-mail address")
+        if kind == "phone" and not _PHONE.match(value):
+            raise bad("must be a phone number")
+        if kind == "select" and value not in (definition.options or []):
+            raise bad(f"must be one of {definition.options}")
+        return value
+    if kind in ("number", "currency"):
+        if isinstance(value, bool):
+            raise bad("must be a number")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise bad("must be a number") from None
+        if not number.is_finite() or abs(number) >= Decimal("1e14"):
+            raise bad("is out of range")
+        return number
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise bad("must be a date (YYYY-MM-DD)") from None
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise bad("must be true or false")
+        return value
+    if kind == "multiselect":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("must be a list of options")
+        unknown = set(value) - set(definition.options or [])
+        if unknown:
+            raise bad(f"unknown options {sorted(unknown)}")
+        return sorted(set(value))
+    raise bad("has an unknown type")
+
+
+def validate(
+    definitions: Mapping[str, CustomFieldDefinition], payload: Mapping[str, Any], *, creating: bool
+) -> dict[str, Any]:
+    unknown = set(payload) - set(definitions)
+    if unknown:
+        raise InvalidCustomValue(f"unknown custom fields: {', '.join(sorted(unknown))}")
+    values = {key: coerce(definitions[key], value) for key, value in payload.items()}
+    if creating:
+        for key, definition in definitions.items():
+            if definition.required and values.get(key) is None:
+                raise InvalidCustomValue(f"custom field {key!r}: is required")
+    return values
+
+
+def _aad_column(definition: CustomFieldDefinition) -> str:
+    return f"cf:{definition.id}"
+
+
+async def write(
+    session: AsyncSession,
+    cipher: OrgCipher,
+    definitions: Mapping[str, CustomFieldDefinition],
+    record_id: uuid.UUID,
+    values: Mapping[str, Any],
+) -> None:
+    """Upsert (or delete, for None) each value; one statement per changed field."""
+    for key, value in values.items():
+        definition = definitions[key]
+        if value is None:
+            await session.execute(
+                delete(CustomFieldValue).where(
+                    CustomFieldValue.field_id == definition.id, CustomFieldValue.record_id == record_id
+                )
+            )
+            continue
+        row: dict[str, Any] = {"field_id": definition.id, "record_id": record_id}
+        if definition.is_pii:
+            text_value = json.dumps(value, default=str)
+            row["value_encrypted"] = cipher.encrypt(
+                text_value, "custom_field_values", _aad_column(definition), record_id
+            )
+            row["value_bidx"] = cipher.blind_index(str(value), "custom")
+        else:
+            row[COLUMN_OF[definition.field_type]] = value
+        columns = (
+            "value_text",
+            "value_number",
+            "value_date",
+            "value_bool",
+            "value_options",
+            "value_encrypted",
+            "value_bidx",
+        )
+        full = {column: row.get(column) for column in columns} | {
+            "field_id": row["field_id"],
+            "record_id": record_id,
+        }
+        statement = insert(CustomFieldValue).values(**full)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["field_id", "record_id"], set_={c: statement.excluded[c] for c in columns}
+            )
+        )
+
+
+async def read(
+    session: AsyncSession,
+    cipher: OrgCipher,
+    definitions: Mapping[str, CustomFieldDefinition],
+    record_ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Every custom value of these records, in one query."""
+    ids = list(record_ids)
+    by_id = {definition.id: definition for definition in definitions.values()}
+    result: dict[uuid.UUID, dict[str, Any]] = {record_id: {} for record_id in ids}
+    if not ids or not by_id:
+        return result
+    rows = await session.execute(
+        select(CustomFieldValue).where(
+            CustomFieldValue.record_id.in_(ids), CustomFieldValue.field_id.in_(list(by_id))
+        )
+    )
+    for value in rows.scalars():
+        definition = by_id[value.field_id]
+        if definition.is_pii and value.value_encrypted is not None:
+            plain: Any = json.loads(
+                cipher.decrypt(
+                    value.value_encrypted, "custom_field_values", _aad_column(definition), value.record_id
+                )
+            )
+        else:
+            plain = getattr(value, COLUMN_OF[definition.field_type])
+        result[value.record_id][definition.key] = plain
+    return result
+
+
+def field_spec(definition: CustomFieldDefinition) -> FieldSpec:
+    kind = Kind.encrypted if definition.is_pii else KIND_OF[definition.field_type]
+    return FieldSpec(
+        kind=kind,
+        column=getattr(CustomFieldValue, COLUMN_OF[definition.field_type]),
+        sortable=not definition.is_pii and definition.field_type != "multiselect",
+        choices=frozenset(definition.options or []) if definition.field_type == "select" else None,
+    )
+
+
+def filter_clause(
+    definition: CustomFieldDefinition, condition: Condition, record_id_column: Any, cipher: OrgCipher
+) -> ColumnElement[bool]:
+    """``record IN (values matching)``: walks the (org, field, value, record) index."""
+    spec = field_spec(definition)
+    same_record = and_(
+        CustomFieldValue.field_id == definition.id, CustomFieldValue.record_id == record_id_column
+    )
+    if condition.op == "empty":
+        has_value = exists().where(same_record)
+        return ~has_value if condition.value else has_value
+    if spec.kind is Kind.encrypted:
+        try:
+            index = cipher.blind_index(str(condition.value), "custom")
+        except ValueError:
+            raise InvalidCustomValue(f"custom field {definition.key!r}: not a searchable value") from None
+        match: ColumnElement[bool] = CustomFieldValue.value_bidx == index
+    else:
+        match = clause(condition, spec)
+    matching = select(CustomFieldValue.record_id).where(CustomFieldValue.field_id == definition.id, match)
+    return record_id_column.in_(matching)  # type: ignore[no-any-return]
