@@ -58,8 +58,9 @@ class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         Index("ix_contacts_tags", "tags", postgresql_using="gin"),
     )
 
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    last_name: Mapped[str | None] = mapped_column(String(100))
+    # Never NULL ('' when unknown): the name sort stays a plain row comparison over one index.
+    first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     job_title: Mapped[str | None] = mapped_column(String(150))
     company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     # Denormalised so text search on a contact finds its company without a join; kept in sync on rename.
@@ -77,8 +78,8 @@ class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
-            "to_tsvector('simple'::regconfig, coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' '"
-            " || coalesce(job_title, '') || ' ' || coalesce(company_name, ''))",
+            "to_tsvector('simple'::regconfig, coalesce(first_name, '') || ' ' || coalesce(last_name, '')"
+            " || ' ' || coalesce(job_title, '') || ' ' || coalesce(company_name, ''))",
             persisted=True,
         ),
     )

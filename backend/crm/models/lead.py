@@ -38,8 +38,9 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         Index("ix_leads_search", "search_vector", postgresql_using="gin"),
     )
 
-    first_name: Mapped[str | None] = mapped_column(String(100))
-    last_name: Mapped[str | None] = mapped_column(String(100))
+    # Never NULL ('' when unknown): the name sort stays a plain row comparison over one index.
+    first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     company_name: Mapped[str | None] = mapped_column(String(200))
     job_title: Mapped[str | None] = mapped_column(String(150))
     email: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -65,8 +66,8 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
-            "to_tsvector('simple'::regconfig, coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' '"
-            " || coalesce(job_title, '') || ' ' || coalesce(company_name, ''))",
+            "to_tsvector('simple'::regconfig, coalesce(first_name, '') || ' ' || coalesce(last_name, '')"
+            " || ' ' || coalesce(job_title, '') || ' ' || coalesce(company_name, ''))",
             persisted=True,
         ),
     )

@@ -20,7 +20,7 @@ class RecordMixin:
         return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list, server_default="{}")
-    # Bumped on every write; PATCH carries it (If-Match) so a stale edit gets 412 instead of a silent overwrite.
+    # Bumped on every write; PATCH carries it (If-Match): a stale edit gets 412, not a silent overwrite.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     import_id: Mapped[uuid.UUID | None] = mapped_column()  # provenance: the CSV import that created it
