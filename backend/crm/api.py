@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.onboarding_endpoints import router as onboarding_router
 from crm.auth.roles_endpoints import router as roles_router
 from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
+from crm.dashboard.endpoints import router as dashboards_router
 from crm.health.endpoints import router as health_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
@@ -29,5 +31,7 @@ for router in (
     outbox_router,
     custom_fields_router,
     contacts_router,
+    dashboards_router,
+    audit_router,
 ):
     api_router.include_router(router)

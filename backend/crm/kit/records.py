@@ -16,6 +16,7 @@ from crm.auth.principal import Principal
 from crm.core.db import after_commit
 from crm.core.errors import PreconditionFailed
 from crm.core.runtime import Runtime
+from crm.kit.hotcache import bump_generation
 from crm.models import TeamMember
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ def publish_change(
     message = json.dumps({"entity": entity, "id": str(entity_id), "verb": verb})
 
     async def send() -> None:
-        with contextlib.suppress(Exception):  # pub/sub is best effort by design
+        with contextlib.suppress(Exception):  # pub/sub and cache generations are best effort by design
+            await bump_generation(runtime.cache, organization_id)
             await runtime.cache.publish(f"org:{organization_id}:changes", message)
 
     after_commit(session, send)
