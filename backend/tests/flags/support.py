@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -45,7 +46,8 @@ def build_app(runtime: Runtime) -> FastAPI:
     from crm.app import create_app
 
     app = create_app(runtime.settings, runtime)
-    paths = {getattr(route, "path", None) for route in app.routes}
+    # Included routers are not flattened into app.routes (FastAPI >= 0.16x): walk their contexts.
+    paths = {context.path for context in iter_route_contexts(app.routes)}
     for router, probe in ((flags_router, "/api/v1/flags"), (apikey_router, "/api/v1/api-keys")):
         if probe not in paths:
             app.include_router(router, prefix="/api/v1")
