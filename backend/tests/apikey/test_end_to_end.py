@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth import ratelimit
 from crm.models.tenancy import Role
-from tests.auth.conftest import bearer, make_tenant, token_for
+from tests.fixtures.people import bearer, make_tenant, token_for
 
 
 @pytest.fixture(autouse=True)
