@@ -8,6 +8,7 @@ from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.onboarding_endpoints import router as onboarding_router
 from crm.auth.roles_endpoints import router as roles_router
+from crm.company.endpoints import router as companies_router
 from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
@@ -33,5 +34,6 @@ for router in (
     contacts_router,
     dashboards_router,
     audit_router,
+    companies_router,
 ):
     api_router.include_router(router)
