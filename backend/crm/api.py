@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crm.apikey.endpoints import router as api_keys_router
 from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.onboarding_endpoints import router as onboarding_router
@@ -12,10 +13,12 @@ from crm.company.endpoints import router as companies_router
 from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
+from crm.flags.endpoints import router as flags_router
 from crm.health.endpoints import router as health_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
 from crm.organization.endpoints import router as organization_router
+from crm.pipeline.endpoints import router as pipelines_router
 from crm.team.endpoints import router as teams_router
 
 root_router = APIRouter()
@@ -32,8 +35,11 @@ for router in (
     outbox_router,
     custom_fields_router,
     contacts_router,
+    companies_router,
+    pipelines_router,
     dashboards_router,
     audit_router,
-    companies_router,
+    flags_router,
+    api_keys_router,
 ):
     api_router.include_router(router)

@@ -23,6 +23,8 @@ def create_app_role(role: str, password: str | None) -> list[str]:
     """The role the app logs in as: it can do nothing RLS would not allow."""
     quoted_password = "NULL" if password is None else "'" + password.replace("'", "''") + "'"
     return [
+        # Roles are cluster-wide: serialize migrations of several databases on one server.
+        "SELECT pg_advisory_xact_lock(727354101)",
         f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN

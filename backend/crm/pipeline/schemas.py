@@ -1,0 +1,122 @@
+"""Pipelines, their stages, and the board of deals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, examples=["Consultation booked"])
+    probability: int | None = Field(
+        default=None, ge=0, le=100, description="default win probability of deals here (won: 100, else 0)"
+    )
+    is_won: bool = False
+    is_lost: bool = False
+
+
+class StagePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    probability: int | None = Field(default=None, ge=0, le=100)
+    is_won: bool | None = None
+    is_lost: bool | None = None
+
+
+class StageOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stage_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=50, description="every stage, in the new order"
+    )
+
+
+class PipelineCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, examples=["Implants"])
+    stages: list[StageIn] = Field(min_length=1, max_length=50)
+    is_default: bool = False
+
+
+class PipelinePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    is_default: bool | None = Field(default=None, description="true makes this the organisation's default")
+    position: int | None = Field(default=None, ge=0, le=1000)
+    archived: bool | None = Field(default=None, description="archived pipelines take no new deals")
+
+
+class StageOut(BaseModel):
+    id: uuid.UUID
+    pipeline_id: uuid.UUID
+    name: str
+    position: int
+    probability: int
+    is_won: bool
+    is_lost: bool
+
+
+class PipelineOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    position: int
+    is_default: bool
+    archived_at: dt.datetime | None
+    stages: list[StageOut]
+
+
+class PipelineList(BaseModel):
+    items: list[PipelineOut]
+    next_cursor: str | None = None
+
+
+class DealCard(BaseModel):
+    """A deal as the board shows it. ``amount`` is null for roles that may not see amounts."""
+
+    id: uuid.UUID
+    name: str
+    stage_id: uuid.UUID
+    board_rank: str
+    status: str
+    amount: Decimal | None
+    currency: str
+    probability: int | None
+    expected_close_date: dt.date | None
+    owner_id: uuid.UUID | None
+    company_id: uuid.UUID | None
+    company_name: str | None
+    tags: list[str]
+    version: int
+    stage_entered_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CurrencyTotal(BaseModel):
+    currency: str
+    count: int
+    amount: Decimal | None
+    weighted_amount: Decimal | None
+
+
+class BoardColumn(BaseModel):
+    stage: StageOut
+    count: int
+    total_amount: Decimal | None = Field(
+        description="sum of amounts when every deal here shares one currency (else see `totals`)"
+    )
+    totals: list[CurrencyTotal]
+    cards: list[DealCard]
+    next_cursor: str | None = Field(description="for GET /pipelines/{id}/stages/{stage_id}/deals")
+
+
+class Board(BaseModel):
+    pipeline: PipelineOut
+    columns: list[BoardColumn]
+
+
+class CardPage(BaseModel):
+    items: list[DealCard]
+    next_cursor: str | None
