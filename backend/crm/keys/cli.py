@@ -14,7 +14,6 @@ from crm.core.config import ConfigError, Settings, get_settings
 from crm.core.db import make_engine, make_sessionmaker, set_tenant, unit_of_work
 from crm.core.runtime import Runtime, build_runtime
 from crm.core.security.crypto import (
-    ENCRYPTED_COLUMNS,
     CryptoError,
     KeyStore,
     LocalKeyProvider,
@@ -26,6 +25,7 @@ from crm.keys import repository
 from crm.keys.rotation import (
     latest_rotation,
     master_key_usage,
+    registered_columns,
     reseal_global,
     rewrap_master,
     unfinished_rotation,
@@ -187,7 +187,7 @@ async def _status(settings: Settings, keystore: KeyStore, org: str | None) -> No
         async with unit_of_work(runtime.sessions) as session:
             for key_id, (organizations, keys) in (await master_key_usage(session)).items():
                 typer.echo(f"  version {key_id}: wraps {keys} keys of {organizations} organisations")
-        sealed = ENCRYPTED_COLUMNS.sealed()
+        encrypted, sealed = registered_columns()
         if sealed:
             async with make_sessionmaker(owner)() as session, session.begin():
                 for spec in sealed:
@@ -204,10 +204,7 @@ async def _status(settings: Settings, keystore: KeyStore, org: str | None) -> No
                     )
         typer.echo(
             "encrypted columns: "
-            + (
-                ", ".join(f"{spec.table}.{spec.column}" for spec in ENCRYPTED_COLUMNS.encrypted())
-                or "none registered"
-            )
+            + (", ".join(f"{spec.table}.{spec.column}" for spec in encrypted) or "none registered")
         )
         if org is not None:
             organization_id = await _organization_id(runtime, org)

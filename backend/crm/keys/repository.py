@@ -9,21 +9,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.security.crypto import EncryptedColumn, SealedColumn
 
-FIRST_ID = uuid.UUID(int=0)
+
+@dataclass(frozen=True)
+class StaleRow:
+    keys: dict[str, Any]
+    value: bytes
 
 
 @dataclass(frozen=True)
 class Reencrypted:
-    id: uuid.UUID
+    keys: dict[str, Any]
     old_value: bytes
     new_value: bytes
-    blind_index: bytes | None
 
 
 def _stale(spec: EncryptedColumn) -> str:
@@ -46,43 +50,42 @@ async def lock_stale_batch(
     spec: EncryptedColumn,
     organization_id: uuid.UUID,
     prefix: bytes,
-    after: uuid.UUID,
+    after: tuple[Any, ...] | None,
     limit: int,
-) -> list[tuple[uuid.UUID, bytes]]:
-    """The next rows in id order not yet under ``prefix``; rows the app holds locked are skipped
+) -> list[StaleRow]:
+    """The next rows in key order not yet under ``prefix``; rows the app holds locked are skipped
     (a later pass picks them up) so the job never makes a request wait."""
+    keys = ", ".join(spec.key_columns)
+    params: dict[str, Any] = {"org": organization_id, "prefix": prefix, "limit": limit}
+    where = _stale(spec)
+    if after is not None:
+        # A row comparison walks the primary key index, composite keys included.
+        where += f" AND ({keys}) > (" + ", ".join(f":after_{i}" for i in range(len(after))) + ")"
+        params.update({f"after_{i}": value for i, value in enumerate(after)})
     sql = (
-        f"SELECT {spec.id_column} AS id, {spec.column} AS value FROM {spec.table}"  # noqa: S608
-        f" WHERE {_stale(spec)} AND {spec.id_column} > :after"
-        f" ORDER BY {spec.id_column} LIMIT :limit FOR UPDATE SKIP LOCKED"
+        f"SELECT {keys}, {spec.column} FROM {spec.table} WHERE {where}"  # noqa: S608 - registered identifiers
+        f" ORDER BY {keys} LIMIT :limit FOR UPDATE SKIP LOCKED"
     )
-    params = {"org": organization_id, "prefix": prefix, "after": after, "limit": limit}
-    return [(row[0], bytes(row[1])) for row in await session.execute(text(sql), params)]
+    width = len(spec.key_columns)
+    return [
+        StaleRow(dict(zip(spec.key_columns, row[:width], strict=True)), bytes(row[width]))
+        for row in await session.execute(text(sql), params)
+    ]
 
 
-async def write_batch(session: AsyncSession, spec: EncryptedColumn, rows: Sequence[Reencrypted]) -> int:
-    """One UPDATE for the batch; a row changed since it was read (same value check) is left alone."""
+async def write_batch(session: AsyncSession, spec: EncryptedColumn, rows: Sequence[Reencrypted]) -> None:
+    """Pipelined updates by primary key; a value changed since it was read is left alone."""
     if not rows:
-        return 0
-    sets = f"{spec.column} = u.new_value"
-    if spec.blind_index_column:
-        sets += f", {spec.blind_index_column} = u.blind_index"
-    sql = (
-        f"UPDATE {spec.table} AS t SET {sets}"  # noqa: S608 - registered identifiers
-        " FROM unnest(CAST(:ids AS uuid[]), CAST(:olds AS bytea[]), CAST(:news AS bytea[]),"
-        " CAST(:bidx AS bytea[])) AS u(id, old_value, new_value, blind_index)"
-        f" WHERE t.{spec.id_column} = u.id AND t.{spec.column} = u.old_value"
-    )
-    result = await session.execute(
+        return
+    match = " AND ".join(f"{name} = :k_{name}" for name in spec.key_columns)
+    sql = f"UPDATE {spec.table} SET {spec.column} = :new WHERE {match} AND {spec.column} = :old"  # noqa: S608
+    await session.execute(
         text(sql),
-        {
-            "ids": [row.id for row in rows],
-            "olds": [row.old_value for row in rows],
-            "news": [row.new_value for row in rows],
-            "bidx": [row.blind_index for row in rows],
-        },
+        [
+            {"new": row.new_value, "old": row.old_value, **{f"k_{k}": v for k, v in row.keys.items()}}
+            for row in rows
+        ],
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def sealed_values(session: AsyncSession, spec: SealedColumn) -> list[tuple[uuid.UUID, bytes]]:

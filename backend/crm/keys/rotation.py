@@ -8,8 +8,8 @@ Data key (per organisation, a background job that keeps the app serving):
    Processes switch to N+1 within another TTL; until then they may still write under N,
    which is fine: N still decrypts, and the job re-checks after the TTL.
 3. It re-encrypts, batch by batch (one transaction each, progress in ``job_runs``), every
-   value of every registered column whose header is not N+1, rewriting its blind index
-   from the plaintext on the way. Interrupted, it is simply run again: it selects by
+   value of every registered column whose header is not N+1 (blind indexes stay: their key
+   does not rotate with the data key). Interrupted, it is simply run again: it selects by
    header, so finished rows are never touched twice.
 4. When nothing (readable) is left under an old version, those become ``retired``. Retired
    keys are kept and still decrypt, so a straggler is never lost.
@@ -21,10 +21,12 @@ key in one transaction (the keys themselves do not change, nor does any cipherte
 
 from __future__ import annotations
 
+import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +51,16 @@ TASK_NAME = "keys.rotate_data_key"
 BATCH_SIZE = 500
 MAX_PASSES = 3
 BUSY_RETRY_SECONDS = 5.0
+# Importing these runs every register_encrypted_column/register_sealed_column call, wherever a
+# feature placed it (model or service module): the API mounts every domain.
+REGISTRATION_MODULES = ("crm.models", "crm.api")
+
+
+def registered_columns() -> tuple[list[EncryptedColumn], list[SealedColumn]]:
+    """Every encrypted and sealed column the code base declares."""
+    for module in REGISTRATION_MODULES:
+        importlib.import_module(module)
+    return ENCRYPTED_COLUMNS.encrypted(), ENCRYPTED_COLUMNS.sealed()
 
 
 @dataclass(frozen=True)
@@ -175,7 +187,7 @@ async def run_rotation(
     after_batch: AfterBatch | None = None,
 ) -> RotationOutcome:
     """One run of the rotation job (see the module docstring); safe to repeat at any point."""
-    columns = ENCRYPTED_COLUMNS.encrypted() if columns is None else list(columns)
+    columns = registered_columns()[0] if columns is None else list(columns)
     async with unit_of_work(sessions, organization_id) as session:
         active, wait, retiring = await _advance(session, keystore, organization_id, job_run_id)
         if active is None:
@@ -262,7 +274,7 @@ async def _reencrypt_pass(
     result = _Pass()
     prefix = org_header(active)
     for spec in columns:
-        after = repository.FIRST_ID
+        after: tuple[Any, ...] | None = None
         while True:
             async with unit_of_work(sessions, organization_id) as session:
                 cipher = await keystore.org_cipher(session, organization_id)
@@ -277,10 +289,10 @@ async def _reencrypt_pass(
                 if not rows:
                     break
                 batch: list[repository.Reencrypted] = []
-                for row_id, value in rows:
-                    old = bytes(value)
+                for row in rows:
+                    row_id, aad_column = row.keys[spec.id_column], spec.aad_column_of(row.keys)
                     try:
-                        plaintext = cipher.decrypt_bytes(old, spec.table, spec.column, row_id)
+                        plaintext = cipher.decrypt_bytes(row.value, spec.table, aad_column, row_id)
                     except CryptoError:
                         # Never guess: count it, name the row (ids are not personal data), move on.
                         result.unreadable += 1
@@ -289,25 +301,14 @@ async def _reencrypt_pass(
                             extra={"table": spec.table, "column": spec.column, "row_id": str(row_id)},
                         )
                         continue
-                    bidx = (
-                        cipher.blind_index(plaintext.decode(), spec.blind_index_purpose or spec.column)
-                        if spec.blind_index_column
-                        else None
-                    )
-                    batch.append(
-                        repository.Reencrypted(
-                            row_id,
-                            old,
-                            cipher.encrypt_bytes(plaintext, spec.table, spec.column, row_id),
-                            bidx,
-                        )
-                    )
-                written = await repository.write_batch(session, spec, batch)
-                result.reencrypted += written
+                    new_value = cipher.encrypt_bytes(plaintext, spec.table, aad_column, row_id)
+                    batch.append(repository.Reencrypted(row.keys, row.value, new_value))
+                await repository.write_batch(session, spec, batch)
+                result.reencrypted += len(batch)
                 await jobs.report_progress(
                     session, job_run_id, done=done + result.reencrypted, status="running"
                 )
-                after = rows[-1][0]
+                after = tuple(rows[-1].keys[name] for name in spec.key_columns)
             if after_batch is not None:
                 await after_batch(result.reencrypted)
     return result
@@ -364,7 +365,7 @@ async def reseal_global(
 ) -> ResealReport:
     """Re-seal registered global secrets under the active master key (as the owner role: these
     rows belong to no single tenant). Values that do not open are reported, not changed."""
-    columns = ENCRYPTED_COLUMNS.sealed() if columns is None else list(columns)
+    columns = registered_columns()[1] if columns is None else list(columns)
     if columns and not await repository.owner_bypasses_rls(owner_session):
         raise CryptoError(
             "resealing needs the owner role to bypass row-level security (superuser or BYPASSRLS)"

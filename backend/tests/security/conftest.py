@@ -16,6 +16,7 @@ from crm.core.security.crypto import ENCRYPTED_COLUMNS, EncryptedColumn, KeyStor
 from crm.models import Organization
 
 TABLE = "keys_test_patients"
+VALUES_TABLE = "keys_test_field_values"
 
 
 @pytest.fixture(scope="session")
@@ -41,12 +42,28 @@ async def patients_table(owner_engine: AsyncEngine, settings: Settings) -> Async
         " WITH CHECK (organization_id = app_current_org())",
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON {TABLE} TO "{role}"',
     ]
+    # Composite key, like typed custom-field values: (field, record) -> one encrypted value.
+    statements += [
+        f"DROP TABLE IF EXISTS {VALUES_TABLE}",
+        f"""CREATE TABLE {VALUES_TABLE} (
+            field_id uuid NOT NULL,
+            record_id uuid NOT NULL,
+            organization_id uuid NOT NULL DEFAULT app_current_org()
+                REFERENCES organizations (id) ON DELETE CASCADE,
+            value_encrypted bytea,
+            PRIMARY KEY (field_id, record_id))""",
+        f"ALTER TABLE {VALUES_TABLE} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {VALUES_TABLE} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {VALUES_TABLE} USING (organization_id = app_current_org())"
+        " WITH CHECK (organization_id = app_current_org())",
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON {VALUES_TABLE} TO "{role}"',
+    ]
     async with owner_engine.begin() as conn:
         for statement in statements:
             await conn.execute(text(statement))
     yield TABLE
     async with owner_engine.begin() as conn:
-        await conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+        await conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}, {VALUES_TABLE}"))
 
 
 @pytest.fixture

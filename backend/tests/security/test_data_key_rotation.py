@@ -11,13 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm.core.db import unit_of_work
 from crm.core.runtime import Runtime
-from crm.core.security.crypto import CryptoError, EncryptedColumn, KeyStore, key_version, org_cipher
+from crm.core.security.crypto import (
+    ENCRYPTED_COLUMNS,
+    CryptoError,
+    EncryptedColumn,
+    KeyStore,
+    key_version,
+    org_cipher,
+)
 from crm.keys.rotation import run_rotation, start_data_key_rotation
 from crm.keys.tasks import QUEUE, start_rotation
 from crm.models import JobRun
 from crm.models.keys import OrganizationKey
 from tests.fixtures.worker import drain
-from tests.security.conftest import committed_org
+from tests.security.conftest import VALUES_TABLE, committed_org
 
 ROWS = 23
 
@@ -218,3 +225,52 @@ async def test_rotation_runs_as_a_procrastinate_job(
     after = await _read_all(sessions, keystore, org, patients_table)
     assert {v[2:4] for v in after.values()} == {(version, version)}
     assert {pid: v[:2] for pid, v in after.items()} == {p.id: (p.email, p.phone) for p in patients}
+
+
+async def test_composite_keys_and_custom_column_labels(
+    live_runtime: Runtime, keystore: KeyStore, patients_table: str
+) -> None:
+    """Values keyed by (field, record) and bound to "cf:<field id>", as custom-field values are."""
+    spec = ENCRYPTED_COLUMNS.register(
+        VALUES_TABLE,
+        "value_encrypted",
+        id_column="record_id",
+        key_columns=("field_id", "record_id"),
+        aad_column=lambda key: f"cf:{key['field_id']}",
+    )
+    sessions = live_runtime.sessions
+    org = await committed_org(live_runtime)
+    fields, records = [uuid.uuid4() for _ in range(3)], [uuid.uuid4() for _ in range(4)]
+    try:
+        async with unit_of_work(sessions, org) as session:
+            cipher = await org_cipher(session, keystore, org)
+            for field in fields:
+                for record in records:
+                    await session.execute(
+                        text(
+                            "INSERT INTO keys_test_field_values (field_id, record_id, value_encrypted)"
+                            " VALUES (:f, :r, :v)"
+                        ),
+                        {
+                            "f": field,
+                            "r": record,
+                            "v": cipher.encrypt(f"{field}/{record}", VALUES_TABLE, f"cf:{field}", record),
+                        },
+                    )
+            _, run = await start_data_key_rotation(session, keystore, org)
+        # Batches of 5 cut through the composite key at arbitrary places.
+        outcome = await run_rotation(sessions, keystore, org, run.id, columns=[spec], batch_size=5)
+        assert (outcome.status, outcome.reencrypted, outcome.unreadable) == ("succeeded", 12, 0)
+        async with unit_of_work(sessions, org) as session:
+            cipher = await org_cipher(session, keystore, org)
+            rows = (
+                await session.execute(
+                    text("SELECT field_id, record_id, value_encrypted FROM keys_test_field_values")
+                )
+            ).all()
+            assert len(rows) == 12
+            for field, record, value in rows:
+                assert key_version(value) == 2
+                assert cipher.decrypt(value, VALUES_TABLE, f"cf:{field}", record) == f"{field}/{record}"
+    finally:
+        ENCRYPTED_COLUMNS.unregister(spec.table, spec.column)

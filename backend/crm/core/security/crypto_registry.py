@@ -5,7 +5,9 @@ imported by every process, workers included, so the rotation job always sees the
 list. This module imports nothing from the models, so models can import it.
 
 - ``register_encrypted_column``: tenant PII encrypted with the organisation's data key
-  (``OrgCipher``); the table has a uuid primary key and ``organization_id``.
+  (``OrgCipher``); the table has ``organization_id``. By default the value is bound to
+  ``(table, column, id)``; tables with composite keys say which column is the row id, and
+  how the "column" bound into the associated data is named (see the custom field values).
 - ``register_sealed_column``: a global secret sealed with ``seal_global`` (e.g. a TOTP
   secret); rotating the master key reseals these as the owner role.
 """
@@ -14,8 +16,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -27,6 +30,9 @@ def _identifier(name: str, what: str) -> str:
     return name
 
 
+AadColumn = Callable[[Mapping[str, Any]], str]
+
+
 @dataclass(frozen=True)
 class EncryptedColumn:
     table: str
@@ -34,10 +40,16 @@ class EncryptedColumn:
     blind_index_column: str | None = None
     blind_index_purpose: str | None = None
     id_column: str = "id"
+    key_columns: tuple[str, ...] = ("id",)
+    aad_column: AadColumn | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.table, self.column)
+
+    def aad_column_of(self, keys: Mapping[str, Any]) -> str:
+        """The "column" a row's value was encrypted with (given the row's key columns)."""
+        return self.column if self.aad_column is None else self.aad_column(keys)
 
 
 @dataclass(frozen=True)
@@ -61,13 +73,20 @@ class ColumnRegistry:
         *,
         blind_index_purpose: str | None = None,
         id_column: str = "id",
+        key_columns: tuple[str, ...] | None = None,
+        aad_column: AadColumn | None = None,
     ) -> EncryptedColumn:
+        keys = tuple(_identifier(name, "column") for name in (key_columns or (id_column,)))
+        if id_column not in keys:
+            raise ValueError("the row id column must be one of the key columns")
         spec = EncryptedColumn(
             table=_identifier(table, "table"),
             column=_identifier(column, "column"),
             blind_index_column=_identifier(blind_index_column, "column") if blind_index_column else None,
             blind_index_purpose=(blind_index_purpose or column) if blind_index_column else None,
             id_column=_identifier(id_column, "column"),
+            key_columns=keys,
+            aad_column=aad_column,
         )
         existing = self._encrypted.get(spec.key)
         if existing is not None and existing != spec:
@@ -105,14 +124,26 @@ def register_encrypted_column(
     *,
     blind_index_purpose: str | None = None,
     id_column: str = "id",
+    key_columns: tuple[str, ...] | None = None,
+    aad_column: AadColumn | None = None,
 ) -> EncryptedColumn:
-    """Declare ``table.column`` as encrypted with the organisation's data key.
+    """Declare ``table.column`` as holding ``OrgCipher.encrypt(value, table, column, row[id_column])``.
 
-    ``blind_index_column`` holds ``OrgCipher.blind_index(value, purpose)``; the purpose
-    defaults to the column name ("email", "phone"), which also picks the normalizer.
+    - ``blind_index_column``: where the value's ``blind_index(value, purpose)`` lives (the purpose
+      defaults to the column name: "email", "phone"). Listed by ``crm keys status``; rotation
+      leaves it alone, since the blind-index key does not rotate with the data key.
+    - ``key_columns``: the primary key (default: ``id_column``), which rotation pages through.
+    - ``aad_column``: when values were encrypted with another "column" than the column's name,
+      computes it from the row's key columns, e.g. ``lambda key: f"cf:{key['field_id']}"``.
     """
     return ENCRYPTED_COLUMNS.register(
-        table, column, blind_index_column, blind_index_purpose=blind_index_purpose, id_column=id_column
+        table,
+        column,
+        blind_index_column,
+        blind_index_purpose=blind_index_purpose,
+        id_column=id_column,
+        key_columns=key_columns,
+        aad_column=aad_column,
     )
 
 
