@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
-from crm.pipeline import service
+from crm.pipeline import service, stages
 from crm.pipeline.schemas import (
     PipelineCreate,
     PipelineList,
@@ -94,7 +94,7 @@ async def add_stage(
     position: Annotated[int | None, Query(ge=0, le=50)] = None,
 ) -> PipelineOut:
     """Add a stage at `position` (0 = first; default: last). Returns the whole pipeline."""
-    return await service.add_stage(session, runtime, principal, pipeline_id, body, position=position)
+    return await stages.add_stage(session, runtime, principal, pipeline_id, body, position=position)
 
 
 @router.post("/{pipeline_id}/stages/reorder", response_model=PipelineOut)
@@ -106,7 +106,7 @@ async def reorder_stages(
     principal: Annotated[Principal, Depends(require_permission("pipelines", "update"))],
 ) -> PipelineOut:
     """Put the stages in the given order (every stage id exactly once)."""
-    return await service.reorder_stages(session, runtime, principal, pipeline_id, body)
+    return await stages.reorder_stages(session, runtime, principal, pipeline_id, body)
 
 
 @router.patch("/{pipeline_id}/stages/{stage_id}", response_model=PipelineOut)
@@ -119,7 +119,7 @@ async def update_stage(
     principal: Annotated[Principal, Depends(require_permission("pipelines", "update"))],
 ) -> PipelineOut:
     """Rename a stage, change its default probability or its won/lost flag."""
-    return await service.update_stage(session, runtime, principal, pipeline_id, stage_id, body)
+    return await stages.update_stage(session, runtime, principal, pipeline_id, stage_id, body)
 
 
 @router.delete("/{pipeline_id}/stages/{stage_id}", response_model=PipelineOut)
@@ -131,4 +131,4 @@ async def delete_stage(
     principal: Annotated[Principal, Depends(require_permission("pipelines", "update"))],
 ) -> PipelineOut:
     """Remove a stage no deal is in or ever passed through (409 otherwise); the pipeline keeps one."""
-    return await service.delete_stage(session, runtime, principal, pipeline_id, stage_id)
+    return await stages.delete_stage(session, runtime, principal, pipeline_id, stage_id)

@@ -31,9 +31,7 @@ from crm.pipeline.schemas import (
     PipelineOut,
     PipelinePatch,
     StageIn,
-    StageOrder,
     StageOut,
-    StagePatch,
 )
 
 CACHE_TTL_S = 600.0
@@ -174,7 +172,7 @@ async def load(session: AsyncSession, runtime: Runtime, organization_id: uuid.UU
     return pipelines
 
 
-async def _forget(session: AsyncSession, runtime: Runtime, organization_id: uuid.UUID) -> None:
+async def forget(session: AsyncSession, runtime: Runtime, organization_id: uuid.UUID) -> None:
     session.info[_DIRTY] = True
     key = _cache_key(organization_id)
     await runtime.cache.delete(key)
@@ -202,13 +200,13 @@ async def ensure(session: AsyncSession, runtime: Runtime, principal: Principal) 
     return await load(session, runtime, principal.organization_id)
 
 
-def _stage_probability(stage: StageIn) -> int:
+def stage_probability(stage: StageIn) -> int:
     if stage.probability is not None:
         return stage.probability
     return 100 if stage.is_won else 0
 
 
-def _check_flags(is_won: bool, is_lost: bool) -> None:
+def check_flags(is_won: bool, is_lost: bool) -> None:
     if is_won and is_lost:
         raise BadRequest("a stage is won or lost, not both", code="invalid_stage")
 
@@ -222,7 +220,7 @@ async def _insert(
     if await repository.name_taken(session, name):
         raise Conflict(f"a pipeline named {name!r} exists", code="pipeline_exists")
     for stage in body.stages:
-        _check_flags(stage.is_won, stage.is_lost)
+        check_flags(stage.is_won, stage.is_lost)
     pipeline = Pipeline(id=uuid.uuid4(), name=name, position=await repository.next_position(session))
     session.add(pipeline)
     for position, stage in enumerate(body.stages):
@@ -231,7 +229,7 @@ async def _insert(
                 pipeline_id=pipeline.id,
                 name=stage.name.strip(),
                 position=position,
-                probability=_stage_probability(stage),
+                probability=stage_probability(stage),
                 is_won=stage.is_won,
                 is_lost=stage.is_lost,
             )
@@ -239,7 +237,7 @@ async def _insert(
     await session.flush()
     if body.is_default:
         await repository.make_default(session, pipeline.id)
-    await _forget(session, runtime, principal.organization_id)
+    await forget(session, runtime, principal.organization_id)
     await record_event(
         session,
         action="pipeline.create",
@@ -315,7 +313,7 @@ async def update_pipeline(
         await repository.make_default(session, pipeline.id)
     if changes:
         await session.flush()
-        await _forget(session, runtime, principal.organization_id)
+        await forget(session, runtime, principal.organization_id)
         await record_event(
             session,
             action="pipeline.update",
@@ -340,144 +338,8 @@ async def delete_pipeline(
         raise Conflict("this pipeline has deals: archive it instead", code="pipeline_in_use")
     await session.delete(pipeline)
     await session.flush()
-    await _forget(session, runtime, principal.organization_id)
+    await forget(session, runtime, principal.organization_id)
     await record_event(
         session, action="pipeline.delete", actor=principal, entity_type="pipeline", entity_id=pipeline_id
     )
     publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "deleted")
-
-
-async def add_stage(
-    session: AsyncSession,
-    runtime: Runtime,
-    principal: Principal,
-    pipeline_id: uuid.UUID,
-    body: StageIn,
-    *,
-    position: int | None,
-) -> PipelineOut:
-    if await repository.get_pipeline(session, pipeline_id) is None:
-        raise NotFound("no such pipeline")
-    _check_flags(body.is_won, body.is_lost)
-    stages = await repository.stages_of(session, pipeline_id)
-    if len(stages) >= 50:
-        raise BadRequest("a pipeline has at most 50 stages", code="too_many_stages")
-    stage = Stage(
-        id=uuid.uuid4(),
-        pipeline_id=pipeline_id,
-        name=body.name.strip(),
-        position=len(stages),
-        probability=_stage_probability(body),
-        is_won=body.is_won,
-        is_lost=body.is_lost,
-    )
-    session.add(stage)
-    await session.flush()
-    ordered = [s.id for s in stages]
-    ordered.insert(len(ordered) if position is None else min(position, len(ordered)), stage.id)
-    await repository.set_positions(session, ordered)
-    await _forget(session, runtime, principal.organization_id)
-    await record_event(
-        session,
-        action="stage.create",
-        actor=principal,
-        entity_type="stage",
-        entity_id=stage.id,
-        changes={"name": (None, stage.name), "pipeline_id": (None, pipeline_id)},
-    )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
-    return await get_pipeline(session, runtime, principal, pipeline_id)
-
-
-async def update_stage(
-    session: AsyncSession,
-    runtime: Runtime,
-    principal: Principal,
-    pipeline_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    body: StagePatch,
-) -> PipelineOut:
-    stage = await repository.get_stage(session, pipeline_id, stage_id)
-    if stage is None:
-        raise NotFound("no such stage")
-    is_won = stage.is_won if body.is_won is None else body.is_won
-    is_lost = stage.is_lost if body.is_lost is None else body.is_lost
-    _check_flags(is_won, is_lost)
-    changes: dict[str, tuple[Any, Any]] = {}
-    values = {
-        "name": body.name.strip() if body.name is not None else None,
-        "probability": body.probability,
-        "is_won": body.is_won,
-        "is_lost": body.is_lost,
-    }
-    for name, value in values.items():
-        if value is not None and value != getattr(stage, name):
-            changes[name] = (getattr(stage, name), value)
-            setattr(stage, name, value)
-    if changes:
-        await session.flush()
-        await _forget(session, runtime, principal.organization_id)
-        await record_event(
-            session,
-            action="stage.update",
-            actor=principal,
-            entity_type="stage",
-            entity_id=stage.id,
-            changes=changes,
-        )
-        publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
-    return await get_pipeline(session, runtime, principal, pipeline_id)
-
-
-async def delete_stage(
-    session: AsyncSession, runtime: Runtime, principal: Principal, pipeline_id: uuid.UUID, stage_id: uuid.UUID
-) -> PipelineOut:
-    stage = await repository.get_stage(session, pipeline_id, stage_id)
-    if stage is None:
-        raise NotFound("no such stage")
-    stages = await repository.stages_of(session, pipeline_id)
-    if len(stages) == 1:
-        raise Conflict("a pipeline keeps at least one stage", code="last_stage")
-    if await repository.stage_in_use(session, stage_id):
-        raise Conflict(
-            "deals are in this stage or passed through it (their history names it): rename it instead",
-            code="stage_in_use",
-        )
-    await session.delete(stage)
-    await session.flush()
-    await repository.set_positions(session, [s.id for s in stages if s.id != stage_id])
-    await _forget(session, runtime, principal.organization_id)
-    await record_event(
-        session,
-        action="stage.delete",
-        actor=principal,
-        entity_type="stage",
-        entity_id=stage_id,
-        changes={"name": (stage.name, None)},
-    )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
-    return await get_pipeline(session, runtime, principal, pipeline_id)
-
-
-async def reorder_stages(
-    session: AsyncSession, runtime: Runtime, principal: Principal, pipeline_id: uuid.UUID, body: StageOrder
-) -> PipelineOut:
-    if await repository.get_pipeline(session, pipeline_id) is None:
-        raise NotFound("no such pipeline")
-    stages = await repository.stages_of(session, pipeline_id)
-    current = [s.id for s in stages]
-    if len(body.stage_ids) != len(current) or set(body.stage_ids) != set(current):
-        raise BadRequest("give every stage of this pipeline exactly once", code="invalid_stage_order")
-    if body.stage_ids != current:
-        await repository.set_positions(session, body.stage_ids)
-        await _forget(session, runtime, principal.organization_id)
-        await record_event(
-            session,
-            action="pipeline.reorder_stages",
-            actor=principal,
-            entity_type="pipeline",
-            entity_id=pipeline_id,
-            changes={"stage_ids": (current, list(body.stage_ids))},
-        )
-        publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
-    return await get_pipeline(session, runtime, principal, pipeline_id)
