@@ -5,7 +5,7 @@ PY ?= python3
 BACKEND_VENV := backend/.venv
 AI_VENV := ai/.venv
 
-.PHONY: help prereqs setup run test test-backend test-ai test-web test-e2e lint bench eval clean
+.PHONY: help prereqs setup run test test-backend test-ai test-web test-e2e lint client bench eval clean
 
 help:
 	@echo "make run    set up and serve the CRM at http://127.0.0.1:8000 (demo data on first run)"
@@ -49,10 +49,15 @@ run: setup
 lint: $(BACKEND_VENV)/.installed $(AI_VENV)/.installed web/node_modules/.installed
 	cd backend && .venv/bin/ruff check crm tests migrations && .venv/bin/ruff format --check crm tests migrations
 	cd backend && .venv/bin/mypy
-	cd ai && .venv/bin/ruff check crm_ai tests evals && .venv/bin/mypy
+	cd ai && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 	cd web && npm run --silent lint && npm run --silent typecheck
 	@mkdir -p .data && $(BACKEND_VENV)/bin/crm openapi > .data/openapi.json
+	@cmp -s .data/openapi.json web/openapi.json || { echo "web/openapi.json is stale: run make client"; exit 1; }
 	cd web && OPENAPI_FILE=../.data/openapi.json npm run --silent check:client
+
+client: $(BACKEND_VENV)/.installed web/node_modules/.installed
+	$(BACKEND_VENV)/bin/crm openapi > web/openapi.json
+	cd web && npm run --silent gen:client
 
 test-backend: $(BACKEND_VENV)/.installed
 	cd backend && CRM_REQUIRE_SERVICES=$${CRM_REQUIRE_SERVICES:-1} .venv/bin/pytest -q
@@ -74,7 +79,7 @@ bench: setup
 	$(BACKEND_VENV)/bin/python bench/run_all.py
 
 eval: $(AI_VENV)/.installed
-	cd ai && .venv/bin/python -m evals.run_all
+	cd ai && .venv/bin/python -m evals.sentiment_eval && .venv/bin/python -m evals.scoring_eval
 
 clean:
 	rm -rf $(BACKEND_VENV) $(AI_VENV) web/node_modules web/dist
