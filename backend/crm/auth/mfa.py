@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.errors import BadRequest, Conflict
-from crm.core.security.crypto import open_global, seal_global
+from crm.core.security.crypto import open_global, register_sealed_column, seal_global
 from crm.models import RecoveryCode, User
 
 ISSUER_NAME = "CliniGlobal CRM"
@@ -38,6 +38,10 @@ class TotpSetup:
 
 def _aad(user_id: uuid.UUID) -> bytes:
     return b"users.totp_secret:" + user_id.bytes
+
+
+# A master key rotation re-seals these secrets (crm keys rotate --master).
+register_sealed_column("users", "totp_secret", _aad)
 
 
 def _secret(user: User) -> str:

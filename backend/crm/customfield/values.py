@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.errors import BadRequest
-from crm.core.security.crypto import OrgCipher
+from crm.core.security.crypto import OrgCipher, register_encrypted_column
 from crm.kit.listing import Condition, FieldSpec, Kind, clause
 from crm.models import CustomFieldDefinition, CustomFieldValue
 
@@ -51,6 +51,13 @@ KIND_OF = {
     "boolean": Kind.boolean,
     "multiselect": Kind.tags,
 }
+
+
+# PII values are re-encrypted when the organisation's data key rotates.
+register_encrypted_column(
+    "custom_field_values", "value_encrypted", "value_bidx", blind_index_purpose="custom", id_column="record_id",
+    key_columns=("field_id", "record_id"), aad_column=lambda key: f"cf:{key['field_id']}",
+)
 
 
 class InvalidCustomValue(BadRequest):
