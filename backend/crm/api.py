@@ -15,6 +15,7 @@ from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
 from crm.flags.endpoints import router as flags_router
 from crm.health.endpoints import router as health_router
+from crm.jobrun.endpoints import router as jobs_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
 from crm.organization.endpoints import router as organization_router
@@ -33,6 +34,7 @@ for router in (
     roles_router,
     teams_router,
     outbox_router,
+    jobs_router,
     custom_fields_router,
     contacts_router,
     companies_router,

@@ -183,7 +183,7 @@ def run(
     settings = _settings()
     _migrate(settings)
     seeded = asyncio.run(_seed(settings))
-    ai_process = _start_ai_service(ai_port) if ai else None
+    ai_process = _start_ai_service(settings, ai_port) if ai else None
     try:
         asyncio.run(_serve_all(settings, host, port, seeded))
     finally:
@@ -195,13 +195,16 @@ def run(
                 ai_process.kill()
 
 
-def _start_ai_service(port: int) -> subprocess.Popen[bytes] | None:
+def _start_ai_service(settings: Settings, port: int) -> subprocess.Popen[bytes] | None:
     executable = REPO_ROOT / "ai" / ".venv" / "bin" / "crm-ai"
     if not executable.exists():
         typer.secho("AI service not installed (ai/.venv): AI features are off", fg=typer.colors.YELLOW)
         return None
+    # The embedded run shares one dev key pair: the AI service verifies with the public half it
+    # finds in its data folder, the backend signs service tokens with the private half.
+    env = {**os.environ, "CRM_AI_DATA_DIR": str(settings.data_dir / "ai")}
     return subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-        [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)], env=os.environ.copy()
+        [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
     )
 
 

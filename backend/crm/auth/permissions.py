@@ -72,7 +72,7 @@ _EVERYONE = _grant(
     ("users", Action.read, Scope.all),
     ("teams", Action.read, Scope.all),
     ("flags", Action.read, Scope.all),
-    ("jobs", Action.read, Scope.own),
+    ("jobs", Action.read, Scope.all),
     ("pipelines", Action.read, Scope.all),
     ("custom_fields", Action.read, Scope.all),
 )
