@@ -13,6 +13,7 @@ from crm.company.endpoints import router as companies_router
 from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
+from crm.deal.endpoints import router as deals_router
 from crm.flags.endpoints import router as flags_router
 from crm.health.endpoints import router as health_router
 from crm.jobrun.endpoints import router as jobs_router
@@ -43,5 +44,6 @@ for router in (
     audit_router,
     flags_router,
     api_keys_router,
+    deals_router,
 ):
     api_router.include_router(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -10,8 +11,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
-from crm.pipeline import service, stages
+from crm.kit.pagination import check_limit
+from crm.pipeline import board, service, stages
 from crm.pipeline.schemas import (
+    Board,
+    CardPage,
     PipelineCreate,
     PipelineList,
     PipelineOut,
@@ -132,3 +136,55 @@ async def delete_stage(
 ) -> PipelineOut:
     """Remove a stage no deal is in or ever passed through (409 otherwise); the pipeline keeps one."""
     return await stages.delete_stage(session, runtime, principal, pipeline_id, stage_id)
+
+
+@router.get("/{pipeline_id}/board", response_model=Board)
+async def get_board(
+    pipeline_id: uuid.UUID,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_permission("deals", "read"))],
+    per_stage: Annotated[int, Query(ge=1, le=100)] = 25,
+    owner_id: uuid.UUID | None = None,
+    close_before: dt.date | None = None,
+) -> Board:
+    """The Kanban board: every stage in order with its deal count, total amount (per currency, and
+    probability-weighted) and its first `per_stage` cards in manual order; `next_cursor` pages a
+    column through `GET /pipelines/{id}/stages/{stage_id}/deals`. Filters: `owner_id`,
+    `close_before` (expected close date before this day). Amounts are null for roles without
+    `deal_amounts:read`; a role with "own" deals sees only its own."""
+    return await board.load_board(
+        session,
+        runtime,
+        principal,
+        pipeline_id,
+        per_stage=per_stage,
+        owner_id=owner_id,
+        close_before=close_before,
+    )
+
+
+@router.get("/{pipeline_id}/stages/{stage_id}/deals", response_model=CardPage)
+async def list_stage_cards(
+    pipeline_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, Depends(require_permission("deals", "read"))],
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 25,
+    owner_id: uuid.UUID | None = None,
+    close_before: dt.date | None = None,
+) -> CardPage:
+    """More cards of one board column, in manual order, from a column's `next_cursor`."""
+    return await board.stage_page(
+        session,
+        runtime,
+        principal,
+        pipeline_id,
+        stage_id,
+        cursor=cursor,
+        limit=check_limit(limit),
+        owner_id=owner_id,
+        close_before=close_before,
+    )

@@ -1,14 +1,30 @@
-"""SQL for pipelines and stages."""
+"""SQL for pipelines, stages and the board (cards in manual order)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    Uuid,
+    bindparam,
+    column,
+    exists,
+    func,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Deal, DealStageChange, Pipeline, Stage
+from crm.models import Company, Deal, DealStageChange, Pipeline, Stage
 
 
 async def lock(session: AsyncSession, key: str) -> None:
@@ -83,3 +99,136 @@ async def stage_in_use(session: AsyncSession, stage_id: uuid.UUID) -> bool:
 async def set_positions(session: AsyncSession, ordered: Sequence[uuid.UUID]) -> None:
     for position, stage_id in enumerate(ordered):
         await session.execute(update(Stage).where(Stage.id == stage_id).values(position=position))
+
+
+# --- the board: cards in manual order ------------------------------------------------------
+
+
+class Card(NamedTuple):
+    id: uuid.UUID
+    rank: str
+
+
+def _column(stage_id: uuid.UUID, exclude: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    where = [Deal.stage_id == stage_id, Deal.deleted_at.is_(None)]
+    if exclude is not None:
+        where.append(Deal.id != exclude)
+    return where
+
+
+async def card(
+    session: AsyncSession, stage_id: uuid.UUID, deal_id: uuid.UUID, scope: ColumnElement[bool]
+) -> Card | None:
+    row = await session.execute(
+        select(Deal.id, Deal.board_rank).where(Deal.id == deal_id, scope, *_column(stage_id, None))
+    )
+    found = row.first()
+    return Card(found[0], found[1]) if found else None
+
+
+async def cards_after(
+    session: AsyncSession, stage_id: uuid.UUID, anchor: Card | None, count: int, *, exclude: uuid.UUID
+) -> list[Card]:
+    """The first ``count`` cards after ``anchor`` (from the top if None), in board order."""
+    statement = select(Deal.id, Deal.board_rank).where(*_column(stage_id, exclude))
+    if anchor is not None:
+        statement = statement.where(tuple_(Deal.board_rank, Deal.id) > tuple_(anchor.rank, anchor.id))
+    rows = await session.execute(statement.order_by(Deal.board_rank, Deal.id).limit(count))
+    return [Card(r[0], r[1]) for r in rows]
+
+
+async def cards_before(
+    session: AsyncSession, stage_id: uuid.UUID, anchor: Card | None, count: int, *, exclude: uuid.UUID
+) -> list[Card]:
+    """The last ``count`` cards before ``anchor`` (from the bottom if None), nearest first."""
+    statement = select(Deal.id, Deal.board_rank).where(*_column(stage_id, exclude))
+    if anchor is not None:
+        statement = statement.where(tuple_(Deal.board_rank, Deal.id) < tuple_(anchor.rank, anchor.id))
+    rows = await session.execute(statement.order_by(Deal.board_rank.desc(), Deal.id.desc()).limit(count))
+    return [Card(r[0], r[1]) for r in rows]
+
+
+async def set_ranks(session: AsyncSession, ranks: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """New ranks for a few cards in one statement; ``updated_at`` stays (reordering is not an edit)."""
+    if not ranks:
+        return
+    table: Table = Deal.__table__  # type: ignore[assignment]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(board_rank=bindparam("b_rank"), updated_at=table.c.updated_at)
+    )
+    await session.execute(statement, [{"b_id": deal_id, "b_rank": rank} for deal_id, rank in ranks])
+
+
+def _card_columns() -> tuple[Any, ...]:
+    return (
+        Deal.id,
+        Deal.name,
+        Deal.stage_id,
+        Deal.board_rank,
+        Deal.status,
+        Deal.amount,
+        Deal.currency,
+        Deal.probability,
+        Deal.expected_close_date,
+        Deal.owner_id,
+        Deal.company_id,
+        Company.name.label("company_name"),
+        Deal.tags,
+        Deal.version,
+        Deal.stage_entered_at,
+        Deal.updated_at,
+    )
+
+
+async def board_totals(
+    session: AsyncSession, stage_ids: Sequence[uuid.UUID], where: Sequence[ColumnElement[bool]]
+) -> list[tuple[Any, ...]]:
+    """Count, amount and probability-weighted amount per stage and currency: one aggregate."""
+    weighted = func.round(func.sum(Deal.amount * func.coalesce(Deal.probability, 0) / 100), 2)
+    rows = await session.execute(
+        select(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount), weighted)
+        .where(Deal.stage_id.in_(list(stage_ids)), Deal.deleted_at.is_(None), *where)
+        .group_by(Deal.stage_id, Deal.currency)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def board_cards(
+    session: AsyncSession,
+    stage_ids: Sequence[uuid.UUID],
+    where: Sequence[ColumnElement[bool]],
+    per_stage: int,
+) -> list[Row[Any]]:
+    """The first ``per_stage`` cards of every stage in one statement: a LATERAL top-N per stage,
+    each one walk of the (organisation, stage, rank, id) index."""
+    stages = values(column("stage_id", Uuid), name="board_stages").data([(s,) for s in stage_ids])
+    cards = (
+        select(*_card_columns())
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .where(Deal.stage_id == stages.c.stage_id, Deal.deleted_at.is_(None), *where)
+        .order_by(Deal.board_rank, Deal.id)
+        .limit(per_stage)
+        .lateral("cards")
+    )
+    rows = await session.execute(select(cards).select_from(stages).join(cards, true()))
+    return list(rows)
+
+
+async def stage_cards(
+    session: AsyncSession,
+    stage_id: uuid.UUID,
+    where: Sequence[ColumnElement[bool]],
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    statement = (
+        select(*_card_columns())
+        .outerjoin(Company, Company.id == Deal.company_id)
+        .where(Deal.stage_id == stage_id, Deal.deleted_at.is_(None), *where)
+    )
+    if after is not None:
+        statement = statement.where(tuple_(Deal.board_rank, Deal.id) > tuple_(*after))
+    rows = await session.execute(statement.order_by(Deal.board_rank, Deal.id).limit(limit))
+    return list(rows)
