@@ -17,10 +17,10 @@ import uvicorn
 
 from crm.audit.cli import audit_cli
 from crm.core.config import REPO_ROOT, ConfigError, Settings, get_settings
-from crm.keys.cli import keys_cli
 from crm.core.db import resolve_urls, unit_of_work
 from crm.core.runtime import Runtime, build_runtime, install_runtime
 from crm.core.telemetry import configure_logging
+from crm.keys.cli import keys_cli
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="CliniGlobal CRM")
 cli.add_typer(audit_cli, name="audit")

@@ -55,8 +55,13 @@ KIND_OF = {
 
 # PII values are re-encrypted when the organisation's data key rotates.
 register_encrypted_column(
-    "custom_field_values", "value_encrypted", "value_bidx", blind_index_purpose="custom", id_column="record_id",
-    key_columns=("field_id", "record_id"), aad_column=lambda key: f"cf:{key['field_id']}",
+    "custom_field_values",
+    "value_encrypted",
+    "value_bidx",
+    blind_index_purpose="custom",
+    id_column="record_id",
+    key_columns=("field_id", "record_id"),
+    aad_column=lambda key: f"cf:{key['field_id']}",
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0002
-Create Date: 2026-11-27 13:23:47.256709
+Create Date: 2026-11-27 13:25:17.849747
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from crm.core import rls
 from crm.core.config import get_settings
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
 down_revision: str | None = "0002"
@@ -249,8 +249,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_tags_organization_id"), "tags", ["organization_id"], unique=False)
     op.create_table(
         "contacts",
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("last_name", sa.String(length=100), nullable=True),
+        sa.Column("first_name", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("last_name", sa.String(length=100), server_default="", nullable=False),
         sa.Column("job_title", sa.String(length=150), nullable=True),
         sa.Column("company_id", sa.Uuid(), nullable=True),
         sa.Column("company_name", sa.String(length=200), nullable=True),
@@ -728,8 +728,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "leads",
-        sa.Column("first_name", sa.String(length=100), nullable=True),
-        sa.Column("last_name", sa.String(length=100), nullable=True),
+        sa.Column("first_name", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("last_name", sa.String(length=100), server_default="", nullable=False),
         sa.Column("company_name", sa.String(length=200), nullable=True),
         sa.Column("job_title", sa.String(length=150), nullable=True),
         sa.Column("email", sa.LargeBinary(), nullable=True),

@@ -316,7 +316,9 @@ async def test_list_runs_a_constant_number_of_queries(
             )
         statements: list[str] = []
 
-        def count(conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements) -> None:
+        def count(
+            conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements
+        ) -> None:
             sink.append(statement)
 
         event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]

@@ -20,9 +20,18 @@ async def _seed(db: AsyncSession, tenant: Tenant) -> uuid.UUID:
     sales = tenant.people[Role.sales].user_id
     admin = tenant.people[Role.admin].user_id
     pipeline = Pipeline(id=uuid.uuid4(), name="Patients", is_default=True)
-    stages = [Stage(id=uuid.uuid4(), pipeline_id=pipeline.id, name=name, position=i, probability=p,
-                    is_won=name == "Won", is_lost=name == "Lost")
-              for i, (name, p) in enumerate([("Enquiry", 10), ("Proposal", 50), ("Won", 100), ("Lost", 0)])]
+    stages = [
+        Stage(
+            id=uuid.uuid4(),
+            pipeline_id=pipeline.id,
+            name=name,
+            position=i,
+            probability=p,
+            is_won=name == "Won",
+            is_lost=name == "Lost",
+        )
+        for i, (name, p) in enumerate([("Enquiry", 10), ("Proposal", 50), ("Won", 100), ("Lost", 0)])
+    ]
     acme = Company(id=uuid.uuid4(), name="Acme Dental")
     db.add_all([pipeline, acme])
     await db.flush()
@@ -31,37 +40,91 @@ async def _seed(db: AsyncSession, tenant: Tenant) -> uuid.UUID:
     today = dt.date.today()
     now = dt.datetime.now(dt.UTC)
     deals = [
-        Deal(name="A", amount=Decimal(1000), pipeline_id=pipeline.id, stage_id=stages[0].id, board_rank="a",
-             owner_id=sales, expected_close_date=today, probability=10),
-        Deal(name="B", amount=Decimal(3000), pipeline_id=pipeline.id, stage_id=stages[1].id, board_rank="a",
-             owner_id=admin, expected_close_date=today, probability=50),
-        Deal(name="C", amount=Decimal(5000), pipeline_id=pipeline.id, stage_id=stages[2].id, board_rank="a",
-             owner_id=sales, status="won", closed_at=now, company_id=acme.id),
-        Deal(name="D", amount=Decimal(700), pipeline_id=pipeline.id, stage_id=stages[3].id, board_rank="a",
-             owner_id=admin, status="lost", closed_at=now, lost_reason="price"),
+        Deal(
+            name="A",
+            amount=Decimal(1000),
+            pipeline_id=pipeline.id,
+            stage_id=stages[0].id,
+            board_rank="a",
+            owner_id=sales,
+            expected_close_date=today,
+            probability=10,
+        ),
+        Deal(
+            name="B",
+            amount=Decimal(3000),
+            pipeline_id=pipeline.id,
+            stage_id=stages[1].id,
+            board_rank="a",
+            owner_id=admin,
+            expected_close_date=today,
+            probability=50,
+        ),
+        Deal(
+            name="C",
+            amount=Decimal(5000),
+            pipeline_id=pipeline.id,
+            stage_id=stages[2].id,
+            board_rank="a",
+            owner_id=sales,
+            status="won",
+            closed_at=now,
+            company_id=acme.id,
+        ),
+        Deal(
+            name="D",
+            amount=Decimal(700),
+            pipeline_id=pipeline.id,
+            stage_id=stages[3].id,
+            board_rank="a",
+            owner_id=admin,
+            status="lost",
+            closed_at=now,
+            lost_reason="price",
+        ),
     ]
     db.add_all(deals)
     db.add_all([Lead(source="web"), Lead(source="web", status="converted"), Lead(source="referral")])
     await db.flush()
-    db.add_all([
-        Activity(kind="task", subject="Call back", due_at=now - dt.timedelta(days=1), deal_id=deals[0].id,
-                 owner_id=sales),
-        Activity(kind="task", subject="Send plan", due_at=now + dt.timedelta(days=3), deal_id=deals[1].id,
-                 owner_id=admin),
-        Activity(kind="note", body="Nice chat", deal_id=deals[1].id),
-    ])
+    db.add_all(
+        [
+            Activity(
+                kind="task",
+                subject="Call back",
+                due_at=now - dt.timedelta(days=1),
+                deal_id=deals[0].id,
+                owner_id=sales,
+            ),
+            Activity(
+                kind="task",
+                subject="Send plan",
+                due_at=now + dt.timedelta(days=3),
+                deal_id=deals[1].id,
+                owner_id=admin,
+            ),
+            Activity(kind="note", body="Nice chat", deal_id=deals[1].id),
+        ]
+    )
     await db.flush()
     return pipeline.id
 
 
-async def test_numbers_scopes_and_hidden_amounts(client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant,
-                                                 other_tenant: Tenant) -> None:
+async def test_numbers_scopes_and_hidden_amounts(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant, other_tenant: Tenant
+) -> None:
     pipeline_id = await _seed(db, tenant)
     admin = bearer(await token_for(client, tenant.people[Role.admin]))
-    stages = (await client.get("/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)},
-                               headers=admin)).json()["stages"]
+    stages = (
+        await client.get(
+            "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=admin
+        )
+    ).json()["stages"]
     assert [(s["name"], s["count"], float(s["amount"])) for s in stages] == [
-        ("Enquiry", 1, 1000.0), ("Proposal", 1, 3000.0), ("Won", 0, 0.0), ("Lost", 0, 0.0)]
+        ("Enquiry", 1, 1000.0),
+        ("Proposal", 1, 3000.0),
+        ("Won", 0, 0.0),
+        ("Lost", 0, 0.0),
+    ]
     win = (await client.get("/api/v1/dashboards/win-rate", headers=admin)).json()["periods"]
     assert (win[-1]["won"], win[-1]["lost"], win[-1]["win_rate"]) == (1, 1, 0.5)
     closing = (await client.get("/api/v1/dashboards/closing", headers=admin)).json()
@@ -75,20 +138,29 @@ async def test_numbers_scopes_and_hidden_amounts(client: httpx.AsyncClient, db: 
 
     # Sales sees only their own deals; marketing sees counts but no money.
     sales = bearer(await token_for(client, tenant.people[Role.sales]))
-    own = (await client.get("/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)},
-                            headers=sales)).json()["stages"]
+    own = (
+        await client.get(
+            "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=sales
+        )
+    ).json()["stages"]
     assert [s["count"] for s in own] == [1, 0, 0, 0]
     marketing = bearer(await token_for(client, tenant.people[Role.marketing]))
-    hidden = (await client.get("/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)},
-                               headers=marketing)).json()["stages"]
+    hidden = (
+        await client.get(
+            "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=marketing
+        )
+    ).json()["stages"]
     assert [s["count"] for s in hidden] == [1, 1, 0, 0] and all(s["amount"] is None for s in hidden)
     support = bearer(await token_for(client, tenant.people[Role.support]))
     assert (await client.get("/api/v1/dashboards/lead-sources", headers=support)).status_code == 403
 
     # Another tenant sees nothing of ours.
     theirs = bearer(await token_for(client, other_tenant.people[Role.admin]))
-    empty = (await client.get("/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)},
-                              headers=theirs)).json()
+    empty = (
+        await client.get(
+            "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=theirs
+        )
+    ).json()
     assert empty == {"stages": []}
     assert (await client.get("/api/v1/dashboards/lead-sources", headers=theirs)).json() == {"sources": []}
 
@@ -104,7 +176,9 @@ async def test_cached_until_a_write(client: httpx.AsyncClient, db: AsyncSession,
     await client.get("/api/v1/dashboards/lead-sources", headers=admin)
     await client.get("/api/v1/dashboards/lead-sources", headers=admin)
     assert hits() == before + 1
-    assert (await client.post("/api/v1/contacts", json={"first_name": "New"}, headers=admin)).status_code == 201
+    assert (
+        await client.post("/api/v1/contacts", json={"first_name": "New"}, headers=admin)
+    ).status_code == 201
     await client.get("/api/v1/dashboards/lead-sources", headers=admin)
     assert hits() == before + 1  # the write made the cached value stale
     assert pipeline_id
@@ -112,8 +186,10 @@ async def test_cached_until_a_write(client: httpx.AsyncClient, db: AsyncSession,
 
 async def test_bad_ranges_are_refused(client: httpx.AsyncClient, tenant: Tenant) -> None:
     admin = bearer(await token_for(client, tenant.people[Role.admin]))
-    backwards = await client.get("/api/v1/dashboards/win-rate", params={"start": "2026-05-01", "end": "2026-01-01"},
-                                 headers=admin)
+    backwards = await client.get(
+        "/api/v1/dashboards/win-rate", params={"start": "2026-05-01", "end": "2026-01-01"}, headers=admin
+    )
     assert backwards.status_code == 400
-    assert (await client.get("/api/v1/dashboards/win-rate", params={"interval": "decade"},
-                             headers=admin)).status_code == 422
+    assert (
+        await client.get("/api/v1/dashboards/win-rate", params={"interval": "decade"}, headers=admin)
+    ).status_code == 422
