@@ -17,6 +17,7 @@ from crm.deal.endpoints import router as deals_router
 from crm.flags.endpoints import router as flags_router
 from crm.health.endpoints import router as health_router
 from crm.jobrun.endpoints import router as jobs_router
+from crm.lead.endpoints import router as leads_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
 from crm.organization.endpoints import router as organization_router
@@ -45,5 +46,6 @@ for router in (
     flags_router,
     api_keys_router,
     deals_router,
+    leads_router,
 ):
     api_router.include_router(router)
