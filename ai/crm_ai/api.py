@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from crm_ai.core.deps import Caller, service_caller
+from crm_ai.forecasting.endpoints import router as forecasting_router
 from crm_ai.scoring.endpoints import router as scoring_router
 from crm_ai.sentiment.endpoints import router as sentiment_router
 
@@ -19,3 +20,4 @@ async def whoami(caller: Caller) -> dict[str, str]:
 
 v1_router.include_router(sentiment_router)
 v1_router.include_router(scoring_router)
+v1_router.include_router(forecasting_router)

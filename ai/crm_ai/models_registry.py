@@ -22,6 +22,12 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
 
         return LeadScoring(settings.models_dir)
 
+    def forecasting() -> object:
+        from crm_ai.forecasting.service import Forecasting
+
+        return Forecasting()
+
     hub.register("lead_scoring", lead_scoring)
+    hub.register("forecasting", forecasting)
     hub.register("encoder", encoder)
     hub.register("sentiment", sentiment)
