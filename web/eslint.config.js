@@ -17,8 +17,11 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
-      // Route files must throw TanStack Router's redirect() objects, which are not Errors.
-      "@typescript-eslint/only-throw-error": ["error", { allow: [{ from: "package", package: "@tanstack/router-core", name: "Redirect" }] }],
+      // Route guards throw TanStack Router's redirect() and notFound() objects, which are not Errors.
+      "@typescript-eslint/only-throw-error": ["error", { allow: [
+        { from: "package", package: "@tanstack/router-core", name: "Redirect" },
+        { from: "package", package: "@tanstack/router-core", name: "NotFoundError" },
+      ] }],
       "no-restricted-syntax": [
         "error",
         { selector: "ExportDefaultDeclaration", message: "Use named exports." },

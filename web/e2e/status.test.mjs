@@ -1,37 +1,16 @@
 // Browser tests against a running backend that serves web/dist (CRM_E2E_BASE_URL, e.g.
 // http://127.0.0.1:8000). Chromium comes from Debian (/usr/bin/chromium, or CRM_E2E_CHROMIUM).
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { assertNoHorizontalScroll, baseUrl, launchBrowser, openPage as open, PHONE, resultsDir } from "./support.mjs";
 
-const baseUrl = process.env.CRM_E2E_BASE_URL?.replace(/\/+$/, "");
-const executablePath = process.env.CRM_E2E_CHROMIUM || "/usr/bin/chromium";
-const resultsDir = fileURLToPath(new URL("../test-results/", import.meta.url));
-const TIMEOUT_MS = 15_000;
 // Checks that must render "ok"; the others must render what /readyz says (e.g. "no worker" when
 // the API runs without a job worker). Comma-separated; "*" means every check.
 const requiredOkSetting = process.env.CRM_E2E_REQUIRE_OK ?? "database,cache";
 
 let browser;
 
-/** Opens a page that records console errors, uncaught exceptions and failed requests. */
-async function openPage(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  const problems = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
-  });
-  page.on("pageerror", (err) => problems.push(`uncaught: ${err.message}`));
-  page.on("requestfailed", (req) => {
-    // Polling requests cut short by navigation or page close are not failures of the page.
-    if (req.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
-  });
-  return { page, problems, close: () => context.close() };
-}
+const openPage = (viewport) => open(browser, viewport ? { viewport } : {});
 
 async function readiness() {
   const response = await fetch(`${baseUrl}/readyz`);
@@ -40,22 +19,7 @@ async function readiness() {
 
 describe("system status page", { concurrency: false }, () => {
   before(async () => {
-    assert.ok(baseUrl, "set CRM_E2E_BASE_URL to the backend serving web/dist, e.g. http://127.0.0.1:8000");
-    await mkdir(resultsDir, { recursive: true });
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchBrowser();
   });
 
   after(async () => {
@@ -103,34 +67,33 @@ describe("system status page", { concurrency: false }, () => {
     }
   });
 
-  test("is usable at 375px: no horizontal scroll, navigation behind the menu button", async () => {
-    const { page, problems, close } = await openPage({ width: 375, height: 812 });
+  test("is open to visitors and usable at 375px: no horizontal scroll, a way to sign in", async () => {
+    const { page, problems, close } = await openPage(PHONE);
     try {
       await page.goto(`${baseUrl}/status`);
       await page.locator("[data-check]").first().waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 375px`);
+      await assertNoHorizontalScroll(page, "/status at 375px");
       await page.screenshot({ path: `${resultsDir}status-375.png`, fullPage: true });
 
-      const nav = page.getByRole("navigation", { name: "Main" });
-      assert.equal(await nav.isVisible(), false);
-      await page.getByRole("button", { name: "Open navigation" }).click();
-      await nav.getByRole("link", { name: "System status" }).waitFor();
-      await page.screenshot({ path: `${resultsDir}status-375-nav.png` });
-      await nav.getByRole("link", { name: "System status" }).click();
-      await nav.waitFor({ state: "hidden" });
+      // Signed out there is no app navigation, only the way in.
+      assert.equal(await page.getByRole("navigation", { name: "Main" }).count(), 0);
+      await page.getByRole("link", { name: "Sign in" }).click();
+      await page.waitForURL(`${baseUrl}/sign-in`);
+      await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
       assert.deepEqual(problems, []);
     } finally {
       await close();
     }
   });
 
-  test("/ redirects to /status", async () => {
+  test("/ sends a visitor to sign-in, and back to the page asked for afterwards", async () => {
     const { page, problems, close } = await openPage();
     try {
       await page.goto(`${baseUrl}/`);
-      await page.waitForURL(`${baseUrl}/status`);
-      await page.getByRole("heading", { level: 1, name: "System status" }).waitFor();
+      await page.waitForURL(/\/sign-in\?redirect=%2F$/);
+      await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+      await page.goto(`${baseUrl}/settings/members`);
+      await page.waitForURL(/\/sign-in\?redirect=%2Fsettings%2Fmembers$/);
       assert.deepEqual(problems, []);
     } finally {
       await close();
@@ -144,7 +107,7 @@ describe("system status page", { concurrency: false }, () => {
       assert.equal(response?.status(), 200);
       await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
       await page.getByRole("link", { name: "Go to the start page" }).click();
-      await page.waitForURL(`${baseUrl}/status`);
+      await page.waitForURL(/\/sign-in/);
       assert.deepEqual(problems, []);
     } finally {
       await close();

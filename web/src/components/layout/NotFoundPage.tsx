@@ -1,6 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import { Button } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
+import { AdaptiveShell } from "./AdaptiveShell";
 
 export function NotFoundPage() {
   return (
@@ -13,5 +14,14 @@ export function NotFoundPage() {
         <Link to="/">Go to the start page</Link>
       </Button>
     </Card>
+  );
+}
+
+/** Not found at the top level: no layout around it yet, so it brings the shell along. */
+export function RootNotFoundPage() {
+  return (
+    <AdaptiveShell>
+      <NotFoundPage />
+    </AdaptiveShell>
   );
 }

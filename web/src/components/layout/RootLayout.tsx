@@ -1,11 +1,11 @@
 import { Outlet } from "@tanstack/react-router";
-import { AppShell } from "./AppShell";
-import { mainNavigation } from "./navigation";
+import { Toaster } from "@/components/ui/Toaster";
 
 export function RootLayout() {
   return (
-    <AppShell navItems={mainNavigation}>
+    <>
       <Outlet />
-    </AppShell>
+      <Toaster />
+    </>
   );
 }

@@ -27,8 +27,9 @@ export function SideNav({ id, items, open, onNavigate }: SideNavProps) {
             <Link
               to={item.to}
               onClick={onNavigate}
+              activeOptions={{ exact: !item.fuzzy }}
               className="flex h-9 items-center rounded-md px-2.5 font-medium transition-colors hover:bg-surface-hover hover:text-fg"
-              activeProps={{ className: "bg-surface-hover text-fg" }}
+              activeProps={{ className: "bg-surface-hover text-fg", "aria-current": "page" }}
               inactiveProps={{ className: "text-fg-muted" }}
             >
               {item.label}

@@ -1,14 +1,19 @@
 import { Link } from "@tanstack/react-router";
 import { Button } from "@/components/ui/Button";
+import type { Me } from "@/lib/auth/me";
+import { OrganizationSwitcher } from "./OrganizationSwitcher";
+import { UserMenu } from "./UserMenu";
 
 export type TopBarProps = {
   /** Omitted when there is no navigation to open. */
-  onToggleNav?: () => void;
+  onToggleNav?: (() => void) | undefined;
   navOpen: boolean;
   navId: string;
+  me?: Me | undefined;
+  visitor?: boolean;
 };
 
-export function TopBar({ onToggleNav, navOpen, navId }: TopBarProps) {
+export function TopBar({ onToggleNav, navOpen, navId, me, visitor = false }: TopBarProps) {
   return (
     <header className="sticky top-0 z-30 flex h-topbar items-center gap-2 border-b border-border bg-surface/95 px-3 backdrop-blur sm:px-4">
       {onToggleNav && (
@@ -26,10 +31,24 @@ export function TopBar({ onToggleNav, navOpen, navId }: TopBarProps) {
           </svg>
         </Button>
       )}
-      <Link to="/" className="flex items-center gap-2 rounded-md px-1 py-1 font-semibold tracking-tight text-fg">
-        <img src="/favicon.svg" alt="" className="size-6" width={24} height={24} />
-        <span>CliniGlobal CRM</span>
+      <Link to="/" className="flex min-w-0 items-center gap-2 rounded-md px-1 py-1 font-semibold tracking-tight text-fg">
+        <img src="/favicon.svg" alt="" className="size-6 shrink-0" width={24} height={24} />
+        <span className="hidden truncate min-[420px]:inline">CliniGlobal CRM</span>
       </Link>
+      <div className="ml-auto flex min-w-0 items-center gap-1.5">
+        {me ? (
+          <>
+            {me.organizations.length > 1 && <OrganizationSwitcher me={me} />}
+            <UserMenu me={me} />
+          </>
+        ) : (
+          visitor && (
+            <Button asChild size="sm">
+              <Link to="/sign-in">Sign in</Link>
+            </Button>
+          )
+        )}
+      </div>
     </header>
   );
 }

@@ -1,9 +1,21 @@
 import type { LinkProps } from "@tanstack/react-router";
+import type { Me } from "@/lib/auth/me";
+import { allowedSettingsPages } from "@/modules/settings/settingsPages";
 
 export type NavItem = {
   to: NonNullable<LinkProps["to"]>;
   label: string;
+  /** Active for the whole subtree (e.g. /settings/*), not just the exact path. */
+  fuzzy?: boolean;
 };
 
-/** Entries of the left navigation. Only screens that work are listed; the shell handles none. */
-export const mainNavigation: NavItem[] = [{ to: "/status", label: "System status" }];
+/**
+ * The left navigation for this user: only areas whose backend exists and that the user's
+ * permissions let them use. Absent, not disabled: the server enforces the same rules.
+ */
+export function buildNavigation(me: Pick<Me, "permissions">): NavItem[] {
+  const items: NavItem[] = [{ to: "/", label: "Home" }];
+  if (allowedSettingsPages(me).length > 0) items.push({ to: "/settings", label: "Settings", fuzzy: true });
+  items.push({ to: "/status", label: "System status" });
+  return items;
+}

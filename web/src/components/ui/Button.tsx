@@ -6,6 +6,8 @@ const variants = {
   primary: "bg-accent text-fg-on-accent shadow-sm hover:bg-accent-hover",
   secondary: "border border-border-strong bg-surface text-fg shadow-sm hover:bg-surface-hover",
   ghost: "text-fg-muted hover:bg-surface-hover hover:text-fg",
+  danger: "bg-danger text-fg-on-accent shadow-sm hover:bg-danger-hover",
+  "danger-ghost": "text-danger hover:bg-danger-subtle",
 } as const;
 
 const sizes = {

@@ -1,0 +1,5 @@
+import { AuthClient } from "./AuthClient";
+import { readCookie } from "./cookies";
+
+/** The one session of this tab. */
+export const auth = new AuthClient({ baseUrl: location.origin, readCookie: (name) => readCookie(name) });

@@ -1,0 +1,60 @@
+import type { LinkProps } from "@tanstack/react-router";
+import { can, canAny, type Me } from "@/lib/auth/me";
+
+export type SettingsPage = {
+  to: NonNullable<LinkProps["to"]>;
+  label: string;
+  description: string;
+  /** Whether the signed-in user may use this page (the server enforces the same permissions). */
+  allowed: (me: Pick<Me, "permissions">) => boolean;
+};
+
+/** The organisation's settings, in menu order. A page shows only to whoever may use it. */
+export const settingsPages: SettingsPage[] = [
+  {
+    to: "/settings/members",
+    label: "Members",
+    description: "People in the organisation, their roles and MFA.",
+    allowed: (me) => canAny(me, ["users:update", "users:delete"]),
+  },
+  {
+    to: "/settings/invitations",
+    label: "Invitations",
+    description: "Invite people by e-mail with a role.",
+    allowed: (me) => can(me, "invitations:read"),
+  },
+  {
+    to: "/settings/roles",
+    label: "Roles & permissions",
+    description: "What each role may do, and on which records.",
+    allowed: (me) => can(me, "roles:read"),
+  },
+  {
+    to: "/settings/teams",
+    label: "Teams",
+    description: "Groups of members for team-scoped access.",
+    allowed: (me) => canAny(me, ["teams:create", "teams:update", "teams:delete"]),
+  },
+  {
+    to: "/settings/security",
+    label: "Organisation security",
+    description: "Organisation name and who must use MFA.",
+    allowed: (me) => can(me, "organization:update"),
+  },
+  {
+    to: "/settings/sign-ins",
+    label: "Sign-ins & devices",
+    description: "Everyone's sessions, and sign-ins from new devices.",
+    allowed: (me) => can(me, "sessions:read"),
+  },
+  {
+    to: "/settings/outbox",
+    label: "E-mail outbox",
+    description: "Messages the CRM sent: invitations, password resets.",
+    allowed: (me) => can(me, "outbox:read"),
+  },
+];
+
+export function allowedSettingsPages(me: Pick<Me, "permissions">): SettingsPage[] {
+  return settingsPages.filter((page) => page.allowed(me));
+}
