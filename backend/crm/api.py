@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crm.activity.endpoints import router as activities_router
 from crm.apikey.endpoints import router as api_keys_router
 from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
@@ -47,5 +48,6 @@ for router in (
     api_keys_router,
     deals_router,
     leads_router,
+    activities_router,
 ):
     api_router.include_router(router)

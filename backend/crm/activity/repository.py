@@ -1,0 +1,137 @@
+"""SQL for activities, the records they link, and the merged timeline of a record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Subquery,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Activity, AuditEvent, Deal, DealStageChange
+
+
+async def record_visible(
+    session: AsyncSession, model: Any, record_id: uuid.UUID, scope: ColumnElement[bool]
+) -> bool:
+    row = await session.execute(
+        select(model.id).where(model.id == record_id, model.deleted_at.is_(None), scope)
+    )
+    return row.first() is not None
+
+
+async def activities(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Activity).where(Activity.id.in_(list(ids))))
+    return {row.id: row for row in rows.scalars()}
+
+
+async def stage_changes(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[DealStageChange, str]]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(DealStageChange, Deal.name)
+        .join(Deal, Deal.id == DealStageChange.deal_id)
+        .where(DealStageChange.id.in_(list(ids)))
+    )
+    return {change.id: (change, name) for change, name in rows.tuples()}
+
+
+async def audit_events(session: AsyncSession, seqs: Sequence[int]) -> dict[int, AuditEvent]:
+    if not seqs:
+        return {}
+    rows = await session.execute(select(AuditEvent).where(AuditEvent.seq.in_(list(seqs))))
+    return {row.seq: row for row in rows.scalars()}
+
+
+def _branch(
+    at: Any,
+    source: str,
+    key: Any,
+    where: Sequence[ColumnElement[bool]],
+    after: tuple[dt.datetime, str, str] | None,
+    limit: int,
+    *,
+    join: tuple[Any, ColumnElement[bool]] | None = None,
+) -> Subquery:
+    """One source of the timeline, newest first, already cut at the cursor and at ``limit``."""
+    tag = literal(source, String)
+    statement = select(at.label("at"), tag.label("source"), key.label("key"))
+    if join is not None:
+        statement = statement.join(*join)
+    statement = statement.where(*where)
+    if after is not None:
+        statement = statement.where(
+            tuple_(at, tag, key)
+            < tuple_(literal(after[0]), literal(after[1], String), literal(after[2], String))
+        )
+    return statement.order_by(at.desc(), key.desc()).limit(limit).subquery()
+
+
+async def timeline_keys(
+    session: AsyncSession,
+    *,
+    activity_where: Sequence[ColumnElement[bool]] | None,
+    stage_where: Sequence[ColumnElement[bool]] | None,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    after: tuple[dt.datetime, str, str] | None,
+    limit: int,
+) -> list[tuple[dt.datetime, str, str]]:
+    """The next ``limit`` entries of the merged stream (time, source, key), newest first: one
+    statement, each source walking its own index and stopping at ``limit``."""
+    branches = [
+        _branch(
+            AuditEvent.occurred_at,
+            "field_change",
+            func.lpad(cast(AuditEvent.seq, String), 20, "0"),
+            [AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id)],
+            after,
+            limit,
+        )
+    ]
+    if activity_where is not None:
+        branches.append(
+            _branch(
+                Activity.occurred_at,
+                "activity",
+                cast(Activity.id, String),
+                [Activity.deleted_at.is_(None), *activity_where],
+                after,
+                limit,
+            )
+        )
+    if stage_where is not None:
+        branches.append(
+            _branch(
+                DealStageChange.changed_at,
+                "stage_change",
+                cast(DealStageChange.id, String),
+                [Deal.deleted_at.is_(None), *stage_where],
+                after,
+                limit,
+                join=(Deal, Deal.id == DealStageChange.deal_id),
+            )
+        )
+    merged = union_all(*(select(branch) for branch in branches)).subquery()
+    rows = await session.execute(
+        select(merged.c.at, merged.c.source, merged.c.key)
+        .order_by(merged.c.at.desc(), merged.c.source.desc(), merged.c.key.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in rows]

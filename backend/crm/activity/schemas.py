@@ -1,0 +1,121 @@
+"""Activity bodies, and the entries of a record's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult
+
+ActivityKind = Literal["note", "call", "meeting", "email", "task"]
+ACTIVITY_KINDS = frozenset(ActivityKind.__args__)  # type: ignore[attr-defined]
+LINKS = ("contact_id", "company_id", "lead_id", "deal_id")
+
+
+class ActivityFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(
+        default=None, max_length=300, examples=["Follow-up call about the implant plan"]
+    )
+    body: str | None = Field(default=None, max_length=20_000)
+    occurred_at: dt.datetime | None = Field(default=None, description="when it happened (default: now)")
+    due_at: dt.datetime | None = None
+    reminder_at: dt.datetime | None = Field(default=None, description="at or before due_at")
+    duration_minutes: int | None = Field(default=None, ge=0, le=10_080)
+    owner_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    company_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    deal_id: uuid.UUID | None = None
+
+
+class ActivityCreate(ActivityFields):
+    kind: ActivityKind
+    completed: bool = Field(default=False, description="a call or note logged after the fact is done")
+
+
+class ActivityPatch(ActivityFields):
+    kind: ActivityKind | None = None
+    completed: bool | None = None
+    version: int | None = Field(default=None, description="the version you edited (or send If-Match)")
+
+
+class ActivityOut(BaseModel):
+    id: uuid.UUID
+    kind: ActivityKind
+    subject: str | None
+    body: str | None
+    occurred_at: dt.datetime
+    due_at: dt.datetime | None
+    reminder_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    overdue: bool
+    duration_minutes: int | None
+    owner_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    company_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    deal_id: uuid.UUID | None
+    version: int = Field(description="changes on every write; send it back as If-Match")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+
+
+class ActivityBulkUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    owner_id: uuid.UUID | None = None
+    completed: bool | None = None
+
+
+class TimelineStageChange(BaseModel):
+    deal_id: uuid.UUID
+    deal_name: str
+    from_stage_id: uuid.UUID | None
+    from_stage: str | None
+    to_stage_id: uuid.UUID
+    to_stage: str | None
+    changed_by: uuid.UUID | None
+
+
+class TimelineEvent(BaseModel):
+    action: str
+    actor_type: str | None
+    actor_id: uuid.UUID | None
+    changes: dict[str, Any]
+    redacted_fields: list[str]
+
+
+class TimelineEntry(BaseModel):
+    type: Literal["activity", "stage_change", "field_change"]
+    at: dt.datetime
+    id: str
+    activity: ActivityOut | None = None
+    stage_change: TimelineStageChange | None = None
+    event: TimelineEvent | None = None
+
+
+class TimelinePage(BaseModel):
+    items: list[TimelineEntry]
+    next_cursor: str | None
+
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "LINKS",
+    "ActivityBulkUpdate",
+    "ActivityCreate",
+    "ActivityOut",
+    "ActivityPatch",
+    "BulkDelete",
+    "BulkResponse",
+    "BulkResult",
+    "TimelineEntry",
+    "TimelineEvent",
+    "TimelinePage",
+    "TimelineStageChange",
+]
