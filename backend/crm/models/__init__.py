@@ -8,6 +8,7 @@ from crm.models.flags import FlagOverride
 from crm.models.identity import AuthSession, Invitation, PasswordReset, RecoveryCode, RefreshToken
 from crm.models.jobs import JobRun
 from crm.models.keys import OrganizationKey
+from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage
 from crm.models.tenancy import Membership, Organization, Role, User
 
@@ -28,7 +29,10 @@ __all__ = [
     "EmailMessage",
     "JobRun",
     "Membership",
+    "OidcIdentity",
+    "OidcProvider",
     "Organization",
+    "OrganizationDomain",
     "OrganizationKey",
     "Role",
     "User",

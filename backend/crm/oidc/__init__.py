@@ -1,0 +1,1 @@
+"""OpenID Connect sign-in: per-organisation identity providers and verified e-mail domains."""
