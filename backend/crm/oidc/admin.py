@@ -1,9 +1,8 @@
-"""Managing an organisation's identity providers and e-mail domains (the admin API's service layer)."""
+"""Managing an organisation's identity providers (admin service layer); e-mail domains: domains.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from typing import Any
 
@@ -16,13 +15,12 @@ from crm.core.config import Environment, Settings
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.security.crypto import keystore_for, org_cipher
 from crm.models import Organization
-from crm.models.oidc import OidcProvider, OrganizationDomain
+from crm.models.oidc import OidcProvider
 from crm.models.tenancy import Role
-from crm.oidc import domains, presets, repository
-from crm.oidc.client import OidcClient, OidcError, check_url, discovery_url_for, forget_discovery
-from crm.oidc.schemas import DomainCreate, DomainOut, ProviderCreate, ProviderOut, ProviderUpdate
-
-log = logging.getLogger(__name__)
+from crm.oidc import presets, repository
+from crm.oidc.client import OidcClient, forget_discovery
+from crm.oidc.schemas import ProviderCreate, ProviderOut, ProviderUpdate
+from crm.oidc.validation import OidcError, check_url, discovery_url_for
 
 CALLBACK_PATH = "/api/v1/auth/oidc/callback"
 _TABLE, _SECRET_COLUMN = "oidc_providers", "client_secret"
@@ -99,19 +97,6 @@ def provider_out(provider: OidcProvider, settings: Settings, organization_slug: 
         start_url=start_url(settings, organization_slug, provider.id),
         created_at=provider.created_at,
         updated_at=provider.updated_at,
-    )
-
-
-def domain_out(row: OrganizationDomain) -> DomainOut:
-    return DomainOut(
-        id=row.id,
-        domain=row.domain,
-        verified=row.verified_at is not None,
-        verified_at=row.verified_at,
-        last_checked_at=row.last_checked_at,
-        txt_record_name=domains.record_name(row.domain),
-        txt_record_value=domains.record_value(row.verification_token),
-        created_at=row.created_at,
     )
 
 
@@ -337,75 +322,4 @@ async def unlink_member(
         entity_type="user",
         entity_id=user_id,
         meta={"provider_id": str(provider_id)},
-    )
-
-
-# --- domains --------------------------------------------------------------------------------
-
-
-async def add_domain(session: AsyncSession, principal: Principal, body: DomainCreate) -> OrganizationDomain:
-    domain = domains.normalize_domain(body.domain)
-    if await repository.domain_exists(session, domain):
-        raise Conflict("this domain is already listed", code="domain_exists")
-    row = OrganizationDomain(
-        id=uuid.uuid4(),
-        organization_id=principal.organization_id,
-        domain=domain,
-        verification_token=domains.new_token(),
-        created_by=principal.user_id,
-    )
-    await repository.add(session, row)
-    await session.refresh(row)
-    await record_event(
-        session,
-        action="organization_domain.create",
-        actor=principal,
-        entity_type="organization_domain",
-        entity_id=row.id,
-        changes={"domain": (None, domain)},
-    )
-    return row
-
-
-async def verify_domain(
-    session: AsyncSession, principal: Principal, domain_id: uuid.UUID, resolver: domains.TxtResolver
-) -> OrganizationDomain:
-    row = await repository.get_domain(session, domain_id)
-    if row is None:
-        raise NotFound("no such domain")
-    if row.verified_at is not None:
-        return row
-    now = dt.datetime.now(dt.UTC)
-    row.last_checked_at = now
-    try:
-        verified = await domains.is_verified(resolver, row.domain, row.verification_token)
-    except domains.DnsError as exc:
-        log.info("domain verification look-up failed", extra={"reason": str(exc)})
-        verified = False
-    if verified:
-        row.verified_at = now
-    await session.flush()
-    await record_event(
-        session,
-        action="organization_domain.verify" if verified else "organization_domain.verify_failed",
-        actor=principal,
-        entity_type="organization_domain",
-        entity_id=row.id,
-        meta={"domain": row.domain},
-    )
-    return row
-
-
-async def delete_domain(session: AsyncSession, principal: Principal, domain_id: uuid.UUID) -> None:
-    """Stop trusting a domain: no new links or members from it (existing links stay until unlinked)."""
-    domain = await repository.delete_domain(session, domain_id)
-    if domain is None:
-        raise NotFound("no such domain")
-    await record_event(
-        session,
-        action="organization_domain.delete",
-        actor=principal,
-        entity_type="organization_domain",
-        entity_id=domain_id,
-        meta={"domain": domain},
     )

@@ -16,8 +16,8 @@ from crm.core.config import Settings
 from crm.core.deps import PublicSession, RuntimeDep
 from crm.core.errors import AppError
 from crm.core.security.crypto import keystore_for
-from crm.oidc import admin, domains, repository, service
-from crm.oidc.client import OidcClient, OidcError
+from crm.oidc import admin, dns_txt, domains, repository, service
+from crm.oidc.client import OidcClient
 from crm.oidc.flow import FLOW_COOKIE, clear_flow_cookie, open_flow, set_flow_cookie
 from crm.oidc.schemas import (
     DomainCreate,
@@ -30,6 +30,7 @@ from crm.oidc.schemas import (
     PublicProvider,
     PublicProviderList,
 )
+from crm.oidc.validation import OidcError
 
 router = APIRouter()
 
@@ -40,13 +41,13 @@ def oidc_client(runtime: RuntimeDep) -> OidcClient:
     return admin.client_for(runtime.settings)
 
 
-def txt_resolver() -> domains.TxtResolver:
+def txt_resolver() -> dns_txt.TxtResolver:
     """The DNS boundary of domain verification (tests answer here)."""
-    return domains.default_resolver()
+    return dns_txt.default_resolver()
 
 
 Client = Annotated[OidcClient, Depends(oidc_client)]
-Resolver = Annotated[domains.TxtResolver, Depends(txt_resolver)]
+Resolver = Annotated[dns_txt.TxtResolver, Depends(txt_resolver)]
 
 
 def _web(settings: Settings, path: str) -> str:
@@ -242,7 +243,7 @@ async def list_domains(
     session: TenantSession, _: Annotated[Principal, Depends(require_permission("oidc", "read"))]
 ) -> DomainList:
     """The organisation's e-mail domains and their verification state."""
-    return DomainList(items=[admin.domain_out(row) for row in await repository.list_domains(session)])
+    return DomainList(items=[domains.domain_out(row) for row in await repository.list_domains(session)])
 
 
 @router.post("/email-domains", response_model=DomainOut, status_code=201, tags=["identity providers"])
@@ -253,7 +254,7 @@ async def add_domain(
 ) -> DomainOut:
     """Claim an e-mail domain: publish the returned TXT record, then call `/verify`. Only verified
     domains let a provider link accounts by e-mail or create members."""
-    return admin.domain_out(await admin.add_domain(session, principal, body))
+    return domains.domain_out(await domains.add(session, principal, body))
 
 
 @router.post("/email-domains/{domain_id}/verify", response_model=DomainOut, tags=["identity providers"])
@@ -264,7 +265,7 @@ async def verify_domain(
     principal: Annotated[Principal, Depends(require_permission("oidc", "update"))],
 ) -> DomainOut:
     """Look the TXT record up now; `verified` says whether it was found."""
-    return admin.domain_out(await admin.verify_domain(session, principal, domain_id, resolver))
+    return domains.domain_out(await domains.verify(session, principal, domain_id, resolver))
 
 
 @router.delete("/email-domains/{domain_id}", status_code=204, tags=["identity providers"])
@@ -274,5 +275,5 @@ async def delete_domain(
     principal: Annotated[Principal, Depends(require_permission("oidc", "delete"))],
 ) -> Response:
     """Stop trusting a domain for linking and creating members."""
-    await admin.delete_domain(session, principal, domain_id)
+    await domains.delete(session, principal, domain_id)
     return Response(status_code=204)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm.models.oidc import OidcProvider
-from crm.oidc.client import TENANT_PLACEHOLDER, IssuerRule, discovery_url_for
+from crm.oidc.validation import TENANT_PLACEHOLDER, IssuerRule, discovery_url_for
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"

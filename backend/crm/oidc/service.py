@@ -40,8 +40,9 @@ from crm.models import User
 from crm.models.oidc import OidcIdentity, OidcProvider
 from crm.models.tenancy import Role
 from crm.oidc import admin, presets, repository
-from crm.oidc.client import OidcClient, OidcError, authorization_url, random_token
+from crm.oidc.client import OidcClient, authorization_url, random_token
 from crm.oidc.flow import FLOW_TTL_S, Flow, seal_flow
+from crm.oidc.validation import OidcError
 from crm.organization.repository import id_by_slug
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from crm.core.config import Settings
 from crm.core.security.crypto import keystore_for
 from crm.oidc import client as oidc
-from crm.oidc import presets
-from crm.oidc.client import IssuerRule, OidcError, UnknownSigningKey, verify_id_token
+from crm.oidc import presets, validation
 from crm.oidc.flow import Flow, open_flow, seal_flow
+from crm.oidc.validation import IssuerRule, OidcError, UnknownSigningKey, verify_id_token
 
 ISSUER = "https://idp.example"
 CLIENT = "crm-client"
@@ -36,10 +36,12 @@ def _jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
     return {**public, "kid": kid, "alg": alg, "use": "sig"}
 
 
-KEYS = oidc.parse_key_set({"keys": [_jwk(RSA_KEY, "rsa-1", "RS256"), _jwk(EC_KEY, "ec-1", "ES256")]}, 0.0)
+KEYS = validation.parse_key_set(
+    {"keys": [_jwk(RSA_KEY, "rsa-1", "RS256"), _jwk(EC_KEY, "ec-1", "ES256")]}, 0.0
+)
 
 
-def _metadata(**overrides: Any) -> oidc.ProviderMetadata:
+def _metadata(**overrides: Any) -> validation.ProviderMetadata:
     values: dict[str, Any] = {
         "issuer": ISSUER,
         "authorization_endpoint": ISSUER + "/auth",
@@ -50,7 +52,7 @@ def _metadata(**overrides: Any) -> oidc.ProviderMetadata:
         "token_auth_methods": ("client_secret_basic",),
         "iss_parameter_supported": True,
     }
-    return oidc.ProviderMetadata(**{**values, **overrides})
+    return validation.ProviderMetadata(**{**values, **overrides})
 
 
 def _token(key: Any = RSA_KEY, alg: str = "RS256", kid: str | None = "rsa-1", **claims: Any) -> str:
@@ -102,7 +104,7 @@ def test_signature_and_algorithm() -> None:
 
 def test_a_token_without_kid_needs_an_unambiguous_key() -> None:
     assert _verify(_token(kid=None))["sub"] == "user-1"  # one RSA key in the set
-    two_rsa = oidc.parse_key_set(
+    two_rsa = validation.parse_key_set(
         {"keys": [_jwk(RSA_KEY, "a", "RS256"), _jwk(OTHER_RSA_KEY, "b", "RS256")]}, 0.0
     )
     with pytest.raises(UnknownSigningKey):
@@ -169,7 +171,7 @@ def test_metadata_must_name_its_issuer_and_offer_s256_and_an_asymmetric_algorith
         "code_challenge_methods_supported": ["plain", "S256"],
     }
     rule = IssuerRule(accepted=frozenset({ISSUER}))
-    parsed = oidc.parse_metadata(document, rule, allow_insecure=False)
+    parsed = validation.parse_metadata(document, rule, allow_insecure=False)
     assert parsed.id_token_algorithms == {"RS256"} and parsed.token_auth_methods == ("client_secret_basic",)
     for change in (
         {"issuer": ISSUER + "/"},
@@ -179,12 +181,12 @@ def test_metadata_must_name_its_issuer_and_offer_s256_and_an_asymmetric_algorith
         {"jwks_uri": None},
     ):
         with pytest.raises(OidcError):
-            oidc.parse_metadata({**document, **change}, rule, allow_insecure=False)
+            validation.parse_metadata({**document, **change}, rule, allow_insecure=False)
 
 
 def test_urls_the_server_fetches() -> None:
     ok = "https://idp.example/.well-known/openid-configuration"
-    assert oidc.check_url(ok, allow_insecure=False) == ok
+    assert validation.check_url(ok, allow_insecure=False) == ok
     for bad in (
         "http://idp.example/x",
         "https://localhost/x",
@@ -197,8 +199,8 @@ def test_urls_the_server_fetches() -> None:
         "https://idp.internal/x",
     ):
         with pytest.raises(OidcError):
-            oidc.check_url(bad, allow_insecure=False)
-    assert oidc.check_url("http://127.0.0.1:4000/x", allow_insecure=True)
+            validation.check_url(bad, allow_insecure=False)
+    assert validation.check_url("http://127.0.0.1:4000/x", allow_insecure=True)
 
 
 async def test_key_sets_are_cached_and_refetched_at_most_so_often(monkeypatch: pytest.MonkeyPatch) -> None:

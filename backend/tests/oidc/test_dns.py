@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.oidc.domains import (
+from crm.oidc.dns_txt import (
     DnsError,
     SystemTxtResolver,
     is_verified,

@@ -20,6 +20,7 @@ from crm.models.audit import AuditEvent
 from crm.models.oidc import OidcIdentity
 from crm.oidc import client as oidc_client
 from crm.oidc.admin import redirect_uri
+from crm.oidc.validation import IssuerRule, OidcError
 from tests.fixtures.people import bearer
 from tests.oidc.conftest import (
     Account,
@@ -238,9 +239,9 @@ async def test_a_replayed_callback_or_code_is_refused(
 
     # And the provider itself refuses a code twice (its single use is the second wall).
     metadata = await oidc_client.OidcClient(allow_insecure=True).metadata(
-        idp.issuer + "/.well-known/openid-configuration", oidc_client.IssuerRule(frozenset({idp.issuer}))
+        idp.issuer + "/.well-known/openid-configuration", IssuerRule(frozenset({idp.issuer}))
     )
-    with pytest.raises(oidc_client.OidcError) as refused:
+    with pytest.raises(OidcError) as refused:
         await oidc_client.OidcClient(allow_insecure=True).exchange_code(
             metadata,
             code=query_of(callback)["code"],
