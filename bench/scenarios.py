@@ -1,0 +1,360 @@
+"""The measured requests, each with the SQL it needs: the baseline the API is compared against.
+
+A scenario names an API request and the statements a lean implementation of it runs in
+one transaction after the RLS ``set_config`` (page + custom values of the page + a total
+capped at 10,001 rows, as issue 4 asks). The same statements run
+
+- directly through psycopg (the SQL floor), and
+- inside a bare FastAPI endpoint (``bare_app.py``: the framework floor),
+
+so the API's figure is always read beside two floors measured in the same run.
+A statement whose params contain ``ids`` receives the first column of the first
+statement's rows (the page's record ids).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import seed_data as data
+
+CONTACT_COLUMNS = (
+    "c.id, c.first_name, c.last_name, c.job_title, c.company_id, c.company_name, c.lifecycle_stage,"
+    " c.owner_id, c.emails, c.phones, c.date_of_birth, c.address, c.consent_email, c.consent_sms,"
+    " c.consent_whatsapp, c.tags, c.version, c.created_at, c.updated_at, c.deleted_at"
+)
+CF_VALUES = (
+    "SELECT v.record_id, v.field_id, v.value_text, v.value_number, v.value_date, v.value_bool,"
+    " v.value_options, v.value_encrypted FROM custom_field_values v"
+    " WHERE v.record_id = ANY(%(ids)s) AND v.field_id = ANY(%(fields)s)"
+)
+TOTAL_CAP = 10_001
+
+
+@dataclass
+class Statement:
+    name: str
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scenario:
+    name: str
+    kind: str  # contacts_page | contact_one | board | dashboard
+    api_method: str
+    api_path: str  # OpenAPI path template, e.g. /api/v1/contacts/{contact_id}
+    api_url: str  # the concrete URL requested
+    statements: list[Statement]
+    p50_budget_ms: float | None = None
+    p95_budget_ms: float | None = None
+    dashboard_keywords: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _capped_total(where_sql: str, params: dict[str, Any], from_sql: str = "contacts c") -> Statement:
+    return Statement(
+        "total_capped",
+        f"SELECT count(*) FROM (SELECT 1 FROM {from_sql} WHERE {where_sql} LIMIT {TOTAL_CAP}) t",
+        params,
+    )
+
+
+def _page(where_sql: str, order_sql: str, params: dict[str, Any], from_sql: str = "contacts c") -> Statement:
+    return Statement(
+        "page",
+        f"SELECT {CONTACT_COLUMNS} FROM {from_sql} WHERE {where_sql} ORDER BY {order_sql} LIMIT 51",
+        params,
+    )
+
+
+def _cf(org: dict[str, Any]) -> Statement:
+    return Statement("custom_values", CF_VALUES, {"ids": None, "fields": list(org["field_ids"].values())})
+
+
+def build(
+    layout: dict[str, Any], common_surname: str, rare_surname: str, email: str, email_bidx: bytes
+) -> list[Scenario]:
+    org = layout["orgs"][0]
+    o = {"org": org["id"]}
+    fields = org["field_ids"]
+    contact_id = data.ident(0, data.T_CONTACT, org["n_contacts"] // 3)
+    pipeline = org["pipeline_id"]
+    out: list[Scenario] = []
+
+    def contacts_url(params: dict[str, str]) -> str:
+        return "/api/v1/contacts?" + urlencode({"limit": "50", **params})
+
+    # 1. standard field: filter on lifecycle stage, newest first
+    where = "c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.lifecycle_stage = %(stage)s"
+    p = {**o, "stage": "customer"}
+    out.append(
+        Scenario(
+            "contacts_list_standard",
+            "contacts_page",
+            "GET",
+            "/api/v1/contacts",
+            contacts_url({"lifecycle_stage": "customer", "sort": "-updated_at"}),
+            [_page(where, "c.updated_at DESC, c.id DESC", p), _cf(org), _capped_total(where, p)],
+            5,
+            10,
+        )
+    )
+    # 2. custom field: filter and sort on one number field (walks ix_cfv_number)
+    cf_from = "custom_field_values v JOIN contacts c ON c.id = v.record_id"
+    where = (
+        "v.organization_id = %(org)s AND v.field_id = %(field)s AND v.value_number >= %(min)s"
+        " AND c.organization_id = %(org)s AND c.deleted_at IS NULL"
+    )
+    p = {**o, "field": fields["lifetime_value"], "min": 1000}
+    out.append(
+        Scenario(
+            "contacts_list_custom",
+            "contacts_page",
+            "GET",
+            "/api/v1/contacts",
+            contacts_url({"cf.lifetime_value__gte": "1000", "sort": "-cf.lifetime_value"}),
+            [
+                Statement(
+                    "page",
+                    f"SELECT {CONTACT_COLUMNS} FROM {cf_from} WHERE {where}"
+                    " ORDER BY v.value_number DESC, v.record_id DESC LIMIT 51",
+                    p,
+                ),
+                _cf(org),
+                _capped_total(where, p, cf_from),
+            ],
+            5,
+            10,
+        )
+    )
+    # 3. custom text filter with a standard sort (record IN (values matching), like crm.customfield.values)
+    where = (
+        "c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.id IN (SELECT v.record_id FROM"
+        " custom_field_values v WHERE v.organization_id = %(org)s AND v.field_id = %(field)s"
+        " AND v.value_text = %(value)s)"
+    )
+    p = {**o, "field": fields["referral_source"], "value": "Webinar"}
+    out.append(
+        Scenario(
+            "contacts_list_custom_filter_standard_sort",
+            "contacts_page",
+            "GET",
+            "/api/v1/contacts",
+            contacts_url({"cf.referral_source": "Webinar", "sort": "-updated_at"}),
+            [_page(where, "c.updated_at DESC, c.id DESC", p), _cf(org), _capped_total(where, p)],
+            5,
+            10,
+        )
+    )
+    # 4. get one
+    out.append(
+        Scenario(
+            "contacts_get",
+            "contact_one",
+            "GET",
+            "/api/v1/contacts/{contact_id}",
+            f"/api/v1/contacts/{_dashed(contact_id)}",
+            [
+                Statement(
+                    "row",
+                    f"SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = %(id)s AND c.deleted_at IS NULL",
+                    {"id": contact_id},
+                ),
+                _cf(org),
+            ],
+            5,
+            10,
+        )
+    )
+    # 5. q search: full text (a common and a rare surname), and exact e-mail through the blind index
+    for label, term in (("common", common_surname), ("rare", rare_surname)):
+        where = (
+            "c.organization_id = %(org)s AND c.deleted_at IS NULL"
+            " AND c.search_vector @@ to_tsquery('simple', %(tsq)s)"
+        )
+        p = {**o, "tsq": f"{term.lower()}:*"}
+        out.append(
+            Scenario(
+                f"contacts_search_q_{label}_name",
+                "contacts_page",
+                "GET",
+                "/api/v1/contacts",
+                contacts_url({"q": term}),
+                [_page(where, "c.updated_at DESC, c.id DESC", p), _cf(org), _capped_total(where, p)],
+                None,
+                50,
+            )
+        )
+    # exact e-mail through the blind index (the API's `email=` filter; the issue's "exact search")
+    ident_from = "contact_identifiers ci JOIN contacts c ON c.id = ci.contact_id"
+    where = (
+        "ci.organization_id = %(org)s AND ci.kind = 'email' AND ci.blind_index = %(bidx)s"
+        " AND c.organization_id = %(org)s AND c.deleted_at IS NULL"
+    )
+    p = {**o, "bidx": email_bidx}
+    out.append(
+        Scenario(
+            "contacts_search_email_exact",
+            "contacts_page",
+            "GET",
+            "/api/v1/contacts",
+            contacts_url({"email": email}),
+            [
+                _page(where, "c.updated_at DESC, c.id DESC", p, ident_from),
+                _cf(org),
+                _capped_total(where, p, ident_from),
+            ],
+            None,
+            50,
+        )
+    )
+    # 6. the board: per stage, the first 50 cards in rank order, plus count and amount per stage
+    board_cols = (
+        "d.id, d.name, d.amount, d.currency, d.stage_id, d.board_rank, d.probability,"
+        " d.expected_close_date, d.company_id, d.owner_id, d.status, d.version, d.updated_at"
+    )
+    out.append(
+        Scenario(
+            "board",
+            "board",
+            "GET",
+            "/api/v1/pipelines/{pipeline_id}/board",
+            f"/api/v1/pipelines/{_dashed(pipeline)}/board",
+            [
+                Statement(
+                    "stages",
+                    "SELECT id, name, position, probability, is_won, is_lost FROM stages"
+                    " WHERE pipeline_id = %(pipeline)s ORDER BY position",
+                    {"pipeline": pipeline},
+                ),
+                Statement(
+                    "cards",
+                    f"SELECT s.id AS stage, card.* FROM stages s CROSS JOIN LATERAL (SELECT {board_cols}"
+                    " FROM deals d WHERE d.organization_id = %(org)s AND d.stage_id = s.id"
+                    " AND d.deleted_at IS NULL ORDER BY d.board_rank, d.id LIMIT 51) card"
+                    " WHERE s.pipeline_id = %(pipeline)s",
+                    {**o, "pipeline": pipeline},
+                ),
+                Statement(
+                    "stage_totals",
+                    "SELECT d.stage_id, count(*), sum(d.amount) FROM deals d"
+                    " WHERE d.organization_id = %(org)s AND d.pipeline_id = %(pipeline)s"
+                    " AND d.deleted_at IS NULL GROUP BY d.stage_id",
+                    {**o, "pipeline": pipeline},
+                ),
+            ],
+            None,
+            50,
+        )
+    )
+    # 7. dashboards: the API's endpoints with their default periods (today = the data set's anchor)
+    d = {**o, "pipeline": pipeline}
+    dashboards = [
+        (
+            "dashboard_pipeline_by_stage",
+            ("pipeline",),
+            "SELECT s.id, s.name, s.position, s.probability, coalesce(t.n, 0), coalesce(t.amount, 0)"
+            " FROM stages s"
+            " LEFT JOIN (SELECT d.stage_id, count(*) AS n, coalesce(sum(d.amount), 0) AS amount FROM deals d"
+            " WHERE d.organization_id = %(org)s AND d.pipeline_id = %(pipeline)s AND d.deleted_at IS NULL"
+            " AND d.status = 'open' GROUP BY d.stage_id) t ON t.stage_id = s.id"
+            " WHERE s.pipeline_id = %(pipeline)s ORDER BY s.position",
+        ),
+        (
+            "dashboard_win_rate",
+            ("win",),
+            "SELECT date_trunc('month', d.closed_at) AS period, count(*) FILTER (WHERE d.status = 'won'),"
+            " count(*) FILTER (WHERE d.status = 'lost'),"
+            " coalesce(sum(d.amount) FILTER (WHERE d.status = 'won'), 0) FROM deals d"
+            " WHERE d.organization_id = %(org)s AND d.status IN ('won', 'lost') AND d.deleted_at IS NULL"
+            " AND d.closed_at >= current_date - 365 AND d.closed_at < current_date + 1 GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "dashboard_deals_closing",
+            ("closing", "close"),
+            "SELECT count(*), coalesce(sum(d.amount), 0),"
+            " coalesce(sum(d.amount * coalesce(d.probability, 0) / 100.0), 0)"
+            " FROM deals d WHERE d.organization_id = %(org)s AND d.status = 'open' AND d.deleted_at IS NULL"
+            " AND d.expected_close_date >= date_trunc('month', current_date)::date"
+            " AND d.expected_close_date < (date_trunc('month', current_date) + interval '1 month')::date",
+        ),
+        (
+            "dashboard_activities_due",
+            ("activit", "task", "due"),
+            "SELECT count(*) FILTER (WHERE a.due_at < now()), count(*) FILTER (WHERE a.due_at >= now()"
+            " AND a.due_at < current_date + 1), count(*) FILTER (WHERE a.due_at >= current_date + 1"
+            " AND a.due_at < now() + interval '7 days') FROM activities a WHERE a.organization_id = %(org)s"
+            " AND a.kind = 'task' AND a.completed_at IS NULL AND a.deleted_at IS NULL",
+        ),
+        (
+            "dashboard_top_accounts",
+            ("account",),
+            "SELECT c.id, c.name, t.won FROM (SELECT d.company_id, sum(d.amount) AS won FROM deals d"
+            " WHERE d.organization_id = %(org)s AND d.status = 'won' AND d.deleted_at IS NULL"
+            " AND d.company_id IS NOT NULL AND d.closed_at >= current_date - 365 GROUP BY d.company_id"
+            " ORDER BY won DESC LIMIT 10) t JOIN companies c ON c.id = t.company_id ORDER BY t.won DESC",
+        ),
+        (
+            "dashboard_new_leads_by_source",
+            ("lead",),
+            "SELECT coalesce(l.source, 'unknown'), count(*) FROM leads l WHERE l.organization_id = %(org)s"
+            " AND l.deleted_at IS NULL AND l.created_at >= current_date - 90 GROUP BY 1 ORDER BY 2 DESC",
+        ),
+    ]
+    for name, keywords, sql in dashboards:
+        out.append(
+            Scenario(
+                name, "dashboard", "GET", "", "", [Statement("aggregate", sql, dict(d))], None, 50, keywords
+            )
+        )
+    return out
+
+
+def _dashed(hex32: str) -> str:
+    h = hex32.replace("-", "")
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def dump(scenarios: list[Scenario]) -> str:
+    """JSON for the bare app (bytes params as hex)."""
+
+    def enc(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return {"$bytes": value.hex()}
+        return value
+
+    return json.dumps(
+        [
+            {
+                **s.to_json(),
+                "statements": [
+                    {"name": st.name, "sql": st.sql, "params": {k: enc(v) for k, v in st.params.items()}}
+                    for st in s.statements
+                ],
+            }
+            for s in scenarios
+        ]
+    )
+
+
+def load(text: str) -> list[Scenario]:
+    def dec(value: Any) -> Any:
+        if isinstance(value, dict) and "$bytes" in value:
+            return bytes.fromhex(value["$bytes"])
+        return value
+
+    out = []
+    for raw in json.loads(text):
+        statements = [
+            Statement(st["name"], st["sql"], {k: dec(v) for k, v in st["params"].items()})
+            for st in raw.pop("statements")
+        ]
+        raw["dashboard_keywords"] = tuple(raw.get("dashboard_keywords") or ())
+        out.append(Scenario(statements=statements, **raw))
+    return out
