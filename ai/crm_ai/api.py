@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from crm_ai.core.deps import Caller, service_caller
+from crm_ai.embeddings.endpoints import router as embeddings_router
 from crm_ai.forecasting.endpoints import router as forecasting_router
 from crm_ai.scoring.endpoints import router as scoring_router
+from crm_ai.search.endpoints import router as search_router
 from crm_ai.sentiment.endpoints import router as sentiment_router
 
 v1_router = APIRouter(prefix="/v1", dependencies=[Depends(service_caller)])
@@ -21,3 +23,5 @@ async def whoami(caller: Caller) -> dict[str, str]:
 v1_router.include_router(sentiment_router)
 v1_router.include_router(scoring_router)
 v1_router.include_router(forecasting_router)
+v1_router.include_router(embeddings_router)
+v1_router.include_router(search_router)

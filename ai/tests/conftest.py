@@ -28,6 +28,17 @@ def private_key(key_dir: Path) -> Ed25519PrivateKey:
     return load_private_key((key_dir / "service-token.key").read_bytes())
 
 
+@pytest.fixture(scope="session")
+def loaded_hub() -> ModelHub:
+    """Every model the service serves, loaded once for the whole run (MiniLM and whisper take seconds)."""
+    from crm_ai.models_registry import register_all
+
+    hub = ModelHub()
+    register_all(hub, Settings(env="test", preload_models=False))
+    hub.load_all()
+    return hub
+
+
 @pytest.fixture
 def settings(key_dir: Path, tmp_path: Path) -> Settings:
     return Settings(

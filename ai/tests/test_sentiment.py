@@ -14,18 +14,9 @@ from fastapi.testclient import TestClient
 from crm_ai.app import create_app
 from crm_ai.core.config import Settings
 from crm_ai.core.models import ModelHub
-from crm_ai.models_registry import register_all
 from crm_ai.sentiment.models import LABELS, load_artifact
 from crm_ai.sentiment.text import split_sentences
 from crm_ai.sentiment.training import DATA_DIR, FROZEN_FILE, TRAIN_FILE, fit_head, load_examples, load_frozen
-
-
-@pytest.fixture(scope="session")
-def loaded_hub() -> ModelHub:
-    hub = ModelHub()
-    register_all(hub, Settings(env="test", preload_models=False))
-    hub.load_all()
-    return hub
 
 
 @pytest.fixture

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Load models while starting (readyz turns green when done); tests of the plumbing skip it.
     preload_models: bool = True
 
+    embedding_max_batch: Annotated[int, Field(ge=1, le=4096)] = 256
+    embedding_max_chars: Annotated[int, Field(ge=100, le=200_000)] = 8_000
+
     sentiment_max_batch: Annotated[int, Field(ge=1, le=1000)] = 64
     sentiment_max_chars: Annotated[int, Field(ge=100, le=200_000)] = 20_000
 

