@@ -23,4 +23,4 @@ def alembic_config(settings: Settings, urls: DatabaseUrls) -> Config:
 
 
 def upgrade(settings: Settings, urls: DatabaseUrls) -> None:
-    command.upgrade(alembic_config(settings, urls), "heads")
+    command.upgrade(alembic_config(settings, urls), "head")

@@ -1,7 +1,7 @@
 """audit trail: append-only events and their per-organisation hash-chain seals
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27 15:30:00.000000
 """
 
@@ -17,7 +17,7 @@ from crm.core import rls
 from crm.core.config import get_settings
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """oidc: identity providers per organisation, verified e-mail domains, linked identities
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-27 15:10:00.000000
 """
 
@@ -18,7 +18,7 @@ from crm.core import rls
 from crm.core.config import get_settings
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

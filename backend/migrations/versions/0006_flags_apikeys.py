@@ -1,7 +1,7 @@
 """feature-flag overrides and API keys
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-27 15:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from crm.core import rls
 from crm.core.config import get_settings
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

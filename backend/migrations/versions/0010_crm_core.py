@@ -1,7 +1,7 @@
 """crm core
 
 Revision ID: 0010
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-27 13:25:17.849747
 """
 
@@ -17,7 +17,7 @@ from crm.core import rls
 from crm.core.config import get_settings
 
 revision: str = "0010"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
