@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
-from crm.deal import bulk, service
+from crm.deal import bulk, moving, service
 from crm.deal.schemas import (
     BulkDelete,
     BulkResponse,
@@ -124,7 +124,7 @@ async def move_deal(
     """Drop a card on the board: set its stage and its place (right after `after_id`, else right
     before `before_id`, else at the bottom) in one call. Only the moved card is rewritten (rarely a
     few neighbours, never the column); a stage change records history and may close the deal."""
-    return await service.move(session, runtime, principal, deal_id, body)
+    return await moving.move(session, runtime, principal, deal_id, body)
 
 
 @router.get("/{deal_id}/stage-history", response_model=list[StageChangeOut])
@@ -134,7 +134,7 @@ async def deal_stage_history(
     principal: Annotated[Principal, Depends(require_permission("deals", "read"))],
 ) -> list[StageChangeOut]:
     """Every stage the deal entered, oldest first, with when and by whom."""
-    return await service.stage_history(session, principal, deal_id)
+    return await moving.stage_history(session, principal, deal_id)
 
 
 @router.delete("/{deal_id}", status_code=204)

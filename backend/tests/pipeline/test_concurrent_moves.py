@@ -16,6 +16,7 @@ from crm.auth.principal import ActorType, Principal
 from crm.core.config import Settings
 from crm.core.db import DatabaseUrls, unit_of_work
 from crm.core.runtime import Runtime, build_runtime
+from crm.deal import moving
 from crm.deal import service as deals
 from crm.deal.schemas import DealCreate, DealMove
 from crm.models import Organization, Role
@@ -77,7 +78,7 @@ async def test_concurrent_moves_into_one_slot(live_runtime: Runtime, committed_o
     # Two moves overlap for sure: the first holds its transaction open after moving.
     async def slow_first() -> None:
         async with unit_of_work(live_runtime.sessions, org) as session:
-            await deals.move(
+            await moving.move(
                 session, live_runtime, admin, movers[0].id, DealMove(stage_id=enquiry, after_id=a.id)
             )
             await asyncio.sleep(0.3)
@@ -85,7 +86,7 @@ async def test_concurrent_moves_into_one_slot(live_runtime: Runtime, committed_o
     async def second() -> None:
         await asyncio.sleep(0.05)
         async with unit_of_work(live_runtime.sessions, org) as session:
-            await deals.move(
+            await moving.move(
                 session, live_runtime, admin, movers[1].id, DealMove(stage_id=enquiry, after_id=a.id)
             )
 
@@ -96,7 +97,9 @@ async def test_concurrent_moves_into_one_slot(live_runtime: Runtime, committed_o
     # Then six at once, all "right after A".
     async def move(deal_id: uuid.UUID) -> None:
         async with unit_of_work(live_runtime.sessions, org) as session:
-            await deals.move(session, live_runtime, admin, deal_id, DealMove(stage_id=enquiry, after_id=a.id))
+            await moving.move(
+                session, live_runtime, admin, deal_id, DealMove(stage_id=enquiry, after_id=a.id)
+            )
 
     await asyncio.gather(*(move(m.id) for m in movers[2:]))
     after = await _ranks(live_runtime, org, enquiry)
