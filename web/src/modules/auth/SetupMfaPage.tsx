@@ -1,6 +1,9 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Button } from "@/components/ui/Button";
+import { Spinner } from "@/components/ui/Spinner";
 import { auth } from "@/lib/auth/auth";
+import { meQueryOptions } from "@/lib/auth/me";
 import { errorMessage } from "@/lib/forms/apiErrors";
 import { toast } from "@/lib/toast/toast";
 import { MfaEnrolment, RecoveryCodes } from "@/modules/account/MfaEnrolment";
@@ -13,6 +16,10 @@ import { AuthCard } from "./AuthCard";
 export function SetupMfaPage({ onDone, onSignedOut }: { onDone: () => void; onSignedOut: () => void }) {
   const [codes, setCodes] = useState<string[]>();
   const [continuing, setContinuing] = useState(false);
+  const me = useQuery(meQueryOptions());
+  const signOut = () => {
+    auth.signOut().then(onSignedOut, (error: unknown) => toast(`Couldn't sign out: ${errorMessage(error)}`, "danger"));
+  };
 
   if (codes) {
     return (
@@ -34,18 +41,27 @@ export function SetupMfaPage({ onDone, onSignedOut }: { onDone: () => void; onSi
     );
   }
 
+  if (me.isPending) return <Spinner label="Loading…" showLabel />;
+
+  if (me.data?.mfa_enabled) {
+    // MFA is on, but this session began without a code (e.g. it came from an invitation link):
+    // enrolling again is not possible, signing in with a code is.
+    return (
+      <AuthCard
+        title="Verify with your authenticator"
+        description="This organisation requires two-step verification, and this session was started without a code. Sign in again with your password and a code from your authenticator app."
+      >
+        <Button onClick={signOut}>Sign out and sign in again</Button>
+      </AuthCard>
+    );
+  }
+
   return (
     <AuthCard
       title="Set up two-step verification"
       description="Your organisation requires two-step verification (MFA) for your role. Set it up to continue."
       footer={
-        <Button
-          variant="ghost"
-          size="sm"
-          onClick={() => {
-            auth.signOut().then(onSignedOut, (error: unknown) => toast(`Couldn't sign out: ${errorMessage(error)}`, "danger"));
-          }}
-        >
+        <Button variant="ghost" size="sm" onClick={signOut}>
           Sign out
         </Button>
       }

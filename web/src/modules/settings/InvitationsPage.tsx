@@ -152,7 +152,7 @@ export function InviteForm({ onInvited }: { onInvited: (email: string) => Promis
         />
         <Field label="Role" error={errors.role?.message} className="sm:w-40">
           {(control) => (
-            <Select {...control} {...form.register("role")}>
+            <Select className="w-full" {...control} {...form.register("role")}>
               {ROLES.map((role) => (
                 <option key={role} value={role}>
                   {roleLabel(role)}

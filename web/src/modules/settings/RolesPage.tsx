@@ -134,13 +134,15 @@ export function RolesPage() {
                       return (
                         <td key={action} className="px-2 py-1.5">
                           <Select
-                            aria-label={`${roleLabel(role)}: ${actionLabel(action)} ${resourceLabel(resource)}`}
+                            size="sm"
+                            aria-label={`${roleLabel(role)}: ${actionLabel(action)} ${resourceLabel(resource)} (default ${scopeLabel(defaults[cell] ?? "none")})`}
+                            title={`Default: ${scopeLabel(defaults[cell] ?? "none")}`}
                             value={value}
                             disabled={!editable || save.isPending}
                             onChange={(event) => setCell(cell, event.target.value)}
                             data-cell={cell}
                             className={cn(
-                              "h-8 w-auto min-w-28 text-xs",
+                              "w-22",
                               value === "none" && "text-fg-subtle",
                               !isDefault && "border-accent font-medium",
                               changed && "ring-2 ring-accent/30",
@@ -149,7 +151,6 @@ export function RolesPage() {
                             {data.scopes.map((scope) => (
                               <option key={scope} value={scope}>
                                 {scopeLabel(scope)}
-                                {scope === defaults[cell] ? " (default)" : ""}
                               </option>
                             ))}
                           </Select>

@@ -34,7 +34,7 @@ export function SignInsPage() {
         <div className="flex flex-col gap-3 border-b border-border px-4 py-3 sm:flex-row sm:items-end sm:justify-between sm:px-5">
           <Field label="Member" className="sm:w-64">
             {(control) => (
-              <Select {...control} value={userId ?? ""} onChange={(event) => setUserId(event.target.value || undefined)}>
+              <Select className="w-full" {...control} value={userId ?? ""} onChange={(event) => setUserId(event.target.value || undefined)}>
                 <option value="">Everyone</option>
                 {(members.data?.items ?? []).map((m) => (
                   <option key={m.user_id} value={m.user_id}>
