@@ -1,8 +1,9 @@
 """The board: a pipeline's deals grouped by stage, and where a moved card goes.
 
 Loading the board is two statements whatever the number of stages: one aggregate (count and
-amounts per stage) and one LATERAL top-N (the first cards of every stage). Each column then
-pages on its own with a keyset cursor over ``(board_rank, id)``.
+amounts per stage; it reads the whole pipeline, so it is cached for seconds and dropped by any
+write) and one LATERAL top-N (the first cards of every stage, each an index walk). Each column
+then pages on its own with a keyset cursor over ``(board_rank, id)``.
 
 Placing a card takes a rank between its two neighbours (``ranking.key_between``): one row is
 written, never a column. Moves into one column are serialised by a transaction-scoped
@@ -22,10 +23,11 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.auth.permissions import Action
+from crm.auth.permissions import Action, Scope
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
+from crm.kit.hotcache import cached_json
 from crm.kit.pagination import decode_cursor, encode_cursor
 from crm.kit.records import scope_clause
 from crm.models import Deal
@@ -35,6 +37,7 @@ from crm.pipeline.repository import Card
 from crm.pipeline.schemas import Board, BoardColumn, CardPage, CurrencyTotal, DealCard
 
 CURSOR_KIND = "board"
+TOTALS_TTL_S = 5.0
 FIRST_WINDOW = 32
 
 
@@ -65,6 +68,40 @@ def _cursor(card: DealCard) -> str:
     return encode_cursor(CURSOR_KIND, [card.board_rank, card.id])
 
 
+def _scope_key(principal: Principal) -> str:
+    scope = principal.scope("deals", Action.read)
+    return "all" if scope is Scope.all else f"{scope.name}:{principal.user_id}"
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+async def _totals(
+    session: AsyncSession,
+    runtime: Runtime,
+    principal: Principal,
+    pipeline_id: uuid.UUID,
+    stage_ids: list[uuid.UUID],
+    where: list[ColumnElement[bool]],
+    owner_id: uuid.UUID | None,
+    close_before: dt.date | None,
+) -> list[tuple[uuid.UUID, str, int, Decimal | None, Decimal | None]]:
+    """Count and amounts per stage and currency. The aggregate reads every deal of the pipeline,
+    so it is kept for a few seconds; any committed write in the organisation drops it."""
+
+    async def compute() -> Any:
+        rows = await repository.board_totals(session, stage_ids, where)
+        return [
+            [str(r[0]), r[1], r[2], None if r[3] is None else str(r[3]), None if r[4] is None else str(r[4])]
+            for r in rows
+        ]
+
+    key = f"{pipeline_id}:{owner_id}:{close_before}:{_scope_key(principal)}"
+    rows = await cached_json(runtime.cache, "board", principal.organization_id, key, TOTALS_TTL_S, compute)
+    return [(uuid.UUID(r[0]), r[1], int(r[2]), _decimal(r[3]), _decimal(r[4])) for r in rows]
+
+
 async def load_board(
     session: AsyncSession,
     runtime: Runtime,
@@ -84,13 +121,15 @@ async def load_board(
     totals: dict[uuid.UUID, list[CurrencyTotal]] = {stage_id: [] for stage_id in stage_ids}
     cards: dict[uuid.UUID, list[DealCard]] = {stage_id: [] for stage_id in stage_ids}
     if stage_ids:
-        for total in await repository.board_totals(session, stage_ids, where):
-            totals[total[0]].append(
+        for stage_id, currency, count, amount, weighted in await _totals(
+            session, runtime, principal, pipeline_id, stage_ids, where, owner_id, close_before
+        ):
+            totals[stage_id].append(
                 CurrencyTotal(
-                    currency=total[1],
-                    count=total[2],
-                    amount=total[3] if show else None,
-                    weighted_amount=total[4] if show else None,
+                    currency=currency,
+                    count=count,
+                    amount=amount if show else None,
+                    weighted_amount=weighted if show else None,
                 )
             )
         for row in await repository.board_cards(session, stage_ids, where, per_stage + 1):

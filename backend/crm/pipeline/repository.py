@@ -174,7 +174,8 @@ def _card_columns() -> tuple[Any, ...]:
         Deal.expected_close_date,
         Deal.owner_id,
         Deal.company_id,
-        Company.name.label("company_name"),
+        # A correlated look-up by primary key, whatever the planner thinks of the join.
+        select(Company.name).where(Company.id == Deal.company_id).scalar_subquery().label("company_name"),
         Deal.tags,
         Deal.version,
         Deal.stage_entered_at,
@@ -206,7 +207,6 @@ async def board_cards(
     stages = values(column("stage_id", Uuid), name="board_stages").data([(s,) for s in stage_ids])
     cards = (
         select(*_card_columns())
-        .outerjoin(Company, Company.id == Deal.company_id)
         .where(Deal.stage_id == stages.c.stage_id, Deal.deleted_at.is_(None), *where)
         .order_by(Deal.board_rank, Deal.id)
         .limit(per_stage)
@@ -223,11 +223,7 @@ async def stage_cards(
     after: tuple[str, uuid.UUID] | None,
     limit: int,
 ) -> list[Row[Any]]:
-    statement = (
-        select(*_card_columns())
-        .outerjoin(Company, Company.id == Deal.company_id)
-        .where(Deal.stage_id == stage_id, Deal.deleted_at.is_(None), *where)
-    )
+    statement = select(*_card_columns()).where(Deal.stage_id == stage_id, Deal.deleted_at.is_(None), *where)
     if after is not None:
         statement = statement.where(tuple_(Deal.board_rank, Deal.id) > tuple_(*after))
     rows = await session.execute(statement.order_by(Deal.board_rank, Deal.id).limit(limit))

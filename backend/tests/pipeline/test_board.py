@@ -144,6 +144,22 @@ async def test_board_runs_two_statements_whatever_its_size(
         assert len([s for s in statements if "LATERAL" in s]) == 1
     assert counts == [2, 2], counts
 
+    # The totals are kept for seconds: the next load runs only the cards' statement...
+    statements.clear()
+    event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
+    try:
+        cached = (await client.get(f"/api/v1/pipelines/{journey['id']}/board", headers=admin)).json()
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
+    assert len([s for s in statements if "FROM deals" in s]) == 1 and cached["columns"][0]["count"] == 9
+    # ...until any write commits.
+    card = cached["columns"][0]["cards"][0]
+    await client.post(
+        f"/api/v1/deals/{card['id']}/move", json={"stage_id": journey["stages"][1]["id"]}, headers=admin
+    )
+    fresh = (await client.get(f"/api/v1/pipelines/{journey['id']}/board", headers=admin)).json()
+    assert [c["count"] for c in fresh["columns"][:2]] == [8, 10]
+
 
 async def test_move_between_neighbours_and_across_stages(
     client: httpx.AsyncClient,
