@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crm.activity.endpoints import router as activities_router
+from crm.ai.endpoints import router as ai_router
 from crm.apikey.endpoints import router as api_keys_router
 from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
@@ -46,6 +47,7 @@ for router in (
     audit_router,
     flags_router,
     api_keys_router,
+    ai_router,
     deals_router,
     leads_router,
     activities_router,

@@ -60,6 +60,7 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "pipelines": _CRUD,
     "activities": _CRUD,
     "custom_fields": _CRUD,
+    "ai": frozenset({Action.read, Action.manage}),  # read: use AI features; manage: train models
 }
 
 
@@ -75,6 +76,7 @@ _EVERYONE = _grant(
     ("jobs", Action.read, Scope.all),
     ("pipelines", Action.read, Scope.all),
     ("custom_fields", Action.read, Scope.all),
+    ("ai", Action.read, Scope.all),
 )
 
 

@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.models.jobs import JobRun
 
 # Task modules register themselves on import; the worker imports them all.
-TASK_MODULES: Sequence[str] = ("crm.core.jobs", "crm.messaging.tasks", "crm.audit.tasks", "crm.keys.tasks")
+TASK_MODULES: Sequence[str] = (
+    "crm.core.jobs",
+    "crm.messaging.tasks",
+    "crm.audit.tasks",
+    "crm.keys.tasks",
+    "crm.ai.tasks",
+)
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))
 
