@@ -17,6 +17,7 @@ from crm.customfield import service as custom_fields
 from crm.deal import repository, service, stages
 from crm.deal.schemas import DealMove, DealOut, StageChangeOut
 from crm.kit.records import publish_change
+from crm.pipeline import repository as board_repository
 from crm.pipeline import service as pipelines_service
 from crm.pipeline.board import place
 from crm.pipeline.repository import set_ranks
@@ -29,6 +30,9 @@ async def move(
 ) -> DealOut:
     """Stage and position in one call: a new rank between the neighbours, stage history when
     the stage changes, an audit record and a live event."""
+    # The column first, then the row: a move that re-spreads the column's ranks (and so may
+    # write this row) holds the column lock, so taking them in this order cannot deadlock.
+    await board_repository.lock(session, f"board:{body.stage_id}")
     row = await service.in_scope(session, principal, deal_id, Action.update, for_update=True)
     pipelines = await pipelines_service.ensure(session, runtime, principal)
     stage = pipelines.stage(body.stage_id)
