@@ -1,39 +1,64 @@
 """Every model, imported so Alembic and the mappers see the whole schema."""
 
 from crm.models.access import RolePermission, Team, TeamMember
+from crm.models.activity import Activity
 from crm.models.apikeys import ApiKey
 from crm.models.audit import AuditEvent, AuditSeal
 from crm.models.base import Base
+from crm.models.company import Company
+from crm.models.contact import Contact, ContactIdentifier
+from crm.models.customfields import CustomFieldDefinition, CustomFieldValue
+from crm.models.deal import Deal, DealContact, DealStageChange, Pipeline, Stage
 from crm.models.flags import FlagOverride
 from crm.models.identity import AuthSession, Invitation, PasswordReset, RecoveryCode, RefreshToken
 from crm.models.jobs import JobRun
 from crm.models.keys import OrganizationKey
+from crm.models.lead import Lead
 from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage
 from crm.models.tenancy import Membership, Organization, Role, User
+from crm.models.workspace import Attachment, DuplicateSuggestion, ImportRowError, ImportRun, SavedView, Tag
 
 __all__ = [
+    "Activity",
     "ApiKey",
+    "Attachment",
     "AuditEvent",
     "AuditSeal",
     "AuthSession",
     "Base",
-    "FlagOverride",
-    "Invitation",
-    "PasswordReset",
-    "RecoveryCode",
-    "RefreshToken",
-    "RolePermission",
-    "Team",
-    "TeamMember",
+    "Company",
+    "Contact",
+    "ContactIdentifier",
+    "CustomFieldDefinition",
+    "CustomFieldValue",
+    "Deal",
+    "DealContact",
+    "DealStageChange",
+    "DuplicateSuggestion",
     "EmailMessage",
+    "FlagOverride",
+    "ImportRowError",
+    "ImportRun",
+    "Invitation",
     "JobRun",
+    "Lead",
     "Membership",
     "OidcIdentity",
     "OidcProvider",
     "Organization",
     "OrganizationDomain",
     "OrganizationKey",
+    "PasswordReset",
+    "Pipeline",
+    "RecoveryCode",
+    "RefreshToken",
     "Role",
+    "RolePermission",
+    "SavedView",
+    "Stage",
+    "Tag",
+    "Team",
+    "TeamMember",
     "User",
 ]
