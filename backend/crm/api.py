@@ -16,6 +16,7 @@ from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
 from crm.deal.endpoints import router as deals_router
+from crm.dedupe.endpoints import router as duplicates_router
 from crm.flags.endpoints import router as flags_router
 from crm.health.endpoints import router as health_router
 from crm.jobrun.endpoints import router as jobs_router
@@ -47,6 +48,7 @@ for router in (
     audit_router,
     flags_router,
     api_keys_router,
+    duplicates_router,
     ai_router,
     deals_router,
     leads_router,

@@ -60,6 +60,7 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "pipelines": _CRUD,
     "activities": _CRUD,
     "custom_fields": _CRUD,
+    "duplicates": frozenset({Action.read, Action.update}),  # fuzzy suggestions; update: run, dismiss, merge
     "ai": frozenset({Action.read, Action.manage}),  # read: use AI features; manage: train models
 }
 

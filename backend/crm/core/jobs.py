@@ -25,6 +25,7 @@ TASK_MODULES: Sequence[str] = (
     "crm.messaging.tasks",
     "crm.audit.tasks",
     "crm.keys.tasks",
+    "crm.dedupe.tasks",
     "crm.ai.tasks",
 )
 
