@@ -31,7 +31,8 @@ class JobRunOut(BaseModel):
 
 @router.get("/{job_id}", response_model=JobRunOut)
 async def get_job(
-    job_id: uuid.UUID, session: TenantSession,
+    job_id: uuid.UUID,
+    session: TenantSession,
     _: Annotated[Principal, Depends(require_permission("jobs", "read"))],
 ) -> JobRun:
     """Status and progress of one job (poll it while an import or export runs)."""

@@ -10,8 +10,9 @@ from crm.models import JobRun, Role
 from tests.fixtures.people import Tenant, bearer, token_for
 
 
-async def test_progress_and_isolation(client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant,
-                                      other_tenant: Tenant) -> None:
+async def test_progress_and_isolation(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant, other_tenant: Tenant
+) -> None:
     await set_tenant(db, tenant.id)
     run = JobRun(task_name="crm.import_contacts", status="running", done=40, total=100)
     db.add(run)
