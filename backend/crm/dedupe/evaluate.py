@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crm.dedupe import matching
-from crm.dedupe.matching import Organisation, Person, ascii_words
+from crm.dedupe.matching import Organisation, Person
+from crm.dedupe.similarity import NICKNAMES, ascii_words, canonical_first
 from crm.organization import demo_corpus as corpus
 
 PEOPLE = 3000
@@ -34,7 +35,7 @@ COMPANY_DUPLICATES = 150
 _NICK = {
     canonical: sorted(short)
     for canonical, short in {
-        c: {n for n, forms in matching.NICKNAMES.items() if c in forms and n != c} for c in matching.NICKNAMES
+        c: {n for n, forms in NICKNAMES.items() if c in forms and n != c} for c in NICKNAMES
     }.items()
     if short
 }
@@ -164,7 +165,7 @@ class Generator:
             elif how == "swapped":
                 first, last = last, first
             elif how == "nickname":
-                canonical = matching.canonical_first(first)
+                canonical = canonical_first(first)
                 if canonical in _NICK:
                     first = self.rng.choice(_NICK[canonical]).title()
                 else:
