@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 
 import httpx
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import event, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from crm.core.config import Settings
 from crm.core.db import set_tenant, unit_of_work
@@ -291,3 +291,46 @@ def _principal(org: uuid.UUID):  # type: ignore[no-untyped-def]
     from crm.auth.principal import ActorType, Principal
 
     return Principal(ActorType.service, org, None, Role.admin, DEFAULTS[Role.admin])
+
+
+async def test_the_list_costs_the_same_queries_whatever_the_page_size(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    db: AsyncSession,
+    tenant: Tenant,
+    connection: AsyncConnection,
+) -> None:
+    await set_tenant(db, tenant.id)
+    for n in range(60):
+        a = Contact(id=uuid.uuid4(), first_name=f"Person{n}", last_name="Doe", tags=[])
+        b = Contact(id=uuid.uuid4(), first_name=f"Person{n}", last_name="Doe", tags=[])
+        db.add_all([a, b])
+        await db.flush()
+        db.add(
+            DuplicateSuggestion(
+                object_type="contact",
+                record_a=min(a.id, b.id),
+                record_b=max(a.id, b.id),
+                score=0.96,
+                reason="names",
+            )
+        )
+    await db.flush()
+    assert (await client.get("/api/v1/duplicates", headers=admin)).status_code == 200  # warm the caches
+    counts = []
+    for limit in ("1", "50"):
+        statements: list[str] = []
+
+        def count(
+            conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements
+        ) -> None:
+            sink.append(statement)
+
+        event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
+        try:
+            page = await client.get("/api/v1/duplicates", params={"limit": limit}, headers=admin)
+        finally:
+            event.remove(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
+        assert page.status_code == 200 and len(page.json()["items"]) == int(limit)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
