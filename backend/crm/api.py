@@ -23,6 +23,7 @@ from crm.jobrun.endpoints import router as jobs_router
 from crm.lead.endpoints import router as leads_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
+from crm.oidc.endpoints import router as oidc_router
 from crm.organization.endpoints import router as organization_router
 from crm.pipeline.endpoints import router as pipelines_router
 from crm.team.endpoints import router as teams_router
@@ -33,6 +34,7 @@ root_router.include_router(health_router)
 api_router = APIRouter()
 for router in (
     auth_router,
+    oidc_router,
     onboarding_router,
     organization_router,
     members_router,

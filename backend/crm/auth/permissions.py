@@ -51,6 +51,7 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "audit": frozenset({Action.read, Action.export}),
     "outbox": frozenset({Action.read}),
     "jobs": frozenset({Action.read}),
+    "oidc": _CRUD,  # identity providers (OIDC sign-in) and verified e-mail domains
     # CRM records
     "contacts": _CRUD | {Action.export},
     "companies": _CRUD | {Action.export},
@@ -62,6 +63,10 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "custom_fields": _CRUD,
     "duplicates": frozenset({Action.read, Action.update}),  # fuzzy suggestions; update: run, dismiss, merge
     "ai": frozenset({Action.read, Action.manage}),  # read: use AI features; manage: train models
+    "attachments": frozenset({Action.read, Action.create, Action.delete}),  # files on any record
+    "saved_views": _CRUD,  # update/delete: own views, or (scope all) anyone's shared view
+    "imports": _CRUD,  # CSV imports: upload, map, run, cancel (scope: who created the import)
+    "gdpr": frozenset({Action.export}),  # everything held on one person, as JSON
 }
 
 
@@ -78,6 +83,8 @@ _EVERYONE = _grant(
     ("pipelines", Action.read, Scope.all),
     ("custom_fields", Action.read, Scope.all),
     ("ai", Action.read, Scope.all),
+    ("attachments", Action.read, Scope.all),
+    *(("saved_views", action, Scope.own) for action in _CRUD),
 )
 
 
@@ -96,6 +103,9 @@ _SALES = _grant(
     *_crud("activities", Scope.all, delete=Scope.own),
     ("contacts", Action.export, Scope.all),
     ("leads", Action.export, Scope.all),
+    ("attachments", Action.create, Scope.all),
+    ("attachments", Action.delete, Scope.own),
+    *_crud("imports", Scope.own),
 )
 # Marketing works leads and contacts (segments and campaigns join later) but never sees deal amounts.
 _MARKETING = _grant(
@@ -107,6 +117,9 @@ _MARKETING = _grant(
     ("activities", Action.create, Scope.all),
     ("contacts", Action.export, Scope.all),
     ("leads", Action.export, Scope.all),
+    ("attachments", Action.create, Scope.all),
+    ("attachments", Action.delete, Scope.own),
+    *_crud("imports", Scope.own),
 )
 # Support works contacts (conversations and cases join later) and reads deals.
 _SUPPORT = _grant(
@@ -117,6 +130,8 @@ _SUPPORT = _grant(
     ("deals", Action.read, Scope.all),
     ("deal_amounts", Action.read, Scope.all),
     *_crud("activities", Scope.all, delete=Scope.own),
+    ("attachments", Action.create, Scope.all),  # on records it may edit: contacts
+    ("attachments", Action.delete, Scope.own),
 )
 
 DEFAULTS: Mapping[Role, Mapping[tuple[str, Action], Scope]] = {

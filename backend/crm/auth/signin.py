@@ -129,6 +129,7 @@ async def complete_mfa(
     try:
         claims = read_purpose_token(runtime.keyring, "mfa", mfa_token)
         user_id, organization_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
+        method = str(claims.get("method", "password"))
     except (InvalidToken, KeyError, ValueError):
         raise Unauthorized("the sign-in step expired; start again", code="invalid_mfa_token") from None
     guard = SignInGuard(runtime.cache)
@@ -160,7 +161,7 @@ async def complete_mfa(
         user_id=user_id,
         organization_id=organization_id,
         role=Role(membership.role),
-        method="password",
+        method=method,
         mfa=True,
         ip=ip,
         user_agent=user_agent,
@@ -183,6 +184,10 @@ async def switch_organization(
     if membership is None:
         raise Forbidden("you are not a member of that organisation", code="not_a_member")
     current = await repository.get_session(session, principal.session_id) if principal.session_id else None
+    if current is not None and current.method == "oidc":
+        # An organisation's own identity provider vouches for its own members only: whoever runs
+        # it must not reach the person's other organisations through this session.
+        raise Forbidden("sign in to that organisation directly", code="sign_in_required")
     had_mfa = bool(current and current.mfa)
     role = Role(membership.role)
     await set_tenant(session, organization_id, principal.user_id)

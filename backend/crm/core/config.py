@@ -139,6 +139,12 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None  # base64 of 32 bytes; wraps every organisation's data key
     master_key_file: Path | None = None
     ai_service_private_key_file: Path | None = None
+    # OIDC presets: the platform's own app at Google / Microsoft, used by a provider an organisation
+    # adds without a client id of its own (redirect URI: <public_url>/api/v1/auth/oidc/callback).
+    oidc_google_client_id: str | None = None
+    oidc_google_client_secret: SecretStr | None = None
+    oidc_microsoft_client_id: str | None = None
+    oidc_microsoft_client_secret: SecretStr | None = None
 
     @field_validator("log_level")
     @classmethod

@@ -162,11 +162,6 @@ async def test_admin_api_is_tenant_scoped_and_admin_only(
     ).status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crm.auth.signin.switch_organization carries any session into the user's other organisations; "
-    "a session an organisation's own issuer started must not (see the OIDC hand-over notes)",
-)
 async def test_a_session_from_one_tenants_issuer_does_not_switch_into_another_tenant(
     api: httpx.AsyncClient, alpha: Clinic, hostile: Clinic, db: AsyncSession, settings: Settings
 ) -> None:
