@@ -60,7 +60,11 @@ def create_app(settings: Settings | None = None, hub: ModelHub | None = None) ->
     app.state.verifier = verifier
     app.state.hub = hub
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits={"/v1/transcriptions": settings.transcription_max_bytes},
+    )
     app.include_router(health_router)
     from crm_ai.api import v1_router
 

@@ -27,7 +27,24 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
 
         return Forecasting()
 
+    def transcriber() -> object:
+        from crm_ai.transcription.engine import WhisperTranscriber
+
+        return WhisperTranscriber(
+            settings.transcription_model_path,
+            compute_type=settings.transcription_compute_type,
+            threads=settings.transcription_threads,
+            beam_size=settings.transcription_beam_size,
+        )
+
+    def personalization() -> object:
+        from crm_ai.personalization.service import build_personalization
+
+        return build_personalization(settings)
+
     hub.register("lead_scoring", lead_scoring)
+    hub.register("personalization", personalization)
     hub.register("forecasting", forecasting)
     hub.register("encoder", encoder)
     hub.register("sentiment", sentiment)
+    hub.register("transcriber", transcriber)

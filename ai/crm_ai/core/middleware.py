@@ -18,9 +18,11 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Uploads (audio) are streamed to disk by their endpoint and get their own, larger cap.
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,8 +38,9 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        max_body = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_body):
             status = 413
             await _send_json(
                 send, 413, {"error": "payload_too_large", "detail": "request body too large"}, request_id
@@ -55,7 +58,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > max_body:
                     raise PayloadTooLarge("request body too large")
             return message
 
