@@ -59,7 +59,12 @@ client: $(BACKEND_VENV)/.installed web/node_modules/.installed
 	$(BACKEND_VENV)/bin/crm openapi > web/openapi.json
 	cd web && npm run --silent gen:client
 
-test-backend: $(BACKEND_VENV)/.installed
+OIDC_PROVIDER := backend/tests/oidc/provider
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-backend: $(BACKEND_VENV)/.installed $(OIDC_PROVIDER)/node_modules/.installed
 	cd backend && CRM_REQUIRE_SERVICES=$${CRM_REQUIRE_SERVICES:-1} .venv/bin/pytest -q
 
 test-ai: $(AI_VENV)/.installed
