@@ -24,6 +24,7 @@ let browser;
 const founderEmail = uniqueEmail("founder");
 let founderPassword = "Copper-meadow-violin-77";
 const organizationName = `Harbour Clinics ${Date.now().toString(36)}`;
+let founderSecret;
 
 describe("a new organisation", { concurrency: false }, () => {
   before(async () => {
@@ -156,6 +157,7 @@ describe("a new organisation", { concurrency: false }, () => {
       await page.goto(`${baseUrl}/settings/members`);
       await page.waitForURL(/\/setup-mfa/);
       const secretAfter = await page.locator("[data-totp-secret]").getAttribute("data-totp-secret");
+      founderSecret = secretAfter ?? secret;
       await page.getByLabel("Authentication code").fill(totpAt(secretAfter ?? secret, currentStep()));
       await page.getByRole("button", { name: "Turn on MFA" }).click();
       await page.locator("[data-recovery-codes] li").nth(9).waitFor();
@@ -167,6 +169,74 @@ describe("a new organisation", { concurrency: false }, () => {
       await page.goto(`${baseUrl}/account/security`);
       await page.getByText("Your organisation requires MFA for your role").waitFor();
       assert.equal(await page.getByRole("button", { name: "Turn off MFA" }).count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
+  test("manages feature flags and API keys, and finds both in the audit log", async () => {
+    const { page, problems, close } = await openPage(browser);
+    try {
+      // The founder has MFA now: password, then the next time step's code (codes never work twice).
+      await submitPassword(page, founderEmail, founderPassword);
+      await page.getByLabel("Authentication code").fill(totpAt(founderSecret, currentStep() + 1));
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { level: 1, name: "Welcome, Olga" }).waitFor();
+
+      await page.goto(`${baseUrl}/settings/flags`);
+      const row = page.locator("[data-flag-row]").first();
+      await row.waitFor();
+      const key = await row.getAttribute("data-flag-row");
+      const salesSelect = row.locator(`[data-flag="${key}:sales"]`);
+      const target = (await row.getByText("On for the organisation").count()) > 0 ? "off" : "on";
+      await salesSelect.selectOption(target);
+      await page.getByText(`${key} saved.`).waitFor();
+      await page.reload();
+      assert.equal(await page.locator(`[data-flag="${key}:sales"]`).inputValue(), target);
+      await screenshot(page, "settings-flags");
+      await page.locator(`[data-flag="${key}:sales"]`).selectOption("inherit");
+      await page.getByText(`${key} saved.`).first().waitFor();
+
+      await page.goto(`${baseUrl}/settings/api-keys`);
+      await page.getByRole("button", { name: "New API key" }).click();
+      const dialog = page.getByRole("dialog", { name: "New API key" });
+      await dialog.getByLabel("Name").fill("Website forms");
+      await dialog.getByRole("button", { name: "Create key" }).click();
+      await dialog.getByText("Choose at least one permission.").waitFor();
+      await dialog.getByRole("checkbox", { name: "Members: read" }).check();
+      await dialog.getByRole("button", { name: "Create key" }).click();
+      const token = await page.locator("[data-api-key-token]").textContent();
+      assert.ok(token && token.length > 20, "the new key is shown once");
+      await screenshot(page, "settings-api-key-created", { fullPage: false });
+      await page.getByRole("button", { name: "Done" }).click();
+
+      // The key works against the API, with exactly the permission it was given.
+      const members = await fetch(`${baseUrl}/api/v1/users`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(members.status, 200);
+      const teams = await fetch(`${baseUrl}/api/v1/invitations`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(teams.status, 403);
+
+      const keyRow = page.locator('[data-api-key="Website forms"]');
+      await keyRow.getByRole("button", { name: /^Revoke/ }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
+      await keyRow.getByText("revoked").waitFor();
+      const revoked = await fetch(`${baseUrl}/api/v1/users`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(revoked.status, 401);
+
+      await page.goto(`${baseUrl}/settings/audit`);
+      await page.locator("[data-audit-action]").first().waitFor();
+      await page.getByLabel("Action").fill("api_key.*");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await page.locator('[data-audit-action^="api_key."]').first().waitFor();
+      const actions = await page.locator("[data-audit-action]").evaluateAll((rows) => rows.map((r) => r.dataset.auditAction));
+      assert.ok(actions.length > 0 && actions.every((a) => a?.startsWith("api_key.")), `filtered actions: ${actions}`);
+      await page.locator("[data-audit-action]").first().getByRole("button").click();
+      await screenshot(page, "settings-audit");
+      const download = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Export CSV" }).click();
+      const csv = await download;
+      assert.match(csv.suggestedFilename(), /^audit-events-.*\.csv$/);
       assert.deepEqual(problems, []);
     } finally {
       await close();

@@ -26,6 +26,9 @@ import { Route as AppAccountProfileRouteImport } from './routes/_app/account/pro
 import { Route as AppAccountSecurityRouteImport } from './routes/_app/account/security'
 import { Route as AppAccountSessionsRouteImport } from './routes/_app/account/sessions'
 import { Route as AppSettingsIndexRouteImport } from './routes/_app/settings/index'
+import { Route as AppSettingsApiKeysRouteImport } from './routes/_app/settings/api-keys'
+import { Route as AppSettingsAuditRouteImport } from './routes/_app/settings/audit'
+import { Route as AppSettingsFlagsRouteImport } from './routes/_app/settings/flags'
 import { Route as AppSettingsInvitationsRouteImport } from './routes/_app/settings/invitations'
 import { Route as AppSettingsMembersRouteImport } from './routes/_app/settings/members'
 import { Route as AppSettingsOutboxRouteImport } from './routes/_app/settings/outbox'
@@ -117,6 +120,21 @@ const AppSettingsIndexRoute = AppSettingsIndexRouteImport.update({
   path: '/',
   getParentRoute: () => AppSettingsRoute,
 } as any)
+const AppSettingsApiKeysRoute = AppSettingsApiKeysRouteImport.update({
+  id: '/api-keys',
+  path: '/api-keys',
+  getParentRoute: () => AppSettingsRoute,
+} as any)
+const AppSettingsAuditRoute = AppSettingsAuditRouteImport.update({
+  id: '/audit',
+  path: '/audit',
+  getParentRoute: () => AppSettingsRoute,
+} as any)
+const AppSettingsFlagsRoute = AppSettingsFlagsRouteImport.update({
+  id: '/flags',
+  path: '/flags',
+  getParentRoute: () => AppSettingsRoute,
+} as any)
 const AppSettingsInvitationsRoute = AppSettingsInvitationsRouteImport.update({
   id: '/invitations',
   path: '/invitations',
@@ -167,6 +185,9 @@ export interface FileRoutesByFullPath {
   '/account/profile': typeof AppAccountProfileRoute
   '/account/security': typeof AppAccountSecurityRoute
   '/account/sessions': typeof AppAccountSessionsRoute
+  '/settings/api-keys': typeof AppSettingsApiKeysRoute
+  '/settings/audit': typeof AppSettingsAuditRoute
+  '/settings/flags': typeof AppSettingsFlagsRoute
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
   '/settings/outbox': typeof AppSettingsOutboxRoute
@@ -189,6 +210,9 @@ export interface FileRoutesByTo {
   '/account/profile': typeof AppAccountProfileRoute
   '/account/security': typeof AppAccountSecurityRoute
   '/account/sessions': typeof AppAccountSessionsRoute
+  '/settings/api-keys': typeof AppSettingsApiKeysRoute
+  '/settings/audit': typeof AppSettingsAuditRoute
+  '/settings/flags': typeof AppSettingsFlagsRoute
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
   '/settings/outbox': typeof AppSettingsOutboxRoute
@@ -216,6 +240,9 @@ export interface FileRoutesById {
   '/_app/account/profile': typeof AppAccountProfileRoute
   '/_app/account/security': typeof AppAccountSecurityRoute
   '/_app/account/sessions': typeof AppAccountSessionsRoute
+  '/_app/settings/api-keys': typeof AppSettingsApiKeysRoute
+  '/_app/settings/audit': typeof AppSettingsAuditRoute
+  '/_app/settings/flags': typeof AppSettingsFlagsRoute
   '/_app/settings/invitations': typeof AppSettingsInvitationsRoute
   '/_app/settings/members': typeof AppSettingsMembersRoute
   '/_app/settings/outbox': typeof AppSettingsOutboxRoute
@@ -242,6 +269,9 @@ export interface FileRouteTypes {
     | '/account/profile'
     | '/account/security'
     | '/account/sessions'
+    | '/settings/api-keys'
+    | '/settings/audit'
+    | '/settings/flags'
     | '/settings/invitations'
     | '/settings/members'
     | '/settings/outbox'
@@ -264,6 +294,9 @@ export interface FileRouteTypes {
     | '/account/profile'
     | '/account/security'
     | '/account/sessions'
+    | '/settings/api-keys'
+    | '/settings/audit'
+    | '/settings/flags'
     | '/settings/invitations'
     | '/settings/members'
     | '/settings/outbox'
@@ -290,6 +323,9 @@ export interface FileRouteTypes {
     | '/_app/account/profile'
     | '/_app/account/security'
     | '/_app/account/sessions'
+    | '/_app/settings/api-keys'
+    | '/_app/settings/audit'
+    | '/_app/settings/flags'
     | '/_app/settings/invitations'
     | '/_app/settings/members'
     | '/_app/settings/outbox'
@@ -428,6 +464,27 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsIndexRouteImport
       parentRoute: typeof AppSettingsRoute
     }
+    '/_app/settings/api-keys': {
+      id: '/_app/settings/api-keys'
+      path: '/api-keys'
+      fullPath: '/settings/api-keys'
+      preLoaderRoute: typeof AppSettingsApiKeysRouteImport
+      parentRoute: typeof AppSettingsRoute
+    }
+    '/_app/settings/audit': {
+      id: '/_app/settings/audit'
+      path: '/audit'
+      fullPath: '/settings/audit'
+      preLoaderRoute: typeof AppSettingsAuditRouteImport
+      parentRoute: typeof AppSettingsRoute
+    }
+    '/_app/settings/flags': {
+      id: '/_app/settings/flags'
+      path: '/flags'
+      fullPath: '/settings/flags'
+      preLoaderRoute: typeof AppSettingsFlagsRouteImport
+      parentRoute: typeof AppSettingsRoute
+    }
     '/_app/settings/invitations': {
       id: '/_app/settings/invitations'
       path: '/invitations'
@@ -499,6 +556,9 @@ const AppAccountRouteWithChildren = AppAccountRoute._addFileChildren(
 )
 
 interface AppSettingsRouteChildren {
+  AppSettingsApiKeysRoute: typeof AppSettingsApiKeysRoute
+  AppSettingsAuditRoute: typeof AppSettingsAuditRoute
+  AppSettingsFlagsRoute: typeof AppSettingsFlagsRoute
   AppSettingsInvitationsRoute: typeof AppSettingsInvitationsRoute
   AppSettingsMembersRoute: typeof AppSettingsMembersRoute
   AppSettingsOutboxRoute: typeof AppSettingsOutboxRoute
@@ -510,6 +570,9 @@ interface AppSettingsRouteChildren {
 }
 
 const AppSettingsRouteChildren: AppSettingsRouteChildren = {
+  AppSettingsApiKeysRoute: AppSettingsApiKeysRoute,
+  AppSettingsAuditRoute: AppSettingsAuditRoute,
+  AppSettingsFlagsRoute: AppSettingsFlagsRoute,
   AppSettingsInvitationsRoute: AppSettingsInvitationsRoute,
   AppSettingsMembersRoute: AppSettingsMembersRoute,
   AppSettingsOutboxRoute: AppSettingsOutboxRoute,

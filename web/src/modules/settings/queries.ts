@@ -52,3 +52,51 @@ export const outboxQueryOptions = () =>
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
+
+export const flagsQueryOptions = () =>
+  queryOptions({
+    queryKey: ["settings", "flags"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/flags", { signal })),
+  });
+
+export const apiKeysQueryOptions = () =>
+  infiniteQueryOptions({
+    queryKey: ["settings", "api-keys"],
+    queryFn: ({ signal, pageParam }) =>
+      unwrap(api.GET("/api/v1/api-keys", { signal, params: { query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+
+export type AuditFilters = {
+  action?: string | undefined;
+  actorId?: string | undefined;
+  entityType?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+};
+
+/** The audit filters as the API's query parameters (empty ones left out). */
+export function auditQuery(filters: AuditFilters) {
+  return {
+    ...(filters.action ? { action: filters.action } : {}),
+    ...(filters.actorId ? { actor_id: filters.actorId } : {}),
+    ...(filters.entityType ? { entity_type: filters.entityType } : {}),
+    ...(filters.since ? { since: filters.since } : {}),
+    ...(filters.until ? { until: filters.until } : {}),
+  };
+}
+
+export const auditQueryOptions = (filters: AuditFilters) =>
+  infiniteQueryOptions({
+    queryKey: ["settings", "audit", filters],
+    queryFn: ({ signal, pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/audit-events", {
+          signal,
+          params: { query: { limit: 50, ...auditQuery(filters), ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });

@@ -48,6 +48,24 @@ export const settingsPages: SettingsPage[] = [
     allowed: (me) => can(me, "sessions:read"),
   },
   {
+    to: "/settings/flags",
+    label: "Feature flags",
+    description: "Turn features on or off for everyone or per role.",
+    allowed: (me) => can(me, "flags:update"),
+  },
+  {
+    to: "/settings/api-keys",
+    label: "API keys",
+    description: "Keys for integrations, limited to chosen permissions.",
+    allowed: (me) => can(me, "api_keys:read"),
+  },
+  {
+    to: "/settings/audit",
+    label: "Audit log",
+    description: "Every change and security event, with filters and export.",
+    allowed: (me) => can(me, "audit:read"),
+  },
+  {
     to: "/settings/outbox",
     label: "E-mail outbox",
     description: "Messages the CRM sent: invitations, password resets.",
