@@ -181,6 +181,9 @@ def run(
 ) -> None:
     """Everything on one machine: migrate, seed the demo once, serve API + web + worker + AI service."""
     settings = _settings()
+    if ai:
+        # The backend calls the AI service where crm run starts it.
+        settings = settings.model_copy(update={"ai_service_url": f"http://127.0.0.1:{ai_port}"})
     _migrate(settings)
     seeded = asyncio.run(_seed(settings))
     ai_process = _start_ai_service(settings, ai_port) if ai else None

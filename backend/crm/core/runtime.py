@@ -29,6 +29,9 @@ class Runtime:
     keyring: Keyring
 
     async def close(self) -> None:
+        from crm.ai.client import close_clients
+
+        await close_clients()
         await self.cache.close()
         await self.engine.dispose()
 

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
@@ -36,6 +48,24 @@ class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
             "contact_id IS NOT NULL OR company_id IS NOT NULL OR lead_id IS NOT NULL OR deal_id IS NOT NULL",
             name="linked",
         ),
+        # Sentiment (crm.ai, migration 0014): filters and trends read analysed rows; the sweep
+        # reads what is still pending.
+        Index(
+            "ix_activities_org_sentiment",
+            "organization_id",
+            "sentiment_label",
+            text("occurred_at DESC"),
+            postgresql_where=text("sentiment_label IS NOT NULL AND deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_activities_sentiment_pending",
+            "organization_id",
+            postgresql_where=text("sentiment_at IS NULL AND deleted_at IS NULL AND kind <> 'task'"),
+        ),
+        CheckConstraint(
+            "sentiment_label IS NULL OR sentiment_label IN ('negative', 'neutral', 'positive')",
+            name="sentiment_known",
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(10))
@@ -52,6 +82,14 @@ class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
     lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     deal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written by the AI service (sentiment of notes, e-mails, call transcripts, meeting notes).
+    # Set sentiment_at to NULL when subject or body change: the sweep then reads the row again.
+    sentiment_label: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_confidence: Mapped[float | None] = mapped_column(Float)
+    sentiment_drivers: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    sentiment_model: Mapped[str | None] = mapped_column(String(80))
+    sentiment_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
