@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from crm.activity.endpoints import router as activities_router
 from crm.ai.endpoints import router as ai_router
 from crm.apikey.endpoints import router as api_keys_router
+from crm.attachment.endpoints import router as attachments_router
 from crm.audit.endpoints import router as audit_router
 from crm.auth.endpoints import router as auth_router
 from crm.auth.onboarding_endpoints import router as onboarding_router
@@ -15,6 +16,8 @@ from crm.company.endpoints import router as companies_router
 from crm.contact.endpoints import router as contacts_router
 from crm.customfield.endpoints import router as custom_fields_router
 from crm.dashboard.endpoints import router as dashboards_router
+from crm.dataio.endpoints import exports_router
+from crm.dataio.endpoints import router as imports_router
 from crm.deal.endpoints import router as deals_router
 from crm.dedupe.endpoints import router as duplicates_router
 from crm.flags.endpoints import router as flags_router
@@ -27,6 +30,7 @@ from crm.oidc.endpoints import router as oidc_router
 from crm.organization.endpoints import router as organization_router
 from crm.pipeline.endpoints import router as pipelines_router
 from crm.team.endpoints import router as teams_router
+from crm.view.endpoints import router as saved_views_router
 
 root_router = APIRouter()
 root_router.include_router(health_router)
@@ -55,5 +59,9 @@ for router in (
     deals_router,
     leads_router,
     activities_router,
+    attachments_router,
+    saved_views_router,
+    imports_router,
+    exports_router,
 ):
     api_router.include_router(router)

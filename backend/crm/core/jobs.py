@@ -27,6 +27,7 @@ TASK_MODULES: Sequence[str] = (
     "crm.keys.tasks",
     "crm.dedupe.tasks",
     "crm.ai.tasks",
+    "crm.dataio.tasks",
 )
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))

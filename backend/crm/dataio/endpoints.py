@@ -1,0 +1,272 @@
+"""/api/v1/imports (CSV imports) and /api/v1/exports, /api/v1/contacts/{id}/gdpr-export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from crm.attachment.endpoints import MULTIPART_BODY
+from crm.attachment.upload import check_length, file_part
+from crm.auth.dependencies import TenantSession, require_permission
+from crm.auth.principal import Principal
+from crm.core.deps import RuntimeDep, tenant_unit_of_work
+from crm.dataio import export, service
+from crm.dataio.schemas import (
+    ImportField,
+    ImportObject,
+    ImportOut,
+    MappingIn,
+    PreviewOut,
+    RowErrorOut,
+    RunIn,
+)
+from crm.kit.pagination import Page
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+exports_router = APIRouter(tags=["exports"])
+
+Reader = Annotated[Principal, Depends(require_permission("imports", "read"))]
+Creator = Annotated[Principal, Depends(require_permission("imports", "create"))]
+Editor = Annotated[Principal, Depends(require_permission("imports", "update"))]
+Deleter = Annotated[Principal, Depends(require_permission("imports", "delete"))]
+
+
+@router.get("/fields", response_model=list[ImportField])
+async def import_fields(principal: Reader, session: TenantSession, runtime: RuntimeDep) -> list[ImportField]:
+    """The fields a column can be mapped to (standard ones, then the organisation's custom fields)."""
+    return await service.import_fields(session, runtime, principal)
+
+
+@router.post(
+    "",
+    response_model=ImportOut,
+    status_code=201,
+    openapi_extra=MULTIPART_BODY,
+    responses={
+        413: {"description": "the file is larger than the import limit (64 MiB)"},
+        415: {"description": "the file is not a CSV text file"},
+    },
+)
+async def upload_import(
+    request: Request,
+    principal: Creator,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    object_type: ImportObject = "contact",
+    encoding: Annotated[
+        str,
+        Query(description="auto (BOM, else UTF-8, else Windows-1252), utf-8, utf-16, windows-1252, latin-1"),
+    ] = "auto",
+) -> ImportOut:
+    """Upload a CSV file (`multipart/form-data`, part `file`), streamed with a 64 MiB limit. The
+    separator (`,` `;` tab `|`) and encoding are detected; the answer lists the columns with a
+    suggested field for each (common HubSpot, Salesforce, Pipedrive, Outlook and Google headers
+    are recognised). Nothing is imported until you run it."""
+    check_length(request, service.MAX_IMPORT_BYTES)
+    part = await file_part(request)
+    return await service.upload(session, runtime, principal, part, encoding=encoding)
+
+
+@router.get("", response_model=Page[ImportOut])
+async def list_imports(
+    principal: Reader,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[ImportOut]:
+    """Imports, newest first (yours; all of them for admins)."""
+    return await service.list_imports(session, runtime, principal, limit=limit, cursor=cursor)
+
+
+@router.get("/{import_id}", response_model=ImportOut)
+async def get_import(
+    import_id: uuid.UUID, principal: Reader, session: TenantSession, runtime: RuntimeDep
+) -> ImportOut:
+    """One import: its columns and mapping, status, counts and progress."""
+    return await service.get(session, runtime, principal, import_id)
+
+
+@router.put("/{import_id}/mapping", response_model=ImportOut)
+async def set_import_mapping(
+    import_id: uuid.UUID, body: MappingIn, principal: Editor, session: TenantSession, runtime: RuntimeDep
+) -> ImportOut:
+    """Choose the field of each column (and the duplicate policy) before running the import."""
+    return await service.set_mapping(session, runtime, principal, import_id, body)
+
+
+@router.get("/{import_id}/preview", response_model=PreviewOut)
+async def preview_import(
+    import_id: uuid.UUID,
+    principal: Reader,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=service.PREVIEW_MAX)] = 20,
+) -> PreviewOut:
+    """The first rows as they would be imported: values, problems per row, and whether each would
+    create a contact, update one or be skipped as a duplicate. Nothing is written."""
+    return await service.preview(session, runtime, principal, import_id, limit=limit)
+
+
+@router.post("/{import_id}/run", response_model=ImportOut, status_code=202)
+async def run_import(
+    import_id: uuid.UUID,
+    principal: Editor,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    body: RunIn | None = None,
+) -> ImportOut:
+    """Start the import as a background job (follow `progress`). A failed import resumes after the
+    last row it saved. A row that fails is reported and never stops the others."""
+    return await service.start(session, runtime, principal, import_id, body or RunIn())
+
+
+@router.post("/{import_id}/cancel", response_model=ImportOut)
+async def cancel_import(
+    import_id: uuid.UUID, principal: Editor, session: TenantSession, runtime: RuntimeDep
+) -> ImportOut:
+    """Stop an import: at once if it has not started, else after the batch being written (the rows
+    already imported stay, findable by their `import_id`)."""
+    return await service.cancel(session, runtime, principal, import_id)
+
+
+@router.get("/{import_id}/errors", response_model=Page[RowErrorOut])
+async def import_errors(
+    import_id: uuid.UUID,
+    principal: Reader,
+    session: TenantSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[RowErrorOut]:
+    """The rows that could not be imported, by line number, with why."""
+    return await service.row_errors(session, principal, import_id, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/{import_id}/errors.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "row, error"}},
+)
+async def import_errors_csv(
+    import_id: uuid.UUID, principal: Reader, session: TenantSession, runtime: RuntimeDep
+) -> StreamingResponse:
+    """The error report as CSV."""
+    await service.row_errors(session, principal, import_id, limit=1, cursor=None)  # 404 before streaming
+
+    async def rows() -> AsyncIterator[str]:
+        async with tenant_unit_of_work(runtime, principal.organization_id, principal.user_id) as reader:
+            async for chunk in service.errors_csv(reader, import_id):
+                yield chunk
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )
+
+
+@router.delete("/{import_id}", status_code=204)
+async def delete_import(
+    import_id: uuid.UUID, principal: Deleter, session: TenantSession, runtime: RuntimeDep
+) -> Response:
+    """Forget an import, its file and its error report (the contacts it created stay)."""
+    await service.delete(session, runtime, principal, import_id)
+    return Response(status_code=204)
+
+
+# --- exports ------------------------------------------------------------------------------
+
+EXPORT_DOC = """Export the {plural} matching the list filters as CSV, streamed (no size limit).
+
+Takes the same query parameters as `GET /{plural}` (filters, `q`, `sort`), or a saved view with
+`view_id` (explicit parameters win), and `columns=a,b,cf.key` to choose and order the columns
+(default: all, custom fields last). Values that a spreadsheet would run as a formula (starting
+with `=`, `+`, `-` or `@`) are prefixed with `'`. The export is recorded in the audit trail."""
+
+
+def _csv_response(chunks: AsyncIterator[str], name: str) -> StreamingResponse:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'},
+    )
+
+
+@exports_router.get(
+    "/exports/contacts",
+    response_class=StreamingResponse,
+    description=EXPORT_DOC.format(plural="contacts"),
+    responses={200: {"content": {"text/csv": {}}, "description": "the contacts as CSV"}},
+)
+async def export_contacts(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission("contacts", "export"))],
+    session: TenantSession,
+    runtime: RuntimeDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    columns: Annotated[str | None, Query(max_length=2000)] = None,
+    view_id: uuid.UUID | None = None,
+) -> StreamingResponse:
+    plan = await export.prepare(
+        session,
+        runtime,
+        principal,
+        export.CONTACTS,
+        query=list(request.query_params.multi_items()),
+        q=q,
+        columns=columns,
+        view_id=view_id,
+    )
+    return _csv_response(export.stream(runtime, principal, plan), "contacts")
+
+
+@exports_router.get(
+    "/exports/companies",
+    response_class=StreamingResponse,
+    description=EXPORT_DOC.format(plural="companies"),
+    responses={200: {"content": {"text/csv": {}}, "description": "the companies as CSV"}},
+)
+async def export_companies(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission("companies", "export"))],
+    session: TenantSession,
+    runtime: RuntimeDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    columns: Annotated[str | None, Query(max_length=2000)] = None,
+    view_id: uuid.UUID | None = None,
+) -> StreamingResponse:
+    plan = await export.prepare(
+        session,
+        runtime,
+        principal,
+        export.COMPANIES,
+        query=list(request.query_params.multi_items()),
+        q=q,
+        columns=columns,
+        view_id=view_id,
+    )
+    return _csv_response(export.stream(runtime, principal, plan), "companies")
+
+
+@exports_router.get("/contacts/{contact_id}/gdpr-export", response_model=export.GdprExport)
+async def gdpr_export_contact(
+    contact_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(require_permission("gdpr", "export"))],
+    session: TenantSession,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Everything held on one person, as JSON (GDPR access / portability): the contact with its
+    personal data decrypted and custom fields, activities, linked deals and converted leads,
+    attachment metadata, and the audit trail about them. Deleted (trashed) contacts included;
+    the export itself is audited."""
+    result = await export.gdpr_export(session, runtime, principal, contact_id)
+    return JSONResponse(
+        result.model_dump(mode="json"),
+        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'},
+    )

@@ -1,0 +1,373 @@
+"""SQL for imports: runs and their row errors, and the set-based writes of an import batch.
+
+A batch is written with a handful of statements whatever its size: one look-up of every
+blind index it holds, one INSERT of all its contacts (arrays unnested server-side: COPY
+is refused on tables under row-level security), one of their identifiers, one of their
+custom values. The organisation comes from the column default (the transaction's tenant).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from psycopg import AsyncConnection
+from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import (
+    Company,
+    Contact,
+    ImportRowError,
+    ImportRun,
+    JobRun,
+    Membership,
+    TeamMember,
+    User,
+)
+
+
+async def _raw(session: AsyncSession) -> AsyncConnection[Any]:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, AsyncConnection)
+    return driver
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+async def get_run(
+    session: AsyncSession, import_id: uuid.UUID, scope: ColumnElement[bool]
+) -> ImportRun | None:
+    statement = select(ImportRun).where(ImportRun.id == import_id, scope)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def page_runs(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    *,
+    limit: int,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+) -> list[ImportRun]:
+    statement: Select[Any] = select(ImportRun).where(scope)
+    if after is not None:
+        statement = statement.where(tuple_(ImportRun.created_at, ImportRun.id) < tuple_(*after))
+    statement = statement.order_by(ImportRun.created_at.desc(), ImportRun.id.desc()).limit(limit + 1)
+    return list((await session.execute(statement)).scalars())
+
+
+async def job_runs(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, JobRun]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = await session.execute(select(JobRun).where(JobRun.id.in_(wanted)))
+    return {row.id: row for row in rows.scalars()}
+
+
+async def status_of(session: AsyncSession, import_id: uuid.UUID) -> str | None:
+    row = await session.execute(select(ImportRun.status).where(ImportRun.id == import_id))
+    return row.scalar_one_or_none()
+
+
+async def set_status(
+    session: AsyncSession,
+    import_id: uuid.UUID,
+    status: str,
+    *,
+    only_from: Sequence[str] | None = None,
+    **values: Any,
+) -> bool:
+    """Move the run to ``status`` (from one of ``only_from``); False when it was in another state."""
+    statement = update(ImportRun).where(ImportRun.id == import_id)
+    if only_from is not None:
+        statement = statement.where(ImportRun.status.in_(list(only_from)))
+    result = await session.execute(
+        statement.values(status=status, updated_at=func.now(), **values).returning(ImportRun.id)
+    )
+    return result.first() is not None
+
+
+async def add_counts(
+    session: AsyncSession, import_id: uuid.UUID, *, created: int, updated: int, skipped: int, failed: int
+) -> None:
+    await session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == import_id)
+        .values(
+            created_count=ImportRun.created_count + created,
+            updated_count=ImportRun.updated_count + updated,
+            skipped_count=ImportRun.skipped_count + skipped,
+            failed_count=ImportRun.failed_count + failed,
+            updated_at=func.now(),
+        )
+    )
+
+
+async def insert_errors(
+    session: AsyncSession, import_id: uuid.UUID, errors: Sequence[tuple[int, str]]
+) -> None:
+    if not errors:
+        return
+    async with (await _raw(session)).cursor() as cursor:
+        await cursor.execute(
+            "INSERT INTO import_row_errors (import_id, row_number, error)"
+            " SELECT %s, r, e FROM unnest(%s::int[], %s::text[]) AS u(r, e)"
+            " ON CONFLICT (import_id, row_number) DO NOTHING",
+            (import_id, [row for row, _ in errors], [error[:2000] for _, error in errors]),
+        )
+
+
+async def errors_page(
+    session: AsyncSession, import_id: uuid.UUID, *, after: int | None, limit: int | None
+) -> list[ImportRowError]:
+    statement = select(ImportRowError).where(ImportRowError.import_id == import_id)
+    if after is not None:
+        statement = statement.where(ImportRowError.row_number > after)
+    statement = statement.order_by(ImportRowError.row_number)
+    if limit is not None:
+        statement = statement.limit(limit + 1)
+    return list((await session.execute(statement)).scalars())
+
+
+# --- look-ups -----------------------------------------------------------------------------
+
+
+# One index probe per value (LATERAL): the plan stays an index walk even while a bulk import
+# grows the table faster than its statistics (a stale "1 row" estimate otherwise picks a scan
+# of the whole organisation per batch). The explicit organisation matches RLS's own filter.
+_IDENTIFIER_PROBE = """
+SELECT ci.kind, ci.blind_index, ci.contact_id
+FROM unnest(%s::text[], %s::bytea[]) AS u(kind, blind_index)
+CROSS JOIN LATERAL (
+    SELECT i.kind, i.blind_index, i.contact_id FROM contact_identifiers i
+    WHERE i.organization_id = %s AND i.kind = u.kind AND i.blind_index = u.blind_index
+) AS ci
+"""
+_LIVE_CONTACTS = """
+SELECT c.id FROM unnest(%s::uuid[]) AS u(id)
+CROSS JOIN LATERAL (SELECT id FROM contacts WHERE id = u.id AND deleted_at IS NULL) AS c
+"""
+
+
+async def identifier_matches(
+    session: AsyncSession, organization_id: uuid.UUID, keys: Sequence[tuple[str, bytes]]
+) -> dict[tuple[str, bytes], list[uuid.UUID]]:
+    """Live contacts holding any of these (kind, blind index) pairs: two statements per batch."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return {}
+    raw = await _raw(session)
+    async with raw.cursor() as cursor:
+        await cursor.execute(
+            _IDENTIFIER_PROBE, ([k for k, _ in unique], [i for _, i in unique], organization_id)
+        )
+        rows = await cursor.fetchall()
+        candidates = list({row[2] for row in rows})
+        live: set[uuid.UUID] = set()
+        if candidates:
+            await cursor.execute(_LIVE_CONTACTS, (candidates,))
+            live = {row[0] for row in await cursor.fetchall()}
+    found: dict[tuple[str, bytes], list[uuid.UUID]] = {}
+    for kind, index, contact_id in rows:
+        if contact_id in live:
+            ids = found.setdefault((kind, bytes(index)), [])
+            if contact_id not in ids:
+                ids.append(contact_id)
+    return found
+
+
+async def companies_named(session: AsyncSession, names: Iterable[str]) -> dict[str, uuid.UUID]:
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    statement = (
+        select(Company.name, Company.id)
+        .where(Company.name.in_(wanted), Company.deleted_at.is_(None))
+        .order_by(Company.name, Company.created_at)
+    )
+    found: dict[str, uuid.UUID] = {}
+    for name, company_id in (await session.execute(statement)).all():
+        found.setdefault(name, company_id)
+    return found
+
+
+async def members(session: AsyncSession) -> dict[str, uuid.UUID]:
+    """Members by lower-case e-mail and by lower-case full name (an ambiguous name is left out)."""
+    rows = (
+        await session.execute(
+            select(User.id, User.email, User.full_name).join(Membership, Membership.user_id == User.id)
+        )
+    ).all()
+    found: dict[str, uuid.UUID] = {}
+    names: dict[str, list[uuid.UUID]] = {}
+    for user_id, email, full_name in rows:
+        found[email.lower()] = user_id
+        names.setdefault(" ".join(full_name.lower().split()), []).append(user_id)
+    for name, ids in names.items():
+        if len(ids) == 1:
+            found.setdefault(name, ids[0])
+    return found
+
+
+# --- writes -------------------------------------------------------------------------------
+
+_INSERT_CONTACTS = """
+INSERT INTO contacts (
+    id, first_name, last_name, job_title, company_id, company_name, lifecycle_stage, owner_id, created_by,
+    consent_email, consent_sms, consent_whatsapp, consent_updated_at,
+    emails, phones, date_of_birth, address, tags, import_id
+)
+SELECT u.id, u.first_name, u.last_name, u.job_title, u.company_id, u.company_name, u.stage, u.owner_id, %s,
+    u.c_email, u.c_sms, u.c_whatsapp, CASE WHEN u.consented THEN now() END,
+    u.emails, u.phones, u.dob, u.address, u.tags::varchar(60)[], %s
+FROM unnest(
+    %s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::text[], %s::text[], %s::uuid[],
+    %s::bool[], %s::bool[], %s::bool[], %s::bool[], %s::bytea[], %s::bytea[], %s::bytea[], %s::bytea[],
+    %s::text[]
+) AS u(id, first_name, last_name, job_title, company_id, company_name, stage, owner_id,
+       c_email, c_sms, c_whatsapp, consented, emails, phones, dob, address, tags)
+"""
+
+
+def _array_literal(values: Sequence[str]) -> str:
+    """A PostgreSQL array literal: rows of a batch have tag lists of any length (no 2-D array)."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
+async def insert_contacts(
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    *,
+    created_by: uuid.UUID | None,
+    import_id: uuid.UUID,
+) -> None:
+    if not rows:
+        return
+
+    def column(name: str) -> list[Any]:
+        return [row[name] for row in rows]
+
+    params = [
+        created_by,
+        import_id,
+        *(
+            column(name)
+            for name in (
+                "id",
+                "first_name",
+                "last_name",
+                "job_title",
+                "company_id",
+                "company_name",
+                "lifecycle_stage",
+                "owner_id",
+                "consent_email",
+                "consent_sms",
+                "consent_whatsapp",
+                "consented",
+                "emails",
+                "phones",
+                "date_of_birth",
+                "address",
+            )
+        ),
+        [_array_literal(row["tags"]) for row in rows],
+    ]
+    async with (await _raw(session)).cursor() as cursor:
+        await cursor.execute(_INSERT_CONTACTS, params, binary=True)
+
+
+async def insert_identifiers(
+    session: AsyncSession, rows: Sequence[tuple[uuid.UUID, str, bytes, bool]]
+) -> None:
+    if not rows:
+        return
+    async with (await _raw(session)).cursor() as cursor:
+        await cursor.execute(
+            "INSERT INTO contact_identifiers (contact_id, kind, blind_index, is_primary)"
+            " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bytea[], %s::bool[])"
+            " ON CONFLICT (contact_id, kind, blind_index) DO NOTHING",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
+            binary=True,
+        )
+
+
+_CUSTOM_COLUMNS = (
+    "value_text",
+    "value_number",
+    "value_date",
+    "value_bool",
+    "value_encrypted",
+    "value_bidx",
+)
+
+
+_UPSERT_CUSTOM = """
+INSERT INTO custom_field_values (field_id, record_id, value_text, value_number, value_date, value_bool,
+    value_encrypted, value_bidx, value_options)
+SELECT u.field_id, u.record_id, u.t, u.n, u.d, u.b, u.e, u.x,
+    CASE WHEN u.o IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.o)) END
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::numeric[], %s::date[], %s::bool[], %s::bytea[],
+    %s::bytea[], %s::jsonb[]) AS u(field_id, record_id, t, n, d, b, e, x, o)
+ON CONFLICT (field_id, record_id) DO UPDATE SET value_text = EXCLUDED.value_text,
+    value_number = EXCLUDED.value_number, value_date = EXCLUDED.value_date, value_bool = EXCLUDED.value_bool,
+    value_encrypted = EXCLUDED.value_encrypted, value_bidx = EXCLUDED.value_bidx,
+    value_options = EXCLUDED.value_options
+"""
+
+
+async def upsert_custom_values(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """One upsert for every custom value of a batch (multiselect options travel as JSON)."""
+    if not rows:
+        return
+    params = [
+        [row["field_id"] for row in rows],
+        [row["record_id"] for row in rows],
+        *([row.get(column) for row in rows] for column in _CUSTOM_COLUMNS),
+        [json.dumps(row["value_options"]) if row.get("value_options") is not None else None for row in rows],
+    ]
+    async with (await _raw(session)).cursor() as cursor:
+        await cursor.execute(_UPSERT_CUSTOM, params, binary=True)
+
+
+_LOCK_CONTACTS = text(
+    "SELECT c.* FROM unnest(CAST(:ids AS uuid[])) AS u(id) CROSS JOIN LATERAL"
+    " (SELECT * FROM contacts WHERE contacts.id = u.id AND contacts.deleted_at IS NULL FOR UPDATE) AS c"
+)
+
+
+async def lock_for_update(
+    session: AsyncSession, contact_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Contact]:
+    """These live contacts, locked for this transaction (one primary-key probe each)."""
+    if not contact_ids:
+        return {}
+    statement = select(Contact).from_statement(_LOCK_CONTACTS.bindparams(ids=list(contact_ids)))
+    return {row.id: row for row in (await session.execute(statement)).scalars()}
+
+
+async def teammates(session: AsyncSession, user_id: uuid.UUID | None) -> set[uuid.UUID]:
+    """Everyone who shares a team with this user (and the user)."""
+    mine = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+    rows = await session.execute(select(TeamMember.user_id).where(TeamMember.team_id.in_(mine)))
+    return {*rows.scalars(), *([user_id] if user_id else [])}
+
+
+async def relax_commit(session: AsyncSession) -> None:
+    """Do not wait for this transaction's WAL flush. A crash can lose the last batches, never half
+    of one: rows, errors, counts and progress commit together, and the job resumes from there."""
+    await session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+async def progress(session: AsyncSession, job_run_id: uuid.UUID, *, done: int, total: int | None) -> None:
+    values: dict[str, Any] = {"done": done, "updated_at": func.now()}
+    if total is not None:
+        values["total"] = total
+    await session.execute(update(JobRun).where(JobRun.id == job_run_id).values(**values))
