@@ -86,7 +86,7 @@ async def test_a_key_never_gets_more_than_its_creator_holds(
     org: uuid.UUID, http: httpx.AsyncClient, sign_in: SignIn
 ) -> None:
     # A sales member whose organisation let them make keys: they hold flags:read (all) and
-    # jobs:read (own) from the defaults, plus the API-key cells.
+    # deals:read (own) from the defaults, plus the API-key cells.
     cells = {
         **DEFAULTS[Role.sales],
         ("api_keys", Action.create): Scope.all,
@@ -97,15 +97,15 @@ async def test_a_key_never_gets_more_than_its_creator_holds(
         URL,
         json={
             "name": "mine",
-            "permissions": [READ_FLAGS, {"resource": "jobs", "action": "read", "scope": "own"}],
+            "permissions": [READ_FLAGS, {"resource": "deals", "action": "read", "scope": "own"}],
         },
     )
     assert ok.status_code == 201, ok.text
 
     for grant in (
         {"resource": "flags", "action": "update", "scope": "all"},  # a cell they lack
-        {"resource": "jobs", "action": "read", "scope": "all"},  # wider than their own scope
-        {"resource": "jobs", "action": "read", "scope": "team"},
+        {"resource": "deals", "action": "read", "scope": "all"},  # wider than their own scope
+        {"resource": "deals", "action": "read", "scope": "team"},
         {"resource": "api_keys", "action": "delete", "scope": "all"},
     ):
         refused = await http.post(URL, json={"name": "more", "permissions": [READ_FLAGS, grant]})
