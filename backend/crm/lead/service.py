@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit.service import record_event
@@ -49,7 +49,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "lost": frozenset({"new", "contacted", "qualified"}),
     "converted": frozenset(),
 }
-UNSCORED = -1.0  # sorts after every probability, so sort=-score lists the hottest leads first
+UNSCORED = "-1.0"  # sorts after every probability, so sort=-score lists the hottest leads first
 
 
 def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
@@ -87,7 +87,8 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
             Lead.score,
             sortable=True,
             nullable=False,
-            sort_columns=(func.coalesce(Lead.score, UNSCORED),),
+            # A literal (not a bound parameter), so an expression index on it can serve the sort.
+            sort_columns=(func.coalesce(Lead.score, literal_column(UNSCORED)),),
         ),
         "scored_at": FieldSpec(Kind.datetime, Lead.scored_at),
         "converted_at": FieldSpec(Kind.datetime, Lead.converted_at),
