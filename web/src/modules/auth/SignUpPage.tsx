@@ -35,7 +35,7 @@ export function SignUpPage({ onSignedUp }: { onSignedUp: () => void }) {
       applyApiError(
         error,
         form.setError,
-        { weak_password: "password", invalid_email: "email", email_taken: "email" },
+        { weak_password: "password", invalid_email: "email", email_taken: "email", slug_taken: "organization_name" },
         fields,
       );
     }
