@@ -221,6 +221,8 @@ class Writer:
             outcome.created += 1
             outcome.updated += len(unit.drafts) - 1
         await repository.insert_contacts(session, rows, created_by=self.created_by, import_id=self.import_id)
+        await repository.insert_identifiers(session, identifiers, new_contacts=True)
+        identifiers = []
         if updates:
             locked = await repository.lock_for_update(session, [u.contact_id for u in updates])
             now = (await session.execute(text("SELECT now()"))).scalar_one()
@@ -236,7 +238,7 @@ class Writer:
                 contact.updated_at = now
                 outcome.updated += len(unit.drafts)
             await session.flush()
-        await repository.insert_identifiers(session, identifiers)
+        await repository.insert_identifiers(session, identifiers, new_contacts=False)
         await repository.upsert_custom_values(session, custom_rows)
         return outcome
 

@@ -284,16 +284,25 @@ async def insert_contacts(
         await cursor.execute(_INSERT_CONTACTS, params, binary=True)
 
 
+_INSERT_IDENTIFIERS = (
+    "INSERT INTO contact_identifiers (contact_id, kind, blind_index, is_primary)"
+    " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bytea[], %s::bool[])"
+)
+
+
 async def insert_identifiers(
-    session: AsyncSession, rows: Sequence[tuple[uuid.UUID, str, bytes, bool]]
+    session: AsyncSession, rows: Sequence[tuple[uuid.UUID, str, bytes, bool]], *, new_contacts: bool
 ) -> None:
+    """Blind indexes of new contacts (a plain INSERT: they cannot exist yet), or added to existing
+    ones (a value they already hold is left alone)."""
     if not rows:
         return
+    statement = _INSERT_IDENTIFIERS
+    if not new_contacts:
+        statement += " ON CONFLICT (contact_id, kind, blind_index) DO NOTHING"
     async with (await _raw(session)).cursor() as cursor:
         await cursor.execute(
-            "INSERT INTO contact_identifiers (contact_id, kind, blind_index, is_primary)"
-            " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bytea[], %s::bool[])"
-            " ON CONFLICT (contact_id, kind, blind_index) DO NOTHING",
+            statement,
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
             binary=True,
         )
