@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def scope_clause(scope: Scope, owner_column: Any, principal: Principal) -> ColumnElement[bool]:
-    """The rows a scope reaches: everything, my teams' members' records, or mine."""
+    """The rows a scope reaches: everything, my teams' members' records, mine, or nothing."""
+    if scope is Scope.none:
+        return false()
     if scope is Scope.all:
         return true()
     if principal.user_id is None:

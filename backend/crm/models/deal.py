@@ -61,6 +61,15 @@ class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         Index(
             "ix_deals_board", "organization_id", "stage_id", "board_rank", "id", postgresql_where=NOT_DELETED
         ),
+        # Board and pipeline totals from the index alone (no heap visits for a whole pipeline).
+        Index(
+            "ix_deals_board_totals",
+            "organization_id",
+            "stage_id",
+            "currency",
+            postgresql_include=["amount", "probability", "owner_id", "expected_close_date"],
+            postgresql_where=NOT_DELETED,
+        ),
         Index(
             "ix_deals_org_updated",
             "organization_id",

@@ -25,10 +25,11 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             postgresql_where=NOT_DELETED,
         ),
         Index("ix_leads_org_status", "organization_id", "status", text("updated_at DESC"), text("id DESC")),
+        # The lead list sorts hottest first with unscored leads last: coalesce(score, -1.0) DESC.
         Index(
             "ix_leads_org_score",
             "organization_id",
-            text("score DESC NULLS LAST"),
+            text("coalesce(score, -1.0) DESC"),
             text("id DESC"),
             postgresql_where=NOT_DELETED,
         ),
