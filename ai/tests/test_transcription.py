@@ -278,3 +278,21 @@ def test_past_events_are_not_next_steps_and_known_contacts_match_by_last_name() 
     assert [(p.value, p.contact_id) for p in proposals if p.field == "contact_mentioned"] == [
         ("Marta Ruiz", "ct01")
     ]
+
+
+def test_each_date_takes_its_field_from_its_own_clause() -> None:
+    proposals = extract(
+        "I will send it next Wednesday, and we should sign before the end of the month.", FRIDAY
+    )
+    dates = {(p.field, p.value) for p in proposals if p.field.endswith("_date")}
+    assert dates == {("next_activity_date", "2026-12-02"), ("expected_close_date", "2026-11-30")}
+
+
+def test_misheard_names_map_to_the_record_contact() -> None:
+    known = [KnownContact("ct01", "Marta Ruiz"), KnownContact("ct02", "Jonas Berg")]
+    proposals = extract("After my call with Marta Rees I also spoke to Maria Lopez.", FRIDAY, known)
+    people = [(p.field, p.value, p.contact_id, p.rule) for p in proposals if p.field.endswith("_mentioned")]
+    assert people == [
+        ("contact_mentioned", "Marta Ruiz", "ct01", "known_contact_fuzzy"),
+        ("person_mentioned", "Maria Lopez", None, "name_pattern"),
+    ]

@@ -305,7 +305,12 @@ def _resolve(kind: str, m: re.Match[str], ref: dt.date) -> dt.date | None:
 
 
 def find_dates(sentence: str, ref: dt.date) -> list[tuple[dt.date, str]]:
-    out: list[tuple[dt.date, str]] = []
+    return [(d, kind) for d, kind, _ in find_dates_at(sentence, ref)]
+
+
+def find_dates_at(sentence: str, ref: dt.date) -> list[tuple[dt.date, str, str]]:
+    """(date, rule, the clause of the sentence it sits in)."""
+    out: list[tuple[dt.date, str, str]] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _DATE_PATTERNS:
         for m in pattern.finditer(sentence):
@@ -313,9 +318,25 @@ def find_dates(sentence: str, ref: dt.date) -> list[tuple[dt.date, str]]:
                 continue
             d = _resolve(kind, m, ref)
             if d is not None:
-                out.append((d, kind))
+                out.append((d, kind, _clause(sentence, m.start(), m.end())))
                 taken.append((m.start(), m.end()))
     return out
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:and|but|while|whereas)\s", re.I)
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around [start, end): "I'll send it Wednesday, and we sign by the 30th" has two."""
+    left = 0
+    right = len(sentence)
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if m.end() <= start:
+            left = m.end()
+        elif m.start() >= end:
+            right = m.start()
+            break
+    return sentence[left:right]
 
 
 def date_field(sentence: str) -> str:
@@ -343,7 +364,7 @@ _TITLE_NAME = re.compile(
     r"\b(?P<name>(?:Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+[A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)?)"
 )
 _CUE_NAME = re.compile(
-    r"\b(?:with|to|from|spoke to|talked to|call|email|ask|asked|tell|told|cc|met|meet|and)\s+"
+    r"\b(?:with|to|spoke to|talked to|call|email|ask|asked|tell|told|cc|met|meet|and)\s+"
     r"(?P<name>[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+)?)"
 )
 _NOT_NAMES = frozenset(
@@ -375,9 +396,31 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def find_people(sentence: str, known: Sequence[KnownContact]) -> list[tuple[str, str | None]]:
-    """(name as said, contact id if it is a known contact)."""
-    out: list[tuple[str, str | None]] = []
+def _fuzzy_contact(name: str, known: Sequence[KnownContact]) -> KnownContact | None:
+    """A known contact whose name this one is probably a mis-hearing of: a very similar full name,
+    or the same first name and a last name that starts alike ("Marta Rees" for Marta Ruiz) when only
+    one of the record's contacts has that first name."""
+    from difflib import SequenceMatcher
+
+    said = _fold(name).split()
+    if len(said) < 2:
+        return None
+    same_first = [c for c in known if _fold(c.name).split()[:1] == said[:1]]
+    for contact in known:
+        parts = _fold(contact.name).split()
+        if len(parts) >= 2 and SequenceMatcher(None, " ".join(said), " ".join(parts)).ratio() >= 0.85:
+            return contact
+    if len(same_first) == 1:
+        parts = _fold(same_first[0].name).split()
+        last = SequenceMatcher(None, said[-1], parts[-1]).ratio() if len(parts) >= 2 else 0.0
+        if len(parts) >= 2 and (last >= 0.5 or said[-1][0] == parts[-1][0]):
+            return same_first[0]
+    return None
+
+
+def find_people(sentence: str, known: Sequence[KnownContact]) -> list[tuple[str, str | None, str]]:
+    """(name, contact id if it is a known contact, rule)."""
+    out: list[tuple[str, str | None, str]] = []
     folded = _fold(sentence)
     for contact in known:
         parts = [p for p in _fold(contact.name).split() if len(p) >= 3]
@@ -386,8 +429,8 @@ def find_people(sentence: str, known: Sequence[KnownContact]) -> list[tuple[str,
         if re.search(rf"\b{re.escape(full)}\b", folded) or (
             len(parts) >= 2 and re.search(rf"\b{re.escape(parts[-1])}\b", folded)
         ):
-            out.append((contact.name, contact.id))
-    seen = {_fold(name) for name, _ in out}
+            out.append((contact.name, contact.id, "known_contact"))
+    seen = {_fold(name) for name, _, _ in out}
     for pattern in (_TITLE_NAME, _CUE_NAME):
         for m in pattern.finditer(sentence):
             name = m.group("name").strip()
@@ -402,7 +445,12 @@ def find_people(sentence: str, known: Sequence[KnownContact]) -> list[tuple[str,
             if key in seen or any(bare in s or s in bare for s in seen):
                 continue
             seen.add(key)
-            out.append((name, None))
+            match = _fuzzy_contact(name, known)
+            if match is not None and all(cid != match.id for _, cid, _ in out):
+                # Said or heard differently: the proposal names the contact, the evidence what was said.
+                out.append((match.name, match.id, "known_contact_fuzzy"))
+            else:
+                out.append((name, None, "name_pattern"))
     return out
 
 
@@ -423,21 +471,17 @@ def extract(text: str, reference: dt.date, known: Sequence[KnownContact] = ()) -
         proposals.append(p)
 
     for sentence in split_sentences(text):
-        for d, rule in find_dates(sentence, reference):
-            add(Proposal(date_field(sentence), d.isoformat(), sentence, f"date:{rule}"))
+        for d, rule, clause in find_dates_at(sentence, reference):
+            # The clause decides (send it Wednesday / sign by the 30th); the sentence if it says nothing.
+            field = date_field(clause)
+            if field == "mentioned_date":
+                field = date_field(sentence)
+            add(Proposal(field, d.isoformat(), sentence, f"date:{rule}"))
         for value, currency in find_amounts(sentence):
             add(Proposal("amount", value, sentence, "amount", currency=currency))
         if _NEXT_STEP.search(sentence) and not _NOT_A_STEP.search(sentence):
             add(Proposal("next_step", sentence[:300], sentence, "next_step"))
-        for name, contact_id in find_people(sentence, known):
+        for name, contact_id, rule in find_people(sentence, known):
             field = "contact_mentioned" if contact_id else "person_mentioned"
-            add(
-                Proposal(
-                    field,
-                    name,
-                    sentence,
-                    "known_contact" if contact_id else "name_pattern",
-                    contact_id=contact_id,
-                )
-            )
+            add(Proposal(field, name, sentence, rule, contact_id=contact_id))
     return proposals

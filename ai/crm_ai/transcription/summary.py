@@ -7,6 +7,7 @@ step) get a bonus, since those are what a rep needs from a call. Near-duplicates
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,8 @@ def summarize(
     sentences = split_sentences(text)
     # Fillers ("Okay.", "Thank you.") carry nothing for a summary.
     candidates = [s for s in sentences if len(s.split()) >= MIN_WORDS] or sentences
-    k = min(max_sentences, max(1, round(len(candidates) * 0.25)))
+    # A quarter of the sentences, at least two once there are more than two, at most max_sentences.
+    k = min(max_sentences, max(2, math.ceil(len(candidates) * 0.25)))
     if len(candidates) <= k:
         return Summary(candidates)
     vectors = encoder.encode(candidates)
