@@ -254,6 +254,34 @@ async def export_companies(
     return _csv_response(export.stream(runtime, principal, plan), "companies")
 
 
+@exports_router.get(
+    "/exports/leads",
+    response_class=StreamingResponse,
+    description=EXPORT_DOC.format(plural="leads"),
+    responses={200: {"content": {"text/csv": {}}, "description": "the leads as CSV"}},
+)
+async def export_leads(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission("leads", "export"))],
+    session: TenantSession,
+    runtime: RuntimeDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    columns: Annotated[str | None, Query(max_length=2000)] = None,
+    view_id: uuid.UUID | None = None,
+) -> StreamingResponse:
+    plan = await export.prepare(
+        session,
+        runtime,
+        principal,
+        export.LEADS,
+        query=list(request.query_params.multi_items()),
+        q=q,
+        columns=columns,
+        view_id=view_id,
+    )
+    return _csv_response(export.stream(runtime, principal, plan), "leads")
+
+
 @exports_router.get("/contacts/{contact_id}/gdpr-export", response_model=export.GdprExport)
 async def gdpr_export_contact(
     contact_id: uuid.UUID,

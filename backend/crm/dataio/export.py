@@ -39,6 +39,8 @@ from crm.dataio.csvfile import CsvWriter
 from crm.kit.listing import FieldSpec, ListParams, SortSpec, parse_params
 from crm.kit.query import run_list
 from crm.kit.records import scope_clause
+from crm.lead import service as leads
+from crm.lead.schemas import LeadOut
 from crm.models import (
     Activity,
     AuditEvent,
@@ -65,6 +67,11 @@ COMPANY_COLUMNS = (
     *("id", "name", "domain", "industry", "employee_count", "annual_revenue", "currency"),
     *(*ADDRESS_COLUMNS, "tags", "owner_id", "created_at", "updated_at"),
 )
+LEAD_COLUMNS = (
+    *("id", "first_name", "last_name", "company_name", "job_title", "email", "phone", "source", "status"),
+    *("lost_reason", "score", "converted_at", "converted_contact_id", "tags", "owner_id"),
+    *("created_at", "updated_at"),
+)
 ACTIVITY_FIELDS = (
     *("id", "kind", "subject", "body", "occurred_at", "due_at", "completed_at", "duration_minutes"),
     *("owner_id", "company_id", "lead_id", "deal_id", "created_at", "deleted_at"),
@@ -79,10 +86,6 @@ DEAL_FIELDS = (
     "closed_at",
     "owner_id",
     "created_at",
-)
-LEAD_FIELDS = (
-    *("id", "first_name", "last_name", "company_name", "job_title", "source", "status"),
-    *("created_at", "converted_at"),
 )
 
 
@@ -119,6 +122,17 @@ COMPANIES = ExportSpec(
     columns=COMPANY_COLUMNS,
     to_out=lambda row, _cipher, custom: companies.to_out(row, custom),
     aliases={"address": ADDRESS_COLUMNS},
+)
+
+
+LEADS = ExportSpec(
+    object_type="lead",
+    resource="leads",
+    model=Lead,
+    field_specs=leads.field_specs,
+    columns=LEAD_COLUMNS,
+    to_out=leads.to_out,
+    aliases={"name": ("first_name", "last_name")},
 )
 
 
@@ -253,7 +267,7 @@ class GdprExport(BaseModel):
     provenance: dict[str, Any]
     activities: list[dict[str, Any]]
     deals: list[dict[str, Any]]
-    leads: list[dict[str, Any]]
+    leads: list[LeadOut]
     attachments: list[AttachmentOut]
     audit_events: list[AuditEventRead]
 
@@ -290,11 +304,15 @@ async def gdpr_export(
             .order_by(Deal.created_at)
         )
     ).all()
-    leads = (
-        await session.execute(
-            select(Lead).where(Lead.converted_contact_id == contact_id).order_by(Lead.created_at)
-        )
-    ).scalars()
+    converted = list(
+        (
+            await session.execute(
+                select(Lead).where(Lead.converted_contact_id == contact_id).order_by(Lead.created_at)
+            )
+        ).scalars()
+    )
+    lead_definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "lead")
+    lead_custom = await custom_values.read(session, cipher, lead_definitions, [lead.id for lead in converted])
     files = await attachments.of_record(session, "contact", contact_id)
     events = (
         await session.execute(
@@ -318,8 +336,7 @@ async def gdpr_export(
         provenance={"created_by": row.created_by, "import_id": row.import_id, "created_at": row.created_at},
         activities=[_plain(activity, ACTIVITY_FIELDS) for activity in activities],
         deals=[_plain(deal, DEAL_FIELDS) | {"stage": stage} for deal, stage in deals],
-        # A lead's own e-mail and phone stay with the lead module (encrypted there); its facts are here.
-        leads=[_plain(lead, LEAD_FIELDS) for lead in leads],
+        leads=[leads.to_out(lead, cipher, lead_custom[lead.id]) for lead in converted],
         attachments=[attachment_service.to_out(f) for f in files],
         audit_events=[audit.to_read(event) for event in events],
     )

@@ -32,6 +32,8 @@ from crm.customfield import values as custom_values
 from crm.kit.listing import RESERVED, FieldSpec, InvalidFilter, Kind, SortSpec, parse_params
 from crm.kit.pagination import Page, decode_cursor, encode_cursor
 from crm.kit.records import scope_clause
+from crm.lead import service as leads
+from crm.lead.schemas import LeadOut
 from crm.models import SavedView
 from crm.view import repository
 from crm.view.schemas import SavedViewCreate, SavedViewOut, SavedViewPatch
@@ -49,6 +51,7 @@ SpecsFor = Callable[[Any], dict[str, FieldSpec]]
 LIST_RULES: dict[str, tuple[SpecsFor, type[BaseModel], str]] = {
     "contact": (contacts.field_specs, ContactOut, "updated_at"),
     "company": (lambda _cipher: companies.field_specs(), CompanyOut, "updated_at"),
+    "lead": (leads.field_specs, LeadOut, "updated_at"),
 }
 
 

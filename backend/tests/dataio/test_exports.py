@@ -120,6 +120,30 @@ async def test_export_through_a_saved_view_and_of_companies(
     assert [(c["name"], c["domain"]) for c in companies] == [("'=Evil Corp", "evil.example")]
 
 
+async def test_export_of_leads(client: httpx.AsyncClient, admin: dict[str, str], tenant: Tenant) -> None:
+    for body in (
+        {"first_name": "=Grace", "last_name": "Hopper", "email": "grace@navy.example", "source": "web form"},
+        {"first_name": "Alan", "last_name": "Turing", "phone": "+44 20 7946 0958", "source": "referral"},
+    ):
+        assert (await client.post("/api/v1/leads", json=body, headers=admin)).status_code == 201
+    rows = _rows(await client.get("/api/v1/exports/leads", params={"sort": "name"}, headers=admin))
+    assert [(r["first_name"], r["email"], r["phone"]) for r in rows] == [
+        ("'=Grace", "grace@navy.example", ""),
+        ("Alan", "", "'+44 20 7946 0958"),
+    ]
+    referral = _rows(await client.get("/api/v1/exports/leads", params={"source": "referral", "columns": "name"},
+                                      headers=admin))  # fmt: skip
+    assert referral == [{"first_name": "Alan", "last_name": "Turing"}]
+    support = bearer(await token_for(client, tenant.people[Role.support]))
+    assert (await client.get("/api/v1/exports/leads", headers=support)).status_code == 403
+    bad_view = await client.post(
+        "/api/v1/saved-views",
+        json={"object_type": "lead", "name": "x", "filters": {"nope": "1"}},
+        headers=admin,
+    )
+    assert bad_view.status_code == 400
+
+
 async def test_export_roles_and_tenants(
     client: httpx.AsyncClient, admin: dict[str, str], tenant: Tenant, other_tenant: Tenant
 ) -> None:
@@ -202,6 +226,12 @@ async def test_gdpr_export_of_one_contact(
     db.add(DealContact(deal_id=deal.id, contact_id=contact_id))
     db.add(Activity(kind="call", subject="Follow-up", body="Asked about recovery", contact_id=contact_id))
     await db.flush()
+    lead = (await client.post("/api/v1/leads", json={"first_name": "Ada", "email": "ada.lead@example.org"},
+                              headers=admin)).json()  # fmt: skip
+    await set_tenant(db, tenant.id)
+    await db.execute(
+        text("UPDATE leads SET converted_contact_id = :c WHERE id = :l"), {"c": contact_id, "l": lead["id"]}
+    )
 
     response = await client.get(f"/api/v1/contacts/{contact_id}/gdpr-export", headers=admin)
     assert response.status_code == 200, response.text
@@ -214,6 +244,7 @@ async def test_gdpr_export_of_one_contact(
     assert data["activities"][0]["body"] == "Asked about recovery"
     assert data["deals"][0]["name"] == "Knee surgery" and data["deals"][0]["stage"] == "Consultation"
     assert data["attachments"][0]["file_name"] == "note.txt"
+    assert [(lead["id"], lead["email"]) for lead in data["leads"]] == [(lead["id"], "ada.lead@example.org")]
     actions = [e["action"] for e in data["audit_events"]]
     assert actions == ["contact.create", "contact.update", "attachment.create"]
     assert data["provenance"]["import_id"] is None
