@@ -4,7 +4,7 @@ field updates, with each proposal placed in the recording when there are segment
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from crm_ai.embeddings.encoder import Encoder
 from crm_ai.sentiment.schemas import DriverOut
@@ -59,7 +59,7 @@ def analyze(
     )
 
 
-def _sentence_starts(text: str, segments: Sequence[Segment]):  # type: ignore[no-untyped-def]
+def _sentence_starts(text: str, segments: Sequence[Segment]) -> Callable[[str], float | None]:
     """A function from a sentence of `text` to the start time of the segment it begins in."""
     offsets: list[tuple[int, float]] = []
     position = 0
