@@ -601,6 +601,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/{organization_slug}/{provider_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start Sign In
+         * @description Start signing in with an identity provider: redirects to it with PKCE (S256), state and nonce,
+         *     which a short-lived, sealed, httpOnly, SameSite=Lax cookie keeps for the callback.
+         */
+        get: operations["start_sign_in_api_v1_auth_oidc__organization_slug___provider_id__start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{organization_slug}/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign In Providers
+         * @description The identity providers an organisation's sign-in page offers (empty for an unknown organisation).
+         */
+        get: operations["sign_in_providers_api_v1_auth_oidc__organization_slug__providers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign In Callback
+         * @description Where the provider sends the browser back. On success: the session cookies are set and the
+         *     browser goes to the web app, which calls `/auth/refresh` for its access token. With a TOTP
+         *     step still due: to `/sign-in#mfa_token=…` (finish at `/auth/mfa/verify`). On failure: to
+         *     `/sign-in?sso_error=<reason>`.
+         */
+        get: operations["sign_in_callback_api_v1_auth_oidc_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password/forgot": {
         parameters: {
             query?: never;
@@ -1749,6 +1813,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/email-domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Domains
+         * @description The organisation's e-mail domains and their verification state.
+         */
+        get: operations["list_domains_api_v1_email_domains_get"];
+        put?: never;
+        /**
+         * Add Domain
+         * @description Claim an e-mail domain: publish the returned TXT record, then call `/verify`. Only verified
+         *     domains let a provider link accounts by e-mail or create members.
+         */
+        post: operations["add_domain_api_v1_email_domains_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email-domains/{domain_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Domain
+         * @description Stop trusting a domain for linking and creating members.
+         */
+        delete: operations["delete_domain_api_v1_email_domains__domain_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/email-domains/{domain_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Domain
+         * @description Look the TXT record up now; `verified` says whether it was found.
+         */
+        post: operations["verify_domain_api_v1_email_domains__domain_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/companies": {
         parameters: {
             query?: never;
@@ -1791,6 +1920,31 @@ export interface paths {
          *     with `=`, `+`, `-` or `@`) are prefixed with `'`. The export is recorded in the audit trail.
          */
         get: operations["export_contacts_api_v1_exports_contacts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Leads
+         * @description Export the leads matching the list filters as CSV, streamed (no size limit).
+         *
+         *     Takes the same query parameters as `GET /leads` (filters, `q`, `sort`), or a saved view with
+         *     `view_id` (explicit parameters win), and `columns=a,b,cf.key` to choose and order the columns
+         *     (default: all, custom fields last). Values that a spreadsheet would run as a formula (starting
+         *     with `=`, `+`, `-` or `@`) are prefixed with `'`. The export is recorded in the audit trail.
+         */
+        get: operations["export_leads_api_v1_exports_leads_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1867,6 +2021,79 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Providers
+         * @description The organisation's identity providers (client secrets are never returned).
+         */
+        get: operations["list_providers_api_v1_identity_providers_get"];
+        put?: never;
+        /**
+         * Create Provider
+         * @description Add Google, Microsoft or any OpenID Connect issuer. A custom issuer's discovery document is
+         *     fetched and checked now. The client secret is stored encrypted and never shown again.
+         */
+        post: operations["create_provider_api_v1_identity_providers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/identity-providers/{provider_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Provider
+         * @description One identity provider.
+         */
+        get: operations["get_provider_api_v1_identity_providers__provider_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Provider
+         * @description Remove a provider and its account links; members keep their accounts and other sign-in methods.
+         */
+        delete: operations["delete_provider_api_v1_identity_providers__provider_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Provider
+         * @description Change a provider. Send `client_secret` to replace the secret (null removes it).
+         */
+        patch: operations["update_provider_api_v1_identity_providers__provider_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/identity-providers/{provider_id}/identities/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink Member
+         * @description Forget the provider account a member is linked to (e.g. a mailbox that was reassigned).
+         */
+        delete: operations["unlink_member_api_v1_identity_providers__provider_id__identities__user_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3968,6 +4195,47 @@ export interface components {
              */
             version?: number | null;
         };
+        /** DomainCreate */
+        DomainCreate: {
+            /** Domain */
+            domain: string;
+        };
+        /** DomainList */
+        DomainList: {
+            /** Items */
+            items: components["schemas"]["DomainOut"][];
+        };
+        /** DomainOut */
+        DomainOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Domain */
+            domain: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Checked At */
+            last_checked_at: string | null;
+            /**
+             * Txt Record Name
+             * @description Publish a TXT record with this name ...
+             */
+            txt_record_name: string;
+            /**
+             * Txt Record Value
+             * @description ... and this value, then ask for verification.
+             */
+            txt_record_value: string;
+            /** Verified */
+            verified: boolean;
+            /** Verified At */
+            verified_at: string | null;
+        };
         /** DownloadUrlOut */
         DownloadUrlOut: {
             /**
@@ -4132,9 +4400,7 @@ export interface components {
              */
             format: string;
             /** Leads */
-            leads: {
-                [key: string]: unknown;
-            }[];
+            leads: components["schemas"]["LeadOut"][];
             /**
              * Organization Id
              * Format: uuid
@@ -5050,6 +5316,152 @@ export interface components {
             done: number;
             /** Total */
             total: number | null;
+        };
+        /** ProviderCreate */
+        ProviderCreate: {
+            /**
+             * Allowed Tenant Ids
+             * @description Microsoft multi-tenant endpoints: the directory ids whose users may sign in.
+             */
+            allowed_tenant_ids?: string[];
+            /**
+             * Client Id
+             * @description Required for `oidc`; presets fall back to the platform's registered app.
+             */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
+            /** @description Role of people signing in for the first time with an e-mail at a verified domain; null: only existing members may sign in. */
+            default_role?: components["schemas"]["Role"] | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Issuer
+             * @description The issuer URL (kind `oidc` only; presets know theirs).
+             */
+            issuer?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "google" | "microsoft" | "oidc";
+            /**
+             * Microsoft Tenant
+             * @description Kind `microsoft`: a directory (tenant) id, or "organizations" / "common".
+             */
+            microsoft_tenant?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Scopes
+             * @default openid email profile
+             */
+            scopes: string;
+        };
+        /** ProviderList */
+        ProviderList: {
+            /** Items */
+            items: components["schemas"]["ProviderOut"][];
+        };
+        /** ProviderOut */
+        ProviderOut: {
+            /** Allowed Tenant Ids */
+            allowed_tenant_ids: string[];
+            /** Client Id */
+            client_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            default_role: components["schemas"]["Role"] | null;
+            /** Discovery Url */
+            discovery_url: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Has Client Secret */
+            has_client_secret: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Issuer */
+            issuer: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "google" | "microsoft" | "oidc";
+            /** Microsoft Tenant */
+            microsoft_tenant: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Redirect Uri
+             * @description Register this redirect URI with the provider.
+             */
+            redirect_uri: string;
+            /** Scopes */
+            scopes: string;
+            /**
+             * Start Url
+             * @description Send people here to sign in with this provider.
+             */
+            start_url: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ProviderUpdate */
+        ProviderUpdate: {
+            /** Allowed Tenant Ids */
+            allowed_tenant_ids?: string[] | null;
+            /** Client Id */
+            client_id?: string | null;
+            /**
+             * Client Secret
+             * @description A new secret; send null explicitly to remove it.
+             */
+            client_secret?: string | null;
+            default_role?: components["schemas"]["Role"] | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Issuer */
+            issuer?: string | null;
+            /** Microsoft Tenant */
+            microsoft_tenant?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Scopes */
+            scopes?: string | null;
+        };
+        /** PublicProvider */
+        PublicProvider: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "google" | "microsoft" | "oidc";
+            /** Name */
+            name: string;
+            /** Start Url */
+            start_url: string;
+        };
+        /** PublicProviderList */
+        PublicProviderList: {
+            /** Items */
+            items: components["schemas"]["PublicProvider"][];
         };
         /** Readiness */
         Readiness: {
@@ -6912,6 +7324,115 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    start_sign_in_api_v1_auth_oidc__organization_slug___provider_id__start_get: {
+        parameters: {
+            query?: {
+                login_hint?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_slug: string;
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description provider unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sign_in_providers_api_v1_auth_oidc__organization_slug__providers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicProviderList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_in_callback_api_v1_auth_oidc_callback_get: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                error?: string | null;
+                iss?: string | null;
+                state?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -9205,6 +9726,119 @@ export interface operations {
             };
         };
     };
+    list_domains_api_v1_email_domains_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainList"];
+                };
+            };
+        };
+    };
+    add_domain_api_v1_email_domains_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_domain_api_v1_email_domains__domain_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_domain_api_v1_email_domains__domain_id__verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     export_companies_api_v1_exports_companies_get: {
         parameters: {
             query?: {
@@ -9252,6 +9886,39 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description the contacts as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_leads_api_v1_exports_leads_get: {
+        parameters: {
+            query?: {
+                columns?: string | null;
+                q?: string | null;
+                view_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the leads as CSV */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9410,6 +10077,184 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EffectiveFlags"];
+                };
+            };
+        };
+    };
+    list_providers_api_v1_identity_providers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+        };
+    };
+    create_provider_api_v1_identity_providers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_provider_api_v1_identity_providers__provider_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_provider_api_v1_identity_providers__provider_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_provider_api_v1_identity_providers__provider_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unlink_member_api_v1_identity_providers__provider_id__identities__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
