@@ -54,6 +54,7 @@ _NUMBER_WORDS = re.compile(
 )
 _ALIASES = {
     "programme": "program",
+    "well being": "wellbeing",
     "followup": "follow up",
     "pickups": "pick ups",
     "fittowork": "fit to work",
