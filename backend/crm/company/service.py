@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.attachment.service import purge_record
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
@@ -320,6 +321,7 @@ async def restore(
 async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, company_id: uuid.UUID) -> None:
     """Hard delete: the company goes for good (contacts and deals stay, unlinked); the audit remains."""
     await in_scope(session, principal, company_id, Action.delete, include_deleted=True)
+    await purge_record(session, runtime, OBJECT, company_id)
     await repository.erase(session, company_id)
     await record_event(
         session, action="company.erase", actor=principal, entity_type=OBJECT, entity_id=company_id

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.attachment.service import purge_record
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
@@ -431,6 +432,7 @@ async def restore(
 async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, contact_id: uuid.UUID) -> None:
     """GDPR erasure: the row and everything keyed on it go; the audit keeps only that it happened."""
     await _in_scope(session, principal, contact_id, Action.delete, include_deleted=True)
+    await purge_record(session, runtime, "contact", contact_id)
     await repository.erase(session, contact_id)
     await record_event(
         session, action="contact.erase", actor=principal, entity_type="contact", entity_id=contact_id

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.attachment.service import purge_record
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
@@ -291,6 +292,7 @@ async def restore(
 async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, deal_id: uuid.UUID) -> None:
     """Hard delete: the deal, its contact links, stage history and activities; the audit remains."""
     await in_scope(session, principal, deal_id, Action.delete, include_deleted=True)
+    await purge_record(session, runtime, OBJECT, deal_id)
     await repository.erase(session, deal_id)
     await record_event(session, action="deal.erase", actor=principal, entity_type=OBJECT, entity_id=deal_id)
     publish_change(session, runtime, principal.organization_id, OBJECT, deal_id, "erased")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.attachment.service import purge_record
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
@@ -403,6 +404,7 @@ async def restore(
 async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, lead_id: uuid.UUID) -> None:
     """GDPR erasure: the lead and its data go for good; the audit keeps only that it happened."""
     await in_scope(session, principal, lead_id, Action.delete, include_deleted=True)
+    await purge_record(session, runtime, OBJECT, lead_id)
     await repository.erase(session, lead_id)
     await record_event(session, action="lead.erase", actor=principal, entity_type=OBJECT, entity_id=lead_id)
     publish_change(session, runtime, principal.organization_id, OBJECT, lead_id, "erased")
