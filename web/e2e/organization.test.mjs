@@ -7,6 +7,7 @@ import {
   assertNoHorizontalScroll,
   baseUrl,
   currentStep,
+  DEMO_PASSWORD,
   demoLogin,
   expectedError,
   launchBrowser,
@@ -147,6 +148,8 @@ describe("a new organisation", { concurrency: false }, () => {
       await page.getByText("The MFA policy was saved.").waitFor();
       await screenshot(page, "settings-security");
       await userMenu(page, "Sign out");
+      // Wait for the sign-out to land: leaving the page earlier would drop its cookie-clearing answer.
+      await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
 
       await submitPassword(page, founderEmail, founderPassword);
       await page.waitForURL(/\/setup-mfa/);
@@ -237,6 +240,54 @@ describe("a new organisation", { concurrency: false }, () => {
       await page.getByRole("button", { name: "Export CSV" }).click();
       const csv = await download;
       assert.match(csv.suggestedFilename(), /^audit-events-.*\.csv$/);
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
+  test("someone in two organisations joins the second with their password and switches between them", async () => {
+    const api = (path, init = {}) =>
+      fetch(`${baseUrl}/api/v1${path}`, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
+    const email = uniqueEmail("two-orgs");
+    const password = "Lantern-quarry-fig-53";
+    const ownOrg = `Second Clinic ${Date.now().toString(36)}`;
+    const signUp = await api("/auth/sign-up", {
+      method: "POST",
+      body: JSON.stringify({ organization_name: ownOrg, full_name: "Tess Two", email, password }),
+    });
+    assert.equal(signUp.status, 201);
+    const admin = await (
+      await api("/auth/sign-in", { method: "POST", body: JSON.stringify({ email: demoLogin("admin"), password: DEMO_PASSWORD }) })
+    ).json();
+    const headers = { Authorization: `Bearer ${admin.access_token}` };
+    assert.equal((await api("/invitations", { method: "POST", headers, body: JSON.stringify({ email, role: "marketing" }) })).status, 201);
+    const outbox = await (await api("/outbox/emails?limit=20", { headers })).json();
+    const link = /token=(\S+)/.exec(outbox.items.find((m) => m.to_address === email).text_body);
+
+    const { page, problems, close } = await openPage(browser);
+    try {
+      await page.goto(`${baseUrl}/accept-invitation?token=${link[1]}`);
+      await page.getByRole("button", { name: "I already have a CliniGlobal account" }).click();
+      await page.getByLabel("Your password").fill(password);
+      await page.getByRole("button", { name: "Accept invitation" }).click();
+      await page.getByText("Northwind Clinics (demo) · Marketing").waitFor();
+      const nav = page.getByRole("navigation", { name: "Main" });
+      assert.deepEqual(await nav.getByRole("link").allTextContents(), ["Home", "System status"]);
+
+      await page.getByRole("button", { name: /Switch organisation/ }).click();
+      await screenshot(page, "organization-switcher", { fullPage: false });
+      await page.getByRole("menuitemradio", { name: new RegExp(ownOrg) }).click();
+      await page.getByText(`${ownOrg} · Admin`).waitFor();
+      await nav.getByRole("link", { name: "Settings" }).waitFor();
+      await page.goto(`${baseUrl}/settings/members`);
+      await page.locator(`[data-member="${email}"]`).waitFor();
+      assert.equal(await page.locator("[data-member]").count(), 1, "only the second organisation's members");
+
+      await page.getByRole("button", { name: /Switch organisation/ }).click();
+      await page.getByRole("menuitemradio", { name: /Northwind Clinics/ }).click();
+      await page.getByText("Northwind Clinics (demo) · Marketing").waitFor();
+      assert.equal(await nav.getByRole("link", { name: "Settings" }).count(), 0);
       assert.deepEqual(problems, []);
     } finally {
       await close();

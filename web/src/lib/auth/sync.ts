@@ -21,11 +21,20 @@ export function connectAuth(auth: AuthClient, queryClient: QueryClient, invalida
     const previous = last;
     last = next;
     if (identity(previous) === identity(next)) return;
-    const leftSession =
+    if (previous.status === "signed_in" && next.status !== "signed_in") {
+      queryClient.clear();
+    } else if (
       previous.status === "signed_in" &&
-      (next.status !== "signed_in" || next.session.organizationId !== previous.session.organizationId);
-    if (leftSession) queryClient.clear();
-    else void queryClient.invalidateQueries({ queryKey: meQueryKey });
+      next.status === "signed_in" &&
+      next.session.organizationId !== previous.session.organizationId
+    ) {
+      // Another organisation: drop what is not on screen, and reset what is (its observers then
+      // refetch under the new session; clear() would leave them showing the old tenant's data).
+      queryClient.removeQueries({ type: "inactive" });
+      void queryClient.resetQueries({ type: "active" });
+    } else {
+      void queryClient.invalidateQueries({ queryKey: meQueryKey });
+    }
     invalidateRoutes();
   });
 }
