@@ -61,7 +61,7 @@ export function UserMenu({ me }: { me: Me }) {
           </MenuItem>
           <MenuSeparator />
           <MenuItem onSelect={() => void signOut()}>Sign out</MenuItem>
-          <MenuItem className="text-danger" onSelect={() => setConfirmEverywhere(true)}>
+          <MenuItem danger onSelect={() => setConfirmEverywhere(true)}>
             Sign out everywhere
           </MenuItem>
         </MenuContent>

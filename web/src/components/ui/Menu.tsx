@@ -24,15 +24,15 @@ export function MenuContent({ className, ...props }: ComponentProps<typeof Dropd
 }
 
 const itemClass =
-  "flex min-h-9 cursor-pointer items-center gap-2 rounded-md px-2.5 py-1.5 text-sm text-fg outline-none select-none data-highlighted:bg-surface-hover data-disabled:pointer-events-none data-disabled:opacity-50";
+  "flex min-h-9 cursor-pointer items-center gap-2 rounded-md px-2.5 py-1.5 text-sm outline-none select-none data-highlighted:bg-surface-hover data-disabled:pointer-events-none data-disabled:opacity-50";
 
-export function MenuItem({ className, ...props }: ComponentProps<typeof DropdownMenu.Item>) {
-  return <DropdownMenu.Item className={cn(itemClass, className)} {...props} />;
+export function MenuItem({ className, danger = false, ...props }: ComponentProps<typeof DropdownMenu.Item> & { danger?: boolean }) {
+  return <DropdownMenu.Item className={cn(itemClass, danger ? "text-danger" : "text-fg", className)} {...props} />;
 }
 
 export function MenuRadioItem({ className, children, ...props }: ComponentProps<typeof DropdownMenu.RadioItem>) {
   return (
-    <DropdownMenu.RadioItem className={cn(itemClass, "pl-7 relative", className)} {...props}>
+    <DropdownMenu.RadioItem className={cn(itemClass, "relative pl-7 text-fg", className)} {...props}>
       <DropdownMenu.ItemIndicator className="absolute left-2.5 text-accent">
         <svg aria-hidden="true" viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="2">
           <path d="M3 8.5l3 3 7-7" />

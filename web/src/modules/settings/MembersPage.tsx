@@ -172,7 +172,7 @@ function MemberRow({ member, isSelf, mayUpdate, mayDelete, onAction, onChanged }
               <MenuContent align="end">
                 {canResetMfa && <MenuItem onSelect={() => onAction({ kind: "reset-mfa", member })}>Reset MFA</MenuItem>}
                 {canRemove && (
-                  <MenuItem className="text-danger" onSelect={() => onAction({ kind: "remove", member })}>
+                  <MenuItem danger onSelect={() => onAction({ kind: "remove", member })}>
                     Remove from organisation
                   </MenuItem>
                 )}
