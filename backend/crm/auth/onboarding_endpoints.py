@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm.auth import onboarding
 from crm.auth.cookies import set_session_cookies
 from crm.auth.dependencies import client_ip
-from crm.auth.schemas import TokenResponse
+from crm.auth.schemas import MfaRequiredResponse, TokenResponse
 from crm.auth.service import IssuedTokens
+from crm.auth.signin import MfaChallenge
 from crm.core.deps import PublicSession, RuntimeDep
 from crm.core.runtime import Runtime
 from crm.member import invitations
@@ -69,12 +70,13 @@ async def sign_up(
     return _signed_in(runtime, tokens, 201)
 
 
-@router.post("/invitations/accept", response_model=TokenResponse)
+@router.post("/invitations/accept", response_model=TokenResponse | MfaRequiredResponse)
 async def accept_invitation(
     body: InvitationAccept, request: Request, session: PublicSession, runtime: RuntimeDep
 ) -> Response:
-    """Accept an invitation: new people choose a name and password; existing accounts give theirs."""
-    tokens = await invitations.accept(
+    """Accept an invitation: new people choose a name and password; existing accounts give theirs
+    (and, when they use MFA, get an `mfa_token` for `/auth/mfa/verify`, as at sign-in)."""
+    outcome = await invitations.accept(
         session,
         runtime,
         token=body.token,
@@ -83,7 +85,9 @@ async def accept_invitation(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
-    return _signed_in(runtime, tokens)
+    if isinstance(outcome, MfaChallenge):
+        return JSONResponse(MfaRequiredResponse(mfa_token=outcome.mfa_token).model_dump())
+    return _signed_in(runtime, outcome)
 
 
 @router.post("/password/forgot", status_code=202)

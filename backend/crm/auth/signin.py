@@ -189,6 +189,10 @@ async def switch_organization(
         # it must not reach the person's other organisations through this session.
         raise Forbidden("sign in to that organisation directly", code="sign_in_required")
     had_mfa = bool(current and current.mfa)
+    user = await session.get(User, principal.user_id)
+    if user is not None and user.totp_enabled_at is not None and not had_mfa:
+        # This session never proved the second factor: it must not open one that requires it.
+        raise Forbidden("sign in to that organisation with your code", code="sign_in_required")
     role = Role(membership.role)
     await set_tenant(session, organization_id, principal.user_id)
     pending = not had_mfa and role.value in await repository.mfa_required_roles(session)

@@ -13,15 +13,16 @@ from crm.audit.service import record_event
 from crm.auth import repository as auth_repository
 from crm.auth.principal import Principal
 from crm.auth.service import IssuedTokens, start_session
+from crm.auth.signin import MFA_STEP_TTL_S, MfaChallenge
 from crm.core.db import acting_as_user, set_tenant
 from crm.core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from crm.core.runtime import Runtime
 from crm.core.security.passwords import verify_password
-from crm.core.security.tokens import opaque_token, token_hash
+from crm.core.security.tokens import issue_purpose_token, opaque_token, token_hash
 from crm.member import repository
 from crm.member.service import add_member, normalize_email
 from crm.messaging.service import queue_email
-from crm.models import Invitation, Membership, Organization
+from crm.models import Invitation, Membership, Organization, User
 from crm.models.tenancy import Role
 
 INVITATION_TTL = dt.timedelta(days=7)
@@ -106,7 +107,7 @@ async def accept(
     password: str,
     ip: str | None,
     user_agent: str | None,
-) -> IssuedTokens:
+) -> IssuedTokens | MfaChallenge:
     """Join the organisation: a new account is created, or an existing one proves its password."""
     row = (await session.execute(text("SELECT * FROM auth_invitation(:h)"), {"h": token_hash(token)})).first()
     now = dt.datetime.now(dt.UTC)
@@ -145,6 +146,19 @@ async def accept(
         ip=ip,
         user_agent=user_agent,
     )
+    if existing is not None:
+        account = await session.get(User, user_id)
+        if account is not None and account.totp_enabled_at is not None:
+            # A password alone must never open a session for an account that has MFA: the
+            # membership is created, and signing in to it goes through the MFA step.
+            return MfaChallenge(
+                mfa_token=issue_purpose_token(
+                    runtime.keyring,
+                    "mfa",
+                    {"sub": str(user_id), "org": str(row.organization_id)},
+                    MFA_STEP_TTL_S,
+                )
+            )
     pending = row.role in await auth_repository.mfa_required_roles(session)
     return await start_session(
         session,

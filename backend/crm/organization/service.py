@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,11 @@ async def create_organization(session: AsyncSession, name: str, slug: str | None
     name = name.strip()
     if not name or len(name) > 200:
         raise BadRequest("organisation name must be 1 to 200 characters")
-    slug = slug or slugify(name)
+    if slug is None:
+        # Derived from the name: made unique quietly, so sign-up never reveals other organisations.
+        slug = slugify(name)
+        if len(slug) < 3 or await repository.id_by_slug(session, slug) is not None:
+            slug = f"{slug[:50]}-{secrets.token_hex(3)}".strip("-")
     if not _SLUG.match(slug):
         raise BadRequest("slug must be 3-63 lowercase letters, digits or hyphens")
     if await repository.id_by_slug(session, slug) is not None:

@@ -106,6 +106,11 @@ async def update_team(
         raise NotFound("no such team")
     before = team.name
     team.name = body.name.strip()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise Conflict("a team with this name exists", code="team_exists") from None
     await _set_members(session, team.id, body.member_ids)
     await record_event(
         session,

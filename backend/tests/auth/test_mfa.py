@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
 import pyotp
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Role
-from tests.fixtures.people import Tenant, bearer, sign_in, token_for
+from tests.fixtures.people import Tenant, bearer, last_email_to, sign_in, token_for
 
 
 async def _enrol(client: httpx.AsyncClient, token: str) -> tuple[str, list[str]]:
@@ -101,3 +103,54 @@ async def test_admin_resets_a_members_mfa(client: httpx.AsyncClient, tenant: Ten
     assert (
         await client.post(f"/api/v1/users/{person.user_id}/mfa/reset", headers=bearer(staff))
     ).status_code == 403
+
+
+async def test_an_invitation_cannot_bypass_mfa(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db: AsyncSession
+) -> None:
+    """Joining another organisation with the password alone must not skip the victim's MFA."""
+    victim = other_tenant.people[Role.admin]
+    secret, _ = await _enrol(client, await token_for(client, victim))
+    inviter = await token_for(client, tenant.people[Role.admin])
+    await client.post(
+        "/api/v1/invitations", json={"email": victim.email, "role": "sales"}, headers=bearer(inviter)
+    )
+    found = re.search(
+        r"token=([A-Za-z0-9_\-]+)", (await last_email_to(db, tenant.id, victim.email)).text_body
+    )
+    assert found
+    accepted = await client.post(
+        "/api/v1/auth/invitations/accept", json={"token": found.group(1), "password": victim.password}
+    )
+    assert accepted.status_code == 200 and accepted.json()["status"] == "mfa_required"
+    assert "access_token" not in accepted.json()
+    verified = await client.post(
+        "/api/v1/auth/mfa/verify",
+        json={"mfa_token": accepted.json()["mfa_token"], "code": pyotp.TOTP(secret).now()},
+    )
+    assert verified.status_code == 200 and verified.json()["organization_id"] == str(tenant.id)
+
+
+async def test_a_session_without_mfa_cannot_switch_into_mfa(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db: AsyncSession
+) -> None:
+    person = other_tenant.people[Role.sales]
+    admin = await token_for(client, tenant.people[Role.admin])
+    await client.post(
+        "/api/v1/invitations", json={"email": person.email, "role": "support"}, headers=bearer(admin)
+    )
+    found = re.search(
+        r"token=([A-Za-z0-9_\-]+)", (await last_email_to(db, tenant.id, person.email)).text_body
+    )
+    assert found
+    joined = await client.post(
+        "/api/v1/auth/invitations/accept", json={"token": found.group(1), "password": person.password}
+    )
+    no_mfa_session = joined.json()["access_token"]
+    await _enrol(client, await token_for(client, person))  # MFA switched on afterwards
+    switched = await client.post(
+        "/api/v1/auth/switch-organization",
+        json={"organization_id": str(other_tenant.id)},
+        headers=bearer(no_mfa_session),
+    )
+    assert switched.status_code == 403 and switched.json()["error"] == "sign_in_required"
