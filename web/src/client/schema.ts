@@ -491,7 +491,8 @@ export interface paths {
         put?: never;
         /**
          * Accept Invitation
-         * @description Accept an invitation: new people choose a name and password; existing accounts give theirs.
+         * @description Accept an invitation: new people choose a name and password; existing accounts give theirs
+         *     (and, when they use MFA, get an `mfa_token` for `/auth/mfa/verify`, as at sign-in).
          */
         post: operations["accept_invitation_api_v1_auth_invitations_accept_post"];
         delete?: never;
@@ -7185,7 +7186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["TokenResponse"] | components["schemas"]["MfaRequiredResponse"];
                 };
             };
             /** @description Validation Error */

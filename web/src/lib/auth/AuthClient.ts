@@ -150,11 +150,14 @@ export class AuthClient {
     this.acceptTokens(data, response, true);
   }
 
-  async acceptInvitation(body: Schemas["InvitationAccept"]): Promise<void> {
+  /** Accounts with MFA are not signed in here: they finish with their code at sign-in. */
+  async acceptInvitation(body: Schemas["InvitationAccept"]): Promise<SignInResult> {
     const { data, response } = await unwrapWithResponse(
       this.publicApi.POST("/api/v1/auth/invitations/accept", { body }),
     );
+    if (data.status === "mfa_required") return { status: "mfa_required", mfaToken: data.mfa_token };
     this.acceptTokens(data, response, true);
+    return { status: "signed_in" };
   }
 
   async switchOrganization(organizationId: string): Promise<void> {

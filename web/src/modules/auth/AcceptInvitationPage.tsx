@@ -74,7 +74,13 @@ function AcceptForm({ token, existing, onAccepted }: { token: string; existing: 
 
   const submit = form.handleSubmit(async ({ full_name, password }) => {
     try {
-      await auth.acceptInvitation({ token, password, full_name: existing ? null : full_name });
+      const result = await auth.acceptInvitation({ token, password, full_name: existing ? null : full_name });
+      if (result.status === "mfa_required") {
+        form.setError("root.server", {
+          message: "Invitation accepted. Your account uses two-step sign-in: sign in with your password and code.",
+        });
+        return;
+      }
       onAccepted();
     } catch (error) {
       applyApiError(
