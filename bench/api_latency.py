@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import re
+import signal
 import sys
 import time
 import uuid
@@ -51,6 +52,7 @@ from servers import (  # noqa: E402
     Client,
     admin_of,
     bare_url,
+    cpu_seconds,
     issue_token,
     openapi_paths,
     start_api,
@@ -219,6 +221,8 @@ def measure(
     api_url: str | None,
     replay_conn: psycopg.Connection | None = None,
     captured: list[sqlcapture.Captured] | None = None,
+    max_seconds: float = 120.0,
+    min_n: int = 20,
 ) -> dict[str, Any]:
     samples: dict[str, list[float]] = {"sql": [], "bare": [], "api": [], "sql_replay": []}
     breakdown: dict[str, list[float]] = {}
@@ -250,10 +254,20 @@ def measure(
         + (["bare"] if bare else [])
         + (["api"] if api and api_url else [])
     )
-    for _ in range(warmup):
+    started = time.monotonic()
+    for w in range(warmup):
+        if w >= 3 and time.monotonic() - started > 20:
+            break
         for t in targets:
             one(t, False)
+    cpu_before = {
+        "api": cpu_seconds(api.pid if api else None),
+        "bare": cpu_seconds(bare.pid if bare else None),
+    }
+    started = time.monotonic()
     for i in range(n):
+        if i >= min_n and time.monotonic() - started > max_seconds:
+            break  # a slow scenario: enough samples for its percentiles, keep the run bounded
         k = i % len(targets)
         for t in targets[k:] + targets[:k]:  # rotate who goes first
             one(t, True)
@@ -261,6 +275,12 @@ def measure(
         "sql": summary_ms(samples["sql"]),
         "sql_statements_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in breakdown.items()},
     }
+    # CPU time of each server per request: unlike wall time, it does not stretch when the machine is busy.
+    for target, client in (("api", api), ("bare", bare)):
+        before, after = cpu_before[target], cpu_seconds(client.pid if client else None)
+        if before is not None and after is not None and samples[target]:
+            per_request = (after - before) * 1000 / len(samples[target])
+            result[f"{target}_server_cpu_ms_per_request"] = round(per_request, 3)
     if captured:
         result["sql_replay"] = summary_ms(samples["sql_replay"])
     if bare:
@@ -318,11 +338,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--n", type=int, default=300, help="measured requests per scenario and target")
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=120.0,
+        help="stop a scenario after this long (at least 20 rounds)",
+    )
     parser.add_argument("--only", default=None, help="regex on scenario names")
     parser.add_argument("--no-capture", action="store_true", help="do not capture and replay the API's SQL")
     parser.add_argument("--cold", type=int, default=2, help="cache-missing requests per dashboard (0: none)")
     parser.add_argument("--dashboard-ttl", type=float, default=10.0, help="the API's dashboard cache TTL, s")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so servers stop and logging is reset
     open_results("api_latency")
     db = BenchDatabase(args.scale)
     layout = layout_of(db)
@@ -354,10 +381,12 @@ def main(argv: list[str] | None = None) -> int:
         if api_ok:
             token = issue_token(db, org["id"], user_id)
             api_client = Client(
-                api_server.port, {"Authorization": f"Bearer {token}", "User-Agent": "crm-bench"}
+                api_server.port,
+                {"Authorization": f"Bearer {token}", "User-Agent": "crm-bench"},
+                pid=api_server.proc.pid,
             )
         if bare_ok:
-            bare_client = Client(bare_server.port)
+            bare_client = Client(bare_server.port, pid=bare_server.proc.pid)
         log_path = db.settings.data_dir / "pg" / "log"
         with (
             psycopg.connect(db.conninfo()) as sql_conn,
@@ -376,7 +405,10 @@ def main(argv: list[str] | None = None) -> int:
                 captured: list[sqlcapture.Captured] = []
                 api_sql: dict[str, Any] | None = None
                 if url and api_client and probe.get("status") == 200 and not args.no_capture:
-                    for _ in range(args.warmup):  # warm caches and prepared statements first
+                    warm_until = time.monotonic() + 20
+                    for w in range(args.warmup):  # warm caches and prepared statements first
+                        if w >= 3 and time.monotonic() > warm_until:
+                            break
                         api_client.get(url)
                     captured = sqlcapture.capture(
                         owner_conn, log_path, db.app_role, lambda c=api_client, u=url: c.get(u)
@@ -404,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                     url,
                     replay_conn,
                     captured or None,
+                    max_seconds=args.max_seconds,
                 )
                 if api_sql is not None:
                     result["api_sql"] = api_sql

@@ -63,7 +63,7 @@ class ContactRow(BaseModel):
 class ContactPage(BaseModel):
     items: list[ContactRow]
     next_cursor: str | None
-    total: Total
+    total: Total | None
 
 
 class Rows(BaseModel):
@@ -141,7 +141,7 @@ async def contacts_page(name: str) -> ContactPage:
     if scenario is None:
         raise HTTPException(404)
     async with app.state.pool.connection() as conn:
-        page, custom_rows, total_rows = await run_async(conn, scenario, CONFIG["org"], CONFIG["user"])
+        page, custom_rows, *total_rows = await run_async(conn, scenario, CONFIG["org"], CONFIG["user"])
     custom = _custom(custom_rows, FIELD_KEYS)
     items = [_contact(row, custom) for row in page[:50]]
     cursor = None
@@ -150,7 +150,9 @@ async def contacts_page(name: str) -> ContactPage:
         cursor = base64.urlsafe_b64encode(
             json.dumps([last.updated_at.isoformat(), str(last.id)]).encode()
         ).decode()
-    total = total_rows[0][0]
+    if not total_rows:  # count=false: the page only
+        return ContactPage(items=items, next_cursor=cursor, total=None)
+    total = total_rows[0][0][0]
     return ContactPage(items=items, next_cursor=cursor, total=Total(value=total, exact=total < 10_001))
 
 

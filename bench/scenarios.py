@@ -225,7 +225,7 @@ def build(
             "board",
             "GET",
             "/api/v1/pipelines/{pipeline_id}/board",
-            f"/api/v1/pipelines/{_dashed(pipeline)}/board",
+            f"/api/v1/pipelines/{_dashed(pipeline)}/board?per_stage=50",
             [
                 Statement(
                     "stages",
@@ -313,6 +313,28 @@ def build(
                 name, "dashboard", "GET", "", "", [Statement("aggregate", sql, dict(d))], None, 50, keywords
             )
         )
+    return _with_page_only_variants(out)
+
+
+def _with_page_only_variants(scenarios: list[Scenario]) -> list[Scenario]:
+    """After each filtered list, the same list with ``count=false``: the page without its total,
+    which separates the cost of the API from the cost of counting up to 10,001 matches."""
+    out: list[Scenario] = []
+    for s in scenarios:
+        out.append(s)
+        if s.kind == "contacts_page" and s.name.startswith("contacts_list_"):
+            out.append(
+                Scenario(
+                    s.name + "_no_total",
+                    s.kind,
+                    s.api_method,
+                    s.api_path,
+                    s.api_url + "&count=false",
+                    [st for st in s.statements if st.name != "total_capped"],
+                    s.p50_budget_ms,
+                    s.p95_budget_ms,
+                )
+            )
     return out
 
 

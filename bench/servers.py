@@ -138,9 +138,10 @@ def bare_url(scenario: Scenario) -> str:
 class Client:
     """One keep-alive HTTP/1.1 connection (the stdlib's: small, predictable overhead)."""
 
-    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, port: int, headers: dict[str, str] | None = None, pid: int | None = None) -> None:
         self.port = port
         self.headers = headers or {}
+        self.pid = pid  # the server's process, for CPU time per request
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def get(self, url: str) -> tuple[int, bytes]:
@@ -156,6 +157,17 @@ class Client:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process and its threads so far (Linux /proc)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def openapi_paths(port: int) -> dict[str, Any] | None:

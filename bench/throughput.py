@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,73 @@ def wrk(
     return result
 
 
+def _compare(
+    args: argparse.Namespace,
+    db: BenchDatabase,
+    org: dict[str, Any],
+    user_id: str,
+    scenario: Any,
+    api: Any,
+    bare: Any,
+    paths: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """wrk against the API and the bare app for one scenario, alternating; one JSON record."""
+    api_available = bool(paths and "get" in paths.get(scenario.api_path, {}))
+    token = issue_token(db, org["id"], user_id) if api_available else ""
+    auth = {"Authorization": f"Bearer {token}"}
+    if api_available:
+        status, _ = Client(api.port, auth).get(scenario.api_url)
+        api_available = status == 200
+    runs: dict[str, list[dict[str, Any]]] = {"api": [], "bare": []}
+    targets = [("bare", f"http://127.0.0.1:{bare.port}{bare_url(scenario)}", {})]
+    if api_available:
+        targets.append(("api", f"http://127.0.0.1:{api.port}{scenario.api_url}", auth))
+    for _name, url, headers in targets:  # warm both (pools, caches, prepared statements)
+        wrk(url, connections=args.connections, threads=args.threads, duration=3, headers=headers)
+    for r in range(args.rounds):
+        for name, url, headers in targets if r % 2 == 0 else list(reversed(targets)):
+            result = wrk(
+                url,
+                connections=args.connections,
+                threads=args.threads,
+                duration=args.duration,
+                headers=headers,
+            )
+            rps, p50 = result["requests_per_s"], result.get("p50_ms")
+            note(f"  {scenario.name} {name}: {rps:.0f} req/s (p50 {p50} ms)")
+            runs[name].append(result)
+    record: dict[str, Any] = {
+        "bench": "throughput",
+        "scenario": scenario.name,
+        "database": db.name,
+        "scale": args.scale,
+        "request": scenario.api_url,
+        "connections": args.connections,
+        "wrk_threads": args.threads,
+        "server_workers": args.workers,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "bare_fastapi": {
+            "requests_per_s": round(statistics.median(x["requests_per_s"] for x in runs["bare"]), 1),
+            "runs": runs["bare"],
+        },
+        "machine": machine(),
+    }
+    if api_available:
+        api_rps = statistics.median(x["requests_per_s"] for x in runs["api"])
+        record["api"] = {"requests_per_s": round(api_rps, 1), "runs": runs["api"]}
+        record["ratio_api_to_bare"] = round(api_rps / record["bare_fastapi"]["requests_per_s"], 3)
+        record["meets_target_60pct"] = record["ratio_api_to_bare"] >= 0.6
+    else:
+        record["api"] = "not available"
+        record["reason"] = (
+            "crm api did not start: " + api.log_tail(1)
+            if paths is None
+            else f"GET {scenario.api_path} not served (or not 200)"
+        )
+    return record
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -66,8 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of both servers")
-    parser.add_argument("--scenario", default="contacts_list_standard")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        help="scenario(s) to load (default: the standard list with its total, and without it)",
+    )
     args = parser.parse_args(argv)
+    args.scenario = args.scenario or ["contacts_list_standard", "contacts_list_standard_no_total"]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the servers are stopped
     open_results("throughput")
     if shutil.which("wrk") is None:
         emit(
@@ -83,68 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     org = layout["orgs"][0]
     user_id = admin_of(db, org)
     scenarios, _cipher = build_scenarios(db, layout)
-    scenario = next(s for s in scenarios if s.name == args.scenario)
+    chosen = [s for s in scenarios if s.name in args.scenario]
     log_dir = RESULTS_DIR / "logs"
     api = start_api(db, workers=args.workers, log_dir=log_dir)
-    bare = start_bare(db, [scenario], org, user_id, workers=args.workers, log_dir=log_dir)
+    bare = start_bare(db, chosen, org, user_id, workers=args.workers, log_dir=log_dir)
     try:
         bare_ok, api_ok = bare.wait_ready(), api.wait_ready()
         if not bare_ok:
             raise SystemExit("bare app did not start:\n" + bare.log_tail())
         paths = openapi_paths(api.port) if api_ok else None
-        api_available = bool(paths and "get" in paths.get(scenario.api_path, {}))
-        token = issue_token(db, org["id"], user_id) if api_available else ""
-        auth = {"Authorization": f"Bearer {token}"}
-        if api_available:
-            status, _ = Client(api.port, auth).get(scenario.api_url)
-            api_available = status == 200
-        runs: dict[str, list[dict[str, Any]]] = {"api": [], "bare": []}
-        targets = [("bare", f"http://127.0.0.1:{bare.port}{bare_url(scenario)}", {})]
-        if api_available:
-            targets.append(("api", f"http://127.0.0.1:{api.port}{scenario.api_url}", auth))
-        for _name, url, headers in targets:  # warm both (pools, caches, prepared statements)
-            wrk(url, connections=args.connections, threads=args.threads, duration=3, headers=headers)
-        for r in range(args.rounds):
-            for name, url, headers in targets if r % 2 == 0 else list(reversed(targets)):
-                result = wrk(
-                    url,
-                    connections=args.connections,
-                    threads=args.threads,
-                    duration=args.duration,
-                    headers=headers,
-                )
-                note(f"  {name}: {result['requests_per_s']:.0f} req/s (p50 {result.get('p50_ms')} ms)")
-                runs[name].append(result)
-        record: dict[str, Any] = {
-            "bench": "throughput",
-            "scenario": scenario.name,
-            "database": db.name,
-            "scale": args.scale,
-            "request": scenario.api_url,
-            "connections": args.connections,
-            "wrk_threads": args.threads,
-            "server_workers": args.workers,
-            "duration_s": args.duration,
-            "rounds": args.rounds,
-            "bare_fastapi": {
-                "requests_per_s": round(statistics.median(x["requests_per_s"] for x in runs["bare"]), 1),
-                "runs": runs["bare"],
-            },
-            "machine": machine(),
-        }
-        if api_available:
-            api_rps = statistics.median(x["requests_per_s"] for x in runs["api"])
-            record["api"] = {"requests_per_s": round(api_rps, 1), "runs": runs["api"]}
-            record["ratio_api_to_bare"] = round(api_rps / record["bare_fastapi"]["requests_per_s"], 3)
-            record["meets_target_60pct"] = record["ratio_api_to_bare"] >= 0.6
-        else:
-            record["api"] = "not available"
-            record["reason"] = (
-                "crm api did not start: " + api.log_tail(1)
-                if paths is None
-                else f"GET {scenario.api_path} not served (or not 200)"
-            )
-        emit(record)
+        for scenario in chosen:
+            emit(_compare(args, db, org, user_id, scenario, api, bare, paths))
     finally:
         api.stop()
         bare.stop()
