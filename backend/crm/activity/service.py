@@ -24,10 +24,11 @@ from crm.auth.permissions import Action, Scope
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
+from crm.kit.followups import Change, record_change
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.records import check_version, scope_clause
 from crm.models import Activity, Company, Contact, Deal, Lead, Membership
 
 OBJECT = "activity"
@@ -171,7 +172,11 @@ async def create(
         changes=changes,
         pii_fields=PII_AUDIT,
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "created", actor_id=principal.user_id),
+    )
     return to_out(row, await _now(session))
 
 
@@ -280,7 +285,11 @@ async def _save(
             changes=changes,
             pii_fields=PII_AUDIT,
         )
-        publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+        )
     return to_out(row, await _now(session))
 
 
@@ -326,7 +335,11 @@ async def soft_delete(
     await record_event(
         session, action="activity.delete", actor=principal, entity_type=OBJECT, entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "deleted", actor_id=principal.user_id),
+    )
 
 
 async def restore(
@@ -340,5 +353,9 @@ async def restore(
     await record_event(
         session, action="activity.restore", actor=principal, entity_type=OBJECT, entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "restored")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "restored", actor_id=principal.user_id),
+    )
     return to_out(row, await _now(session))

@@ -39,8 +39,9 @@ from crm.core.storage import (
     sniff_upload,
     tenant_key,
 )
+from crm.kit.followups import Change, record_change
 from crm.kit.pagination import Page, decode_cursor, encode_cursor
-from crm.kit.records import publish_change, scope_clause
+from crm.kit.records import scope_clause
 from crm.models import Attachment, Company, Contact, Deal, Lead
 
 # object type -> (model, permission resource)
@@ -161,7 +162,17 @@ async def _created(
             "size": row.size,
         },
     )
-    publish_change(session, runtime, principal.organization_id, row.object_type, row.record_id, "attached")
+    await record_change(
+        session,
+        runtime,
+        Change(
+            principal.organization_id,
+            row.object_type,
+            (row.record_id,),
+            "attached",
+            actor_id=principal.user_id,
+        ),
+    )
     return to_out(row)
 
 
@@ -354,7 +365,17 @@ async def delete(
         meta={"object_type": row.object_type, "record_id": str(row.record_id)},
     )
     _delete_after_commit(session, runtime, [row.storage_key])
-    publish_change(session, runtime, principal.organization_id, row.object_type, row.record_id, "detached")
+    await record_change(
+        session,
+        runtime,
+        Change(
+            principal.organization_id,
+            row.object_type,
+            (row.record_id,),
+            "detached",
+            actor_id=principal.user_id,
+        ),
+    )
 
 
 def _delete_after_commit(session: AsyncSession, runtime: Runtime, keys: list[str]) -> None:

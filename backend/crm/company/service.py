@@ -28,10 +28,11 @@ from crm.core.runtime import Runtime
 from crm.core.security.crypto import OrgCipher
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
+from crm.kit.followups import Change, record_change
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.records import check_version, scope_clause
 from crm.models import Company, CustomFieldDefinition, Membership
 
 OBJECT = "company"
@@ -181,7 +182,11 @@ async def create(
         changes=changes,
         pii_fields=_pii_custom(definitions),
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "created", actor_id=principal.user_id),
+    )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, custom[row.id])
 
@@ -286,7 +291,11 @@ async def update(
             changes=changes,
             pii_fields=_pii_custom(definitions),
         )
-        publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+        )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, custom[row.id])
 
@@ -300,7 +309,11 @@ async def soft_delete(
     await record_event(
         session, action="company.delete", actor=principal, entity_type=OBJECT, entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "deleted", actor_id=principal.user_id),
+    )
 
 
 async def restore(
@@ -314,7 +327,11 @@ async def restore(
     await record_event(
         session, action="company.restore", actor=principal, entity_type=OBJECT, entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "restored")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "restored", actor_id=principal.user_id),
+    )
     return await get(session, runtime, principal, company_id)
 
 
@@ -326,4 +343,8 @@ async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, c
     await record_event(
         session, action="company.erase", actor=principal, entity_type=OBJECT, entity_id=company_id
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, company_id, "erased")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (company_id,), "erased", actor_id=principal.user_id),
+    )

@@ -27,10 +27,11 @@ from crm.core.runtime import Runtime
 from crm.core.security.crypto import OrgCipher, keystore_for, org_cipher, register_encrypted_column
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
+from crm.kit.followups import Change, record_change
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.records import check_version, scope_clause
 from crm.models import Contact, ContactIdentifier, CustomFieldDefinition, Membership
 
 TABLE = "contacts"
@@ -289,7 +290,11 @@ async def create(
         changes=changes,
         pii_fields=PII_AUDIT,
     )
-    publish_change(session, runtime, principal.organization_id, "contact", row.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "contact", (row.id,), "created", actor_id=principal.user_id),
+    )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, cipher, custom[row.id])
 
@@ -397,7 +402,11 @@ async def update(
             changes=changes,
             pii_fields=PII_AUDIT,
         )
-        publish_change(session, runtime, principal.organization_id, "contact", row.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(principal.organization_id, "contact", (row.id,), "updated", actor_id=principal.user_id),
+        )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, cipher, custom[row.id])
 
@@ -411,7 +420,11 @@ async def soft_delete(
     await record_event(
         session, action="contact.delete", actor=principal, entity_type="contact", entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, "contact", row.id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "contact", (row.id,), "deleted", actor_id=principal.user_id),
+    )
 
 
 async def restore(
@@ -425,7 +438,11 @@ async def restore(
     await record_event(
         session, action="contact.restore", actor=principal, entity_type="contact", entity_id=row.id
     )
-    publish_change(session, runtime, principal.organization_id, "contact", row.id, "restored")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "contact", (row.id,), "restored", actor_id=principal.user_id),
+    )
     return await get(session, runtime, principal, contact_id)
 
 
@@ -437,4 +454,8 @@ async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, c
     await record_event(
         session, action="contact.erase", actor=principal, entity_type="contact", entity_id=contact_id
     )
-    publish_change(session, runtime, principal.organization_id, "contact", contact_id, "erased")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "contact", (contact_id,), "erased", actor_id=principal.user_id),
+    )

@@ -33,7 +33,7 @@ from crm.customfield import service as custom_fields
 from crm.dataio import batch, csvfile, repository
 from crm.dataio.mapping import can_identify
 from crm.dataio.rows import Draft, RowInvalid, RowReader
-from crm.kit.records import publish_change
+from crm.kit.followups import Change, record_change
 from crm.models import CustomFieldDefinition, ImportRun, JobRun
 
 log = logging.getLogger(__name__)
@@ -336,7 +336,9 @@ async def _finish(
             entity_id=run.id,
             meta=counts_meta(final),
         )
-        publish_change(session, runtime, organization_id, "import", run.id, status)
+        await record_change(
+            session, runtime, Change(organization_id, "import", (run.id,), status, actor_id=None)
+        )
         key = run.storage_key
 
         async def drop_source() -> None:

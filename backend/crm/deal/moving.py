@@ -16,7 +16,7 @@ from crm.core.runtime import Runtime
 from crm.customfield import service as custom_fields
 from crm.deal import repository, service, stages
 from crm.deal.schemas import DealMove, DealOut, StageChangeOut
-from crm.kit.records import publish_change
+from crm.kit.followups import Change, record_change
 from crm.pipeline import repository as board_repository
 from crm.pipeline import service as pipelines_service
 from crm.pipeline.board import place
@@ -73,7 +73,11 @@ async def move(
     await record_event(
         session, action="deal.move", actor=principal, entity_type=OBJECT, entity_id=row.id, changes=changes
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "moved")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "moved", actor_id=principal.user_id),
+    )
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     return await service.out(session, principal, cipher, definitions, row)

@@ -29,10 +29,11 @@ from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.deal import repository, writes
 from crm.deal.schemas import DEAL_STATUSES, DealCreate, DealOut, DealPatch
+from crm.kit.followups import Change, record_change
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.records import check_version, scope_clause
 from crm.models import CustomFieldDefinition, Deal, DealContact
 from crm.pipeline.board import amounts_visible, place
 
@@ -124,7 +125,11 @@ async def create(session: AsyncSession, runtime: Runtime, principal: Principal, 
         changes=changes,
         pii_fields=_pii_custom(definitions),
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "created", actor_id=principal.user_id),
+    )
     return await out(session, principal, cipher, definitions, row)
 
 
@@ -260,7 +265,11 @@ async def update(
             changes=changes,
             pii_fields=_pii_custom(definitions),
         )
-        publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+        )
     return await out(session, principal, cipher, definitions, row)
 
 
@@ -271,7 +280,11 @@ async def soft_delete(
     row.deleted_at = dt.datetime.now(dt.UTC)
     row.version += 1
     await record_event(session, action="deal.delete", actor=principal, entity_type=OBJECT, entity_id=row.id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "deleted", actor_id=principal.user_id),
+    )
 
 
 async def restore(
@@ -285,7 +298,11 @@ async def restore(
     # Its old rank may since have been given to another card: it comes back at the bottom.
     row.board_rank = await place(session, principal, row.stage_id, row.id)
     await record_event(session, action="deal.restore", actor=principal, entity_type=OBJECT, entity_id=row.id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "restored")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "restored", actor_id=principal.user_id),
+    )
     return await get(session, runtime, principal, deal_id)
 
 
@@ -295,4 +312,8 @@ async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, d
     await purge_record(session, runtime, OBJECT, deal_id)
     await repository.erase(session, deal_id)
     await record_event(session, action="deal.erase", actor=principal, entity_type=OBJECT, entity_id=deal_id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, deal_id, "erased")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (deal_id,), "erased", actor_id=principal.user_id),
+    )

@@ -32,7 +32,8 @@ from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.dedupe import repository
 from crm.dedupe.schemas import CompanyMergeOut, ContactMergeOut, MergedCompany, MergeRequest, Moved
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.followups import Change, record_change
+from crm.kit.records import check_version, scope_clause
 from crm.models import Company, Contact, CustomFieldDefinition
 
 # field -> how it merges: "value" (one side's), "list" (or both, in order, without repeats),
@@ -249,8 +250,18 @@ async def merge_contacts(
         pii_fields=CONTACT_PII | _pii_custom(definitions),
         meta={"duplicate_id": str(duplicate.id), "choices": all_choices, "moved": moved.model_dump()},
     )
-    publish_change(session, runtime, principal.organization_id, "contact", primary.id, "updated")
-    publish_change(session, runtime, principal.organization_id, "contact", duplicate.id, "merged")
+    # One change for both sides: the survivor (first id) was updated, the duplicate is gone.
+    await record_change(
+        session,
+        runtime,
+        Change(
+            principal.organization_id,
+            "contact",
+            (primary.id, duplicate.id),
+            "merged",
+            actor_id=principal.user_id,
+        ),
+    )
     custom = await custom_values.read(session, cipher, definitions, [primary.id])
     return ContactMergeOut(
         contact=contacts.to_out(primary, cipher, custom[primary.id]),
@@ -308,8 +319,18 @@ async def merge_companies(
         pii_fields=_pii_custom(definitions),
         meta={"duplicate_id": str(duplicate.id), "choices": all_choices, "moved": moved.model_dump()},
     )
-    publish_change(session, runtime, principal.organization_id, "company", primary.id, "updated")
-    publish_change(session, runtime, principal.organization_id, "company", duplicate.id, "merged")
+    # One change for both sides: the survivor (first id) was updated, the duplicate is gone.
+    await record_change(
+        session,
+        runtime,
+        Change(
+            principal.organization_id,
+            "company",
+            (primary.id, duplicate.id),
+            "merged",
+            actor_id=principal.user_id,
+        ),
+    )
     custom = await custom_values.read(session, cipher, definitions, [primary.id])
     return CompanyMergeOut(
         company=MergedCompany(

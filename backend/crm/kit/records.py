@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.permissions import Scope
 from crm.auth.principal import Principal
-from crm.core.db import after_commit
 from crm.core.errors import PreconditionFailed
-from crm.core.runtime import Runtime
-from crm.kit.hotcache import bump_generation
 from crm.models import TeamMember
 
 log = logging.getLogger(__name__)
@@ -55,22 +48,3 @@ def parse_if_match(header: str | None) -> int | None:
         return int(value)
     except ValueError:
         raise PreconditionFailed("If-Match must be the record's version", code="invalid_if_match") from None
-
-
-def publish_change(
-    session: AsyncSession,
-    runtime: Runtime,
-    organization_id: uuid.UUID,
-    entity: str,
-    entity_id: uuid.UUID,
-    verb: str,
-) -> None:
-    """A live notification after commit; it may be dropped (jobs carry what must not be lost)."""
-    message = json.dumps({"entity": entity, "id": str(entity_id), "verb": verb})
-
-    async def send() -> None:
-        with contextlib.suppress(Exception):  # pub/sub and cache generations are best effort by design
-            await bump_generation(runtime.cache, organization_id)
-            await runtime.cache.publish(f"org:{organization_id}:changes", message)
-
-    after_commit(session, send)

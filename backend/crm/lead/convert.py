@@ -34,7 +34,8 @@ from crm.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from crm.core.runtime import Runtime
 from crm.deal import service as deals
 from crm.deal.schemas import DealCreate
-from crm.kit.records import publish_change, scope_clause
+from crm.kit.followups import Change, record_change
+from crm.kit.records import scope_clause
 from crm.lead import repository
 from crm.lead.schemas import ConversionOut, LeadConvert
 from crm.lead.service import OBJECT, decrypt, get, in_scope, touch
@@ -192,7 +193,11 @@ async def convert(
             "activities_linked": moved,
         },
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "converted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "converted", actor_id=principal.user_id),
+    )
     return ConversionOut(
         lead=await get(session, runtime, principal, row.id),
         contact_id=contact_id,

@@ -27,10 +27,11 @@ from crm.core.runtime import Runtime
 from crm.core.security.crypto import OrgCipher, register_encrypted_column
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
+from crm.kit.followups import Change, record_change
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
-from crm.kit.records import check_version, publish_change, scope_clause
+from crm.kit.records import check_version, scope_clause
 from crm.lead import repository
 from crm.lead.schemas import LEAD_STATUSES, LeadCreate, LeadOut, LeadPatch
 from crm.models import CustomFieldDefinition, Lead, Membership
@@ -265,7 +266,11 @@ async def create(session: AsyncSession, runtime: Runtime, principal: Principal, 
         changes=changes,
         pii_fields=_pii(definitions),
     )
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "created", actor_id=principal.user_id),
+    )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, cipher, custom[row.id])
 
@@ -373,7 +378,11 @@ async def update(
             changes=changes,
             pii_fields=_pii(definitions),
         )
-        publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+        )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, cipher, custom[row.id])
 
@@ -385,7 +394,11 @@ async def soft_delete(
     row.deleted_at = dt.datetime.now(dt.UTC)
     row.version += 1
     await record_event(session, action="lead.delete", actor=principal, entity_type=OBJECT, entity_id=row.id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "deleted", actor_id=principal.user_id),
+    )
 
 
 async def restore(
@@ -397,7 +410,11 @@ async def restore(
     row.deleted_at = None
     row.version += 1
     await record_event(session, action="lead.restore", actor=principal, entity_type=OBJECT, entity_id=row.id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, row.id, "restored")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (row.id,), "restored", actor_id=principal.user_id),
+    )
     return await get(session, runtime, principal, lead_id)
 
 
@@ -407,4 +424,8 @@ async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, l
     await purge_record(session, runtime, OBJECT, lead_id)
     await repository.erase(session, lead_id)
     await record_event(session, action="lead.erase", actor=principal, entity_type=OBJECT, entity_id=lead_id)
-    publish_change(session, runtime, principal.organization_id, OBJECT, lead_id, "erased")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, OBJECT, (lead_id,), "erased", actor_id=principal.user_id),
+    )

@@ -23,7 +23,7 @@ from crm.auth.principal import Principal
 from crm.core.db import after_commit
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
-from crm.kit.records import publish_change
+from crm.kit.followups import Change, record_change
 from crm.models import Pipeline, Stage
 from crm.pipeline import repository
 from crm.pipeline.schemas import (
@@ -246,7 +246,11 @@ async def _insert(
         entity_id=pipeline.id,
         changes={"name": (None, name), "stages": (None, [s.name for s in body.stages])},
     )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline.id, "created")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "pipeline", (pipeline.id,), "created", actor_id=principal.user_id),
+    )
     return pipeline
 
 
@@ -322,7 +326,13 @@ async def update_pipeline(
             entity_id=pipeline.id,
             changes=changes,
         )
-        publish_change(session, runtime, principal.organization_id, "pipeline", pipeline.id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(
+                principal.organization_id, "pipeline", (pipeline.id,), "updated", actor_id=principal.user_id
+            ),
+        )
     return await get_pipeline(session, runtime, principal, pipeline_id)
 
 
@@ -342,4 +352,8 @@ async def delete_pipeline(
     await record_event(
         session, action="pipeline.delete", actor=principal, entity_type="pipeline", entity_id=pipeline_id
     )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "deleted")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "pipeline", (pipeline_id,), "deleted", actor_id=principal.user_id),
+    )

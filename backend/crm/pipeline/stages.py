@@ -11,7 +11,7 @@ from crm.audit.service import record_event
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
-from crm.kit.records import publish_change
+from crm.kit.followups import Change, record_change
 from crm.models import Stage
 from crm.pipeline import repository
 from crm.pipeline.schemas import PipelineOut, StageIn, StageOrder, StagePatch
@@ -56,7 +56,11 @@ async def add_stage(
         entity_id=stage.id,
         changes={"name": (None, stage.name), "pipeline_id": (None, pipeline_id)},
     )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "pipeline", (pipeline_id,), "updated", actor_id=principal.user_id),
+    )
     return await get_pipeline(session, runtime, principal, pipeline_id)
 
 
@@ -96,7 +100,13 @@ async def update_stage(
             entity_id=stage.id,
             changes=changes,
         )
-        publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(
+                principal.organization_id, "pipeline", (pipeline_id,), "updated", actor_id=principal.user_id
+            ),
+        )
     return await get_pipeline(session, runtime, principal, pipeline_id)
 
 
@@ -126,7 +136,11 @@ async def delete_stage(
         entity_id=stage_id,
         changes={"name": (stage.name, None)},
     )
-    publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
+    await record_change(
+        session,
+        runtime,
+        Change(principal.organization_id, "pipeline", (pipeline_id,), "updated", actor_id=principal.user_id),
+    )
     return await get_pipeline(session, runtime, principal, pipeline_id)
 
 
@@ -150,5 +164,11 @@ async def reorder_stages(
             entity_id=pipeline_id,
             changes={"stage_ids": (current, list(body.stage_ids))},
         )
-        publish_change(session, runtime, principal.organization_id, "pipeline", pipeline_id, "updated")
+        await record_change(
+            session,
+            runtime,
+            Change(
+                principal.organization_id, "pipeline", (pipeline_id,), "updated", actor_id=principal.user_id
+            ),
+        )
     return await get_pipeline(session, runtime, principal, pipeline_id)
