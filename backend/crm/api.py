@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from crm.activity.endpoints import router as activities_router
 from crm.ai.endpoints import router as ai_router
+from crm.ai.personalization_endpoints import router as personalization_router
 from crm.apikey.endpoints import router as api_keys_router
 from crm.attachment.endpoints import router as attachments_router
 from crm.audit.endpoints import router as audit_router
@@ -21,6 +22,7 @@ from crm.dataio.endpoints import router as imports_router
 from crm.deal.endpoints import router as deals_router
 from crm.dedupe.endpoints import router as duplicates_router
 from crm.flags.endpoints import router as flags_router
+from crm.forecast.endpoints import router as forecast_router
 from crm.health.endpoints import router as health_router
 from crm.jobrun.endpoints import router as jobs_router
 from crm.lead.endpoints import router as leads_router
@@ -56,6 +58,8 @@ for router in (
     api_keys_router,
     duplicates_router,
     ai_router,
+    personalization_router,
+    forecast_router,
     deals_router,
     leads_router,
     activities_router,

@@ -57,6 +57,10 @@ class AIRejected(AppError):
     status_code = 400
     code = "ai_rejected"
 
+    def __init__(self, detail: str, upstream: str = "") -> None:
+        super().__init__(detail)
+        self.upstream = upstream  # the AI service's own error code, for callers that branch on it
+
 
 @dataclass(frozen=True)
 class CallTimeout:
@@ -273,7 +277,7 @@ def _decode(response: httpx.Response) -> Any:
         raise NotEnoughData(detail)
     if response.status_code == 413:
         raise PayloadTooLarge(detail or "too large for the AI service", code="payload_too_large")
-    raise AIRejected(detail or f"the AI service refused the request ({response.status_code})")
+    raise AIRejected(detail or f"the AI service refused the request ({response.status_code})", code)
 
 
 # --- one client per AI service per process ------------------------------------------------------
