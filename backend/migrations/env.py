@@ -28,7 +28,10 @@ def _owner_url() -> str:
 
 
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    # Procrastinate's tables come from its own schema file, not from our models.
+    # Procrastinate's tables come from its own schema file, not from our models; each
+    # organisation's vector index is made at run time by search_ensure_org_index (migration 0017).
+    if name is not None and type_ == "index" and name.startswith("ix_embeddings_org_"):
+        return False
     return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 

@@ -14,8 +14,10 @@ from crm.models.identity import AuthSession, Invitation, PasswordReset, Recovery
 from crm.models.jobs import JobRun
 from crm.models.keys import OrganizationKey
 from crm.models.lead import Lead
+from crm.models.notification import Notification
 from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage
+from crm.models.search import Embedding, SearchIndexQueue
 from crm.models.tenancy import Membership, Organization, Role, User
 from crm.models.workspace import Attachment, DuplicateSuggestion, ImportRowError, ImportRun, SavedView, Tag
 
@@ -37,6 +39,7 @@ __all__ = [
     "DealStageChange",
     "DuplicateSuggestion",
     "EmailMessage",
+    "Embedding",
     "FlagOverride",
     "ImportRowError",
     "ImportRun",
@@ -44,6 +47,7 @@ __all__ = [
     "JobRun",
     "Lead",
     "Membership",
+    "Notification",
     "OidcIdentity",
     "OidcProvider",
     "Organization",
@@ -56,6 +60,7 @@ __all__ = [
     "Role",
     "RolePermission",
     "SavedView",
+    "SearchIndexQueue",
     "Stage",
     "Tag",
     "Team",
