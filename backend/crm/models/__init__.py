@@ -19,6 +19,7 @@ from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage
 from crm.models.search import Embedding, SearchIndexQueue
 from crm.models.tenancy import Membership, Organization, Role, User
+from crm.models.transcript import Transcript, TranscriptProposal
 from crm.models.workspace import Attachment, DuplicateSuggestion, ImportRowError, ImportRun, SavedView, Tag
 
 __all__ = [
@@ -65,5 +66,7 @@ __all__ = [
     "Tag",
     "Team",
     "TeamMember",
+    "Transcript",
+    "TranscriptProposal",
     "User",
 ]
