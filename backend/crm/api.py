@@ -28,6 +28,7 @@ from crm.jobrun.endpoints import router as jobs_router
 from crm.lead.endpoints import router as leads_router
 from crm.member.endpoints import router as members_router
 from crm.messaging.endpoints import router as outbox_router
+from crm.notification.endpoints import router as notifications_router
 from crm.oidc.endpoints import router as oidc_router
 from crm.organization.endpoints import router as organization_router
 from crm.pipeline.endpoints import router as pipelines_router
@@ -67,5 +68,6 @@ for router in (
     saved_views_router,
     imports_router,
     exports_router,
+    notifications_router,
 ):
     api_router.include_router(router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -14,13 +15,16 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
+    text,
     tuple_,
     union_all,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, AuditEvent, Deal, DealStageChange
+from crm.models import Activity, AuditEvent, Deal, DealStageChange, User
 
 
 async def record_visible(
@@ -135,3 +139,108 @@ async def timeline_keys(
         .limit(limit)
     )
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+# --- follow-ups and reminders ---------------------------------------------------------------------
+
+REMINDER_AT = func.coalesce(Activity.reminder_at, Activity.due_at)
+
+
+async def reset_sentiment(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Forget the sentiment of rows whose text changed, so the next read analyses them again."""
+    await session.execute(
+        update(Activity)
+        .where(Activity.id.in_(list(ids)))
+        .values(
+            sentiment_label=None,
+            sentiment_score=None,
+            sentiment_confidence=None,
+            sentiment_drivers=None,
+            sentiment_model=None,
+            sentiment_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def any_analysable(session: AsyncSession, ids: Sequence[uuid.UUID]) -> bool:
+    """Whether any of these live activities has text the sentiment job reads (tasks are skipped)."""
+    query = select(Activity.id).where(
+        Activity.id.in_(list(ids)), Activity.kind != "task", Activity.deleted_at.is_(None)
+    )
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+async def rearm_reminders(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(
+        update(Activity)
+        .where(Activity.id.in_(list(ids)), Activity.reminder_sent_at.is_not(None))
+        .values(reminder_sent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def organizations_with_due_reminders(session: AsyncSession) -> list[uuid.UUID]:
+    # SECURITY DEFINER (migration 0016): organisation ids only, before any tenant is chosen.
+    rows = await session.execute(text("SELECT reminders_due_orgs()"))
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    id: uuid.UUID
+    kind: str
+    subject: str | None
+    owner_id: uuid.UUID
+    owner_email: str | None
+    due_at: dt.datetime | None
+    remind_at: dt.datetime
+
+
+async def claim_due_reminders(session: AsyncSession, limit: int) -> list[DueReminder]:
+    """Mark up to ``limit`` due reminders of the current organisation sent and return them.
+
+    One UPDATE ... RETURNING over rows locked with SKIP LOCKED: two workers never claim the same
+    reminder, and a claim rolled back (failed delivery) leaves it due for the next run.
+    """
+    due = (
+        select(Activity.id)
+        .where(
+            Activity.reminder_sent_at.is_(None),
+            Activity.deleted_at.is_(None),
+            Activity.completed_at.is_(None),
+            Activity.owner_id.is_not(None),
+            or_(Activity.reminder_at.is_not(None), Activity.due_at.is_not(None)),
+            func.now() >= REMINDER_AT,
+        )
+        .order_by(REMINDER_AT)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = (
+        update(Activity)
+        .where(Activity.id.in_(due.scalar_subquery()))
+        .values(reminder_sent_at=func.now())
+        .returning(
+            Activity.id,
+            Activity.kind,
+            Activity.subject,
+            Activity.owner_id,
+            Activity.due_at,
+            REMINDER_AT.label("remind_at"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(claimed)).all()
+    emails = {}
+    if rows:
+        owners = {row.owner_id for row in rows}
+        emails = dict(
+            (await session.execute(select(User.id, User.email).where(User.id.in_(owners)))).tuples().all()
+        )
+    return [
+        DueReminder(
+            row.id, row.kind, row.subject, row.owner_id, emails.get(row.owner_id), row.due_at, row.remind_at
+        )
+        for row in rows
+    ]

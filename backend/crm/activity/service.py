@@ -288,7 +288,14 @@ async def _save(
         await record_change(
             session,
             runtime,
-            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+            Change(
+                principal.organization_id,
+                OBJECT,
+                (row.id,),
+                "updated",
+                frozenset(changes),
+                actor_id=principal.user_id,
+            ),
         )
     return to_out(row, await _now(session))
 

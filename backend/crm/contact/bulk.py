@@ -11,31 +11,33 @@ from crm.contact import service
 from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult, BulkUpdate, ContactPatch
 from crm.core.errors import AppError
 from crm.core.runtime import Runtime
+from crm.kit.followups import batched
 
 
 async def bulk_update(
     session: AsyncSession, runtime: Runtime, principal: Principal, body: BulkUpdate
 ) -> BulkResponse:
     results = []
-    for contact_id in dict.fromkeys(body.ids):
-        try:
-            # Each row in its own savepoint: a failure undoes that row only.
-            async with session.begin_nested():
-                current = await service.get(session, runtime, principal, contact_id)
-                patch: dict[str, object] = {}
-                if body.owner_id is not None:
-                    patch["owner_id"] = body.owner_id
-                if body.lifecycle_stage is not None:
-                    patch["lifecycle_stage"] = body.lifecycle_stage
-                if body.add_tags or body.remove_tags:
-                    tags = (set(current.tags) | set(body.add_tags or [])) - set(body.remove_tags or [])
-                    patch["tags"] = sorted(tags)
-                await service.update(
-                    session, runtime, principal, contact_id, ContactPatch(**patch), expected_version=None
-                )
-            results.append(BulkResult(id=contact_id, ok=True))
-        except AppError as error:
-            results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
+    async with batched(session, runtime) as batch:
+        for contact_id in dict.fromkeys(body.ids):
+            try:
+                # Each row in its own savepoint: a failure undoes that row only.
+                async with batch.row(), session.begin_nested():
+                    current = await service.get(session, runtime, principal, contact_id)
+                    patch: dict[str, object] = {}
+                    if body.owner_id is not None:
+                        patch["owner_id"] = body.owner_id
+                    if body.lifecycle_stage is not None:
+                        patch["lifecycle_stage"] = body.lifecycle_stage
+                    if body.add_tags or body.remove_tags:
+                        tags = (set(current.tags) | set(body.add_tags or [])) - set(body.remove_tags or [])
+                        patch["tags"] = sorted(tags)
+                    await service.update(
+                        session, runtime, principal, contact_id, ContactPatch(**patch), expected_version=None
+                    )
+                results.append(BulkResult(id=contact_id, ok=True))
+            except AppError as error:
+                results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
     return BulkResponse(results=results)
 
 
@@ -43,13 +45,14 @@ async def bulk_delete(
     session: AsyncSession, runtime: Runtime, principal: Principal, body: BulkDelete
 ) -> BulkResponse:
     results = []
-    for contact_id in dict.fromkeys(body.ids):
-        try:
-            async with session.begin_nested():
-                await service.soft_delete(session, runtime, principal, contact_id)
-            results.append(BulkResult(id=contact_id, ok=True))
-        except AppError as error:
-            results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
+    async with batched(session, runtime) as batch:
+        for contact_id in dict.fromkeys(body.ids):
+            try:
+                async with batch.row(), session.begin_nested():
+                    await service.soft_delete(session, runtime, principal, contact_id)
+                results.append(BulkResult(id=contact_id, ok=True))
+            except AppError as error:
+                results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
     return BulkResponse(results=results)
 
 

@@ -405,7 +405,14 @@ async def update(
         await record_change(
             session,
             runtime,
-            Change(principal.organization_id, "contact", (row.id,), "updated", actor_id=principal.user_id),
+            Change(
+                principal.organization_id,
+                "contact",
+                (row.id,),
+                "updated",
+                frozenset(changes),
+                actor_id=principal.user_id,
+            ),
         )
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     return to_out(row, cipher, custom[row.id])

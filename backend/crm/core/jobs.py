@@ -28,6 +28,9 @@ TASK_MODULES: Sequence[str] = (
     "crm.dedupe.tasks",
     "crm.ai.tasks",
     "crm.dataio.tasks",
+    "crm.activity.tasks",
+    "crm.lead.tasks",
+    "crm.notification.tasks",
 )
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))

@@ -268,7 +268,14 @@ async def update(
         await record_change(
             session,
             runtime,
-            Change(principal.organization_id, OBJECT, (row.id,), "updated", actor_id=principal.user_id),
+            Change(
+                principal.organization_id,
+                OBJECT,
+                (row.id,),
+                "updated",
+                frozenset(changes),
+                actor_id=principal.user_id,
+            ),
         )
     return await out(session, principal, cipher, definitions, row)
 

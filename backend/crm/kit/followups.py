@@ -26,7 +26,7 @@ import importlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ FollowUp = Callable[[AsyncSession, Change], Awaitable[None]]
 _handlers: dict[str, list[FollowUp]] = {}
 _loaded = False
 _BATCH_KEY = "followups.batch"
+_RUNTIME_KEY = "followups.runtime"
 
 
 def on_change(*entities: str) -> Callable[[FollowUp], FollowUp]:
@@ -101,7 +102,14 @@ async def record_change(session: AsyncSession, runtime: Runtime, change: Change)
     await _dispatch(session, runtime, change)
 
 
+def runtime_of(session: AsyncSession) -> Runtime:
+    """The runtime of the write a follow-up is running for (handlers get only session and change)."""
+    runtime: Runtime = session.info[_RUNTIME_KEY]
+    return runtime
+
+
 async def _dispatch(session: AsyncSession, runtime: Runtime, change: Change) -> None:
+    session.info[_RUNTIME_KEY] = runtime
     for handler in handlers_for(change.entity):
         await handler(session, change)
     _publish_after_commit(session, runtime, change)
@@ -132,8 +140,8 @@ def _publish_after_commit(session: AsyncSession, runtime: Runtime, change: Chang
 class Batch:
     pending: list[Change] = field(default_factory=list)
 
-    @contextlib.contextmanager
-    def row(self) -> Iterator[None]:
+    @contextlib.asynccontextmanager
+    async def row(self) -> AsyncIterator[None]:
         """Wrap one row's work: if it raises, the changes it recorded are taken back."""
         mark = len(self.pending)
         try:
@@ -144,20 +152,20 @@ class Batch:
 
 
 def merge(changes: list[Change]) -> list[Change]:
-    """One change per (organisation, entity, verb, actor), ids in first-seen order, fields united.
+    """One change per (organisation, entity, verb, fields, actor), ids in first-seen order.
 
-    An update that did not say which fields changed (empty set) makes the merged one "unknown" too.
+    Changes merge only when they name the same fields, so a follow-up can trust that every id in a
+    merged change had exactly those fields changed (e.g. the owner, for assignment notices). A bulk
+    edit applies one patch to every row, so its rows merge into one change unless some rows did not
+    need part of the patch.
     """
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for change in changes:
-        groups.setdefault((change.organization_id, change.entity, change.verb, change.actor_id), []).append(
-            change
-        )
+        key = (change.organization_id, change.entity, change.verb, change.fields, change.actor_id)
+        groups.setdefault(key, []).append(change)
     merged = []
-    for (organization_id, entity, verb, actor_id), group in groups.items():
+    for (organization_id, entity, verb, fields, actor_id), group in groups.items():
         ids = tuple(dict.fromkeys(i for c in group for i in c.ids))
-        unknown = any(not c.fields for c in group)
-        fields = frozenset() if unknown else frozenset().union(*(c.fields for c in group))
         merged.append(Change(organization_id, entity, ids, verb, fields, actor_id))
     return merged
 

@@ -62,6 +62,15 @@ class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
             "organization_id",
             postgresql_where=text("sentiment_at IS NULL AND deleted_at IS NULL AND kind <> 'task'"),
         ),
+        # Reminders still to deliver, by when they fall due (the per-minute job reads this).
+        Index(
+            "ix_activities_reminders_due",
+            text("coalesce(reminder_at, due_at)"),
+            postgresql_where=text(
+                "reminder_sent_at IS NULL AND deleted_at IS NULL AND completed_at IS NULL "
+                "AND owner_id IS NOT NULL AND (reminder_at IS NOT NULL OR due_at IS NOT NULL)"
+            ),
+        ),
         CheckConstraint(
             "sentiment_label IS NULL OR sentiment_label IN ('negative', 'neutral', 'positive')",
             name="sentiment_known",
@@ -74,6 +83,8 @@ class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reminder_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the reminder went out (reminder_at, or due_at for a task without one); NULL re-arms it.
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
