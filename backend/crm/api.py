@@ -33,6 +33,7 @@ from crm.oidc.endpoints import router as oidc_router
 from crm.organization.endpoints import router as organization_router
 from crm.pipeline.endpoints import router as pipelines_router
 from crm.team.endpoints import router as teams_router
+from crm.transcript.endpoints import router as transcripts_router
 from crm.view.endpoints import router as saved_views_router
 
 root_router = APIRouter()
@@ -65,6 +66,7 @@ for router in (
     leads_router,
     activities_router,
     attachments_router,
+    transcripts_router,
     saved_views_router,
     imports_router,
     exports_router,

@@ -190,10 +190,14 @@ class AIClient:
         org_id: str,
         subject: str | None = None,
         json: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        params: dict[str, str] | None = None,
         idempotent: bool,
         limits: CallTimeout = INTERACTIVE,
     ) -> Any:
-        """One call for organisation ``org_id``; the decoded JSON body on 2xx."""
+        """One call for organisation ``org_id``; the decoded JSON body on 2xx. ``content`` sends raw
+        bytes (an audio file) with ``content_type`` instead of a JSON body."""
         key = self._private_key()
         if self.cap_seconds is not None:
             cap = self.cap_seconds
@@ -214,11 +218,13 @@ class AIClient:
             request_id = request_id_var.get()
             if request_id:
                 headers["X-Request-ID"] = request_id
+            if content_type:
+                headers["Content-Type"] = content_type
             per_try = httpx.Timeout(min(limits.read, max(remaining, 0.1)), connect=limits.connect)
             never_sent = False
             try:
                 response = await self._client().request(
-                    method, path, json=json, headers=headers, timeout=per_try
+                    method, path, json=json, content=content, params=params, headers=headers, timeout=per_try
                 )
             except httpx.TransportError as exc:
                 self.breaker.record_failure()

@@ -27,6 +27,7 @@ TASK_MODULES: Sequence[str] = (
     "crm.keys.tasks",
     "crm.dedupe.tasks",
     "crm.ai.tasks",
+    "crm.transcript.tasks",
     "crm.dataio.tasks",
     "crm.activity.tasks",
     "crm.lead.tasks",
