@@ -32,6 +32,7 @@ from crm.notification.endpoints import router as notifications_router
 from crm.oidc.endpoints import router as oidc_router
 from crm.organization.endpoints import router as organization_router
 from crm.pipeline.endpoints import router as pipelines_router
+from crm.search.endpoints import router as search_router
 from crm.team.endpoints import router as teams_router
 from crm.transcript.endpoints import router as transcripts_router
 from crm.view.endpoints import router as saved_views_router
@@ -71,5 +72,6 @@ for router in (
     imports_router,
     exports_router,
     notifications_router,
+    search_router,
 ):
     api_router.include_router(router)

@@ -67,6 +67,7 @@ RESOURCES: Mapping[str, frozenset[Action]] = {
     "saved_views": _CRUD,  # update/delete: own views, or (scope all) anyone's shared view
     "imports": _CRUD,  # CSV imports: upload, map, run, cancel (scope: who created the import)
     "gdpr": frozenset({Action.export}),  # everything held on one person, as JSON
+    "search": frozenset({Action.read}),  # the global search box (each hit still needs its record's read)
 }
 
 
@@ -84,6 +85,7 @@ _EVERYONE = _grant(
     ("custom_fields", Action.read, Scope.all),
     ("ai", Action.read, Scope.all),
     ("attachments", Action.read, Scope.all),
+    ("search", Action.read, Scope.all),
     *(("saved_views", action, Scope.own) for action in _CRUD),
 )
 

@@ -32,6 +32,7 @@ TASK_MODULES: Sequence[str] = (
     "crm.activity.tasks",
     "crm.lead.tasks",
     "crm.notification.tasks",
+    "crm.search.tasks",
 )
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))

@@ -1,0 +1,335 @@
+"""All SQL of the search domain: the index queue, the vectors, and the candidate queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm.models import Activity, Company, Contact, Deal, Embedding, SearchIndexQueue, Stage
+from crm.search import vectors
+
+MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal, "activity": Activity}
+# hnsw.ef_search bounds how many rows one HNSW scan can return (pgvector caps it at 1000).
+MAX_EF_SEARCH = 1000
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+async def queue(session: AsyncSession, entity: str, ids: Iterable[uuid.UUID]) -> int:
+    rows = [{"entity": entity, "entity_id": i} for i in dict.fromkeys(ids)]
+    if not rows:
+        return 0
+    statement = insert(SearchIndexQueue).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["organization_id", "entity", "entity_id"], set_={"queued_at": func.now()}
+        )
+    )
+    return len(rows)
+
+
+async def queue_everything(session: AsyncSession) -> int:
+    """Queue every live record of the organisation (a reindex; unchanged texts cost no AI call)."""
+    total = 0
+    for entity, model in MODELS.items():
+        source = select(literal(entity), model.id).where(model.deleted_at.is_(None))
+        if entity == "activity":
+            source = source.where(*_activity_with_text())
+        statement = insert(SearchIndexQueue).from_select(["entity", "entity_id"], source)
+        result = await session.execute(statement.on_conflict_do_nothing())
+        total += result.rowcount or 0  # type: ignore[attr-defined]
+    return total
+
+
+async def take(session: AsyncSession, limit: int) -> list[tuple[str, uuid.UUID]]:
+    """The oldest queued records; rows another worker holds are skipped, not waited for."""
+    result = await session.execute(
+        select(SearchIndexQueue.entity, SearchIndexQueue.entity_id)
+        .order_by(SearchIndexQueue.queued_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(entity, entity_id) for entity, entity_id in result]
+
+
+async def unqueue(session: AsyncSession, items: Sequence[tuple[str, uuid.UUID]]) -> None:
+    if items:
+        await session.execute(
+            delete(SearchIndexQueue).where(
+                tuple_(SearchIndexQueue.entity, SearchIndexQueue.entity_id).in_(list(items))
+            )
+        )
+
+
+async def queued_count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(SearchIndexQueue))).scalar_one())
+
+
+# --- sources --------------------------------------------------------------------------------------
+
+
+def _activity_with_text() -> list[ColumnElement[bool]]:
+    # Tasks are to-dos, not content; an activity with neither subject nor body has nothing to find.
+    return [Activity.kind != "task", func.length(func.concat(Activity.subject, Activity.body)) > 0]
+
+
+def _source_query(entity: str) -> Select[Any]:
+    if entity == "contact":
+        return select(
+            Contact.id,
+            Contact.first_name,
+            Contact.last_name,
+            Contact.job_title,
+            Contact.company_name,
+            Contact.lifecycle_stage,
+            Contact.tags,
+        ).where(Contact.deleted_at.is_(None))
+    if entity == "company":
+        return select(
+            Company.id,
+            Company.name,
+            Company.domain,
+            Company.industry,
+            Company.employee_count,
+            Company.address,
+            Company.tags,
+        ).where(Company.deleted_at.is_(None))
+    if entity == "deal":
+        return (
+            select(
+                Deal.id,
+                Deal.name,
+                Deal.status,
+                Deal.lost_reason,
+                Deal.tags,
+                Company.name.label("company_name"),
+                Stage.name.label("stage_name"),
+            )
+            .outerjoin(Company, Company.id == Deal.company_id)
+            .outerjoin(Stage, Stage.id == Deal.stage_id)
+            .where(Deal.deleted_at.is_(None))
+        )
+    if entity == "activity":
+        person = aliased(Contact)
+        return (
+            select(
+                Activity.id,
+                Activity.kind,
+                Activity.subject,
+                Activity.body,
+                func.nullif(func.concat_ws(" ", person.first_name, person.last_name), "").label(
+                    "contact_name"
+                ),
+                func.coalesce(Company.name, person.company_name).label("company_name"),
+                Company.address["city"].astext.label("company_city"),
+            )
+            .outerjoin(person, person.id == Activity.contact_id)
+            .outerjoin(Company, Company.id == func.coalesce(Activity.company_id, person.company_id))
+            .where(Activity.deleted_at.is_(None), *_activity_with_text())
+        )
+    raise ValueError(f"not an indexed entity: {entity}")
+
+
+async def sources(session: AsyncSession, entity: str, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The live records among ``ids`` with what their text is built from (gone ones are absent)."""
+    model = MODELS[entity]
+    result = await session.execute(_source_query(entity).where(model.id.in_(ids)))
+    return {row.id: row for row in result}
+
+
+# --- vectors --------------------------------------------------------------------------------------
+
+
+async def stored_hashes(
+    session: AsyncSession, entity: str, ids: Sequence[uuid.UUID]
+) -> dict[tuple[uuid.UUID, int], bytes]:
+    result = await session.execute(
+        select(Embedding.entity_id, Embedding.chunk, Embedding.content_hash).where(
+            Embedding.entity == entity, Embedding.entity_id.in_(ids)
+        )
+    )
+    return {(entity_id, chunk): digest for entity_id, chunk, digest in result}
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    entity: str
+    entity_id: uuid.UUID
+    chunk: int
+    vector: list[float]
+    model: str
+    content_hash: bytes
+
+
+async def upsert(session: AsyncSession, rows: Sequence[VectorRow]) -> None:
+    if not rows:
+        return
+    # The vector goes in as text cast to vector: no client-side adapter needed.
+    await session.execute(
+        text(
+            "INSERT INTO embeddings (entity, entity_id, chunk, embedding, model, content_hash)"
+            " SELECT r.entity, r.entity_id, r.chunk, r.embedding::vector, r.model, r.content_hash"
+            " FROM unnest(CAST(:entity AS text[]), CAST(:entity_id AS uuid[]), CAST(:chunk AS smallint[]),"
+            "             CAST(:embedding AS text[]), CAST(:model AS text[]), CAST(:hash AS bytea[]))"
+            "   AS r(entity, entity_id, chunk, embedding, model, content_hash)"
+            " ON CONFLICT (organization_id, entity, entity_id, chunk) DO UPDATE SET"
+            "   embedding = excluded.embedding, model = excluded.model,"
+            "   content_hash = excluded.content_hash, updated_at = now()"
+        ),
+        {
+            "entity": [r.entity for r in rows],
+            "entity_id": [r.entity_id for r in rows],
+            "chunk": [r.chunk for r in rows],
+            "embedding": [vectors.to_literal(r.vector) for r in rows],
+            "model": [r.model for r in rows],
+            "hash": [r.content_hash for r in rows],
+        },
+    )
+
+
+async def delete_records(session: AsyncSession, entity: str, ids: Sequence[uuid.UUID]) -> None:
+    if ids:
+        await session.execute(
+            delete(Embedding).where(Embedding.entity == entity, Embedding.entity_id.in_(ids))
+        )
+
+
+async def delete_chunks_from(session: AsyncSession, entity: str, entity_id: uuid.UUID, first: int) -> None:
+    """Drop chunks numbered ``first`` and up (the text got shorter)."""
+    await session.execute(
+        delete(Embedding).where(
+            Embedding.entity == entity, Embedding.entity_id == entity_id, Embedding.chunk >= first
+        )
+    )
+
+
+async def ensure_org_index(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    """Create the organisation's partial HNSW index if missing (True when this call made it)."""
+    result = await session.execute(
+        text("SELECT search_ensure_org_index(CAST(:org AS uuid))"), {"org": str(organization_id)}
+    )
+    return bool(result.scalar_one())
+
+
+def org_literal(organization_id: uuid.UUID) -> str:
+    # Inlined, not bound: the planner picks the organisation's partial index only when the predicate
+    # is known at plan time, and a generic plan (psycopg prepares repeated statements) would not be.
+    return "'" + str(uuid.UUID(str(organization_id))) + "'::uuid"
+
+
+def knn_sql(organization_id: uuid.UUID) -> str:
+    """The nearest chunks of one organisation's records: an ordered scan of its partial index."""
+    # The only inlined value is a UUID that org_literal has parsed.
+    where = f"WHERE organization_id = {org_literal(organization_id)}"
+    d = "embedding <#> CAST(:query AS vector)"
+    return f"SELECT entity, entity_id, {d} AS distance FROM embeddings {where} ORDER BY {d} LIMIT :n"  # noqa: S608
+
+
+async def nearest(
+    session: AsyncSession, organization_id: uuid.UUID, query: list[float], n: int
+) -> list[tuple[str, uuid.UUID, float]]:
+    """Up to ``n`` nearest chunks, best first (distance = negative inner product)."""
+    n = max(1, min(n, MAX_EF_SEARCH))
+    # An HNSW scan returns at most ef_search rows: ask for at least as many as wanted.
+    await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, n)}"))
+    result = await session.execute(
+        text(knn_sql(organization_id)), {"query": vectors.to_literal(query), "n": n}
+    )
+    return [(entity, entity_id, float(distance)) for entity, entity_id, distance in result]
+
+
+async def nearest_within(
+    session: AsyncSession,
+    entity: str,
+    query: list[float],
+    scope: ColumnElement[bool],
+    n: int,
+) -> list[tuple[uuid.UUID, float]]:
+    """Exact nearest records (best chunk each) among those ``scope`` reaches: for a caller whose
+    scope is so narrow that the organisation-wide candidates ran out before k of theirs turned up."""
+    model = MODELS[entity]
+    distance = func.min(
+        Embedding.embedding.op("<#>")(func.cast(vectors.to_literal(query), Embedding.embedding.type))
+    )
+    result = await session.execute(
+        select(Embedding.entity_id, distance.label("distance"))
+        .join(model, model.id == Embedding.entity_id)
+        .where(Embedding.entity == entity, model.deleted_at.is_(None), scope)
+        .group_by(Embedding.entity_id)
+        .order_by(distance, Embedding.entity_id)
+        .limit(n)
+    )
+    return [(i, float(d)) for i, d in result]
+
+
+# --- display and full-text candidates ---------------------------------------------------------------
+
+
+def display_query(entity: str) -> Select[Any]:
+    """id, title, snippet of live records: what a hit shows."""
+    if entity == "contact":
+        return select(
+            Contact.id,
+            func.concat_ws(" ", Contact.first_name, Contact.last_name).label("title"),
+            func.concat_ws(" · ", Contact.job_title, Contact.company_name).label("snippet"),
+        ).where(Contact.deleted_at.is_(None))
+    if entity == "company":
+        return select(
+            Company.id,
+            Company.name.label("title"),
+            func.concat_ws(
+                " · ", Company.industry, Company.address["city"].astext, Company.address["country"].astext
+            ).label("snippet"),
+        ).where(Company.deleted_at.is_(None))
+    if entity == "deal":
+        return select(
+            Deal.id,
+            Deal.name.label("title"),
+            func.concat_ws(" · ", Deal.status, Deal.lost_reason).label("snippet"),
+        ).where(Deal.deleted_at.is_(None))
+    if entity == "activity":
+        return select(
+            Activity.id,
+            func.coalesce(func.nullif(Activity.subject, ""), func.initcap(Activity.kind)).label("title"),
+            func.left(func.regexp_replace(func.coalesce(Activity.body, ""), r"\s+", " ", "g"), 240).label(
+                "snippet"
+            ),
+        ).where(Activity.deleted_at.is_(None), Activity.kind != "task")
+    raise ValueError(f"not an indexed entity: {entity}")
+
+
+async def visible(
+    session: AsyncSession, entity: str, ids: Sequence[uuid.UUID], scope: ColumnElement[bool]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    """Of ``ids``, the live records the caller's scope reaches, with their title and snippet."""
+    if not ids:
+        return {}
+    model = MODELS[entity]
+    result = await session.execute(display_query(entity).where(model.id.in_(ids), scope))
+    return {row.id: (row.title or "", row.snippet or "") for row in result}
+
+
+async def fulltext(
+    session: AsyncSession, entity: str, tsquery: str, scope: ColumnElement[bool], n: int
+) -> list[tuple[uuid.UUID, float, str, str]]:
+    """Full-text candidates on the same ``search_vector`` columns (and GIN indexes) the lists'
+    ``q=`` uses, ranked by cover density; ``tsquery`` is an OR of the query's words."""
+    model = MODELS[entity]
+    query = func.to_tsquery("simple", tsquery)
+    rank = func.ts_rank_cd(model.search_vector, query)
+    result = await session.execute(
+        display_query(entity)
+        .add_columns(rank.label("rank"))
+        .where(model.search_vector.op("@@")(query), scope)
+        .order_by(rank.desc(), model.id)
+        .limit(n)
+    )
+    return [(row.id, float(row.rank), row.title or "", row.snippet or "") for row in result]

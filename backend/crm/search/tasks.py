@@ -1,0 +1,118 @@
+"""Jobs that keep the vector store current.
+
+Writers call ``request_index`` in their own transaction: it queues the records and enqueues one
+``search.index_pending`` job per organisation (a queueing lock coalesces bursts), so a rollback
+drops both and a commit publishes both. The job drains the queue in batches; when the AI service
+is down it raises and Procrastinate retries with back-off, the queue entries waiting meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.audit.service import record_event
+from crm.auth.principal import Principal
+from crm.core import jobs
+from crm.core.db import unit_of_work
+from crm.core.runtime import get_runtime
+from crm.models import JobRun
+from crm.models.search import INDEXED_ENTITIES
+from crm.search import indexer, repository
+
+log = logging.getLogger(__name__)
+
+QUEUE = "ai"
+AI_RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=3)
+FLAG = "ai.semantic_search"
+
+
+async def _flag_on(organization_id: uuid.UUID) -> bool:
+    from crm.ai.service import org_flag_on
+
+    runtime = get_runtime()
+    async with unit_of_work(runtime.sessions, organization_id) as session:
+        return await org_flag_on(session, organization_id, FLAG)
+
+
+@jobs.app.task(name="search.index_pending", queue=QUEUE, retry=AI_RETRY)
+async def index_pending(organization_id: str, job_run_id: str | None = None) -> None:
+    """Embed and store what the organisation's index queue holds (records created, edited, deleted)."""
+    org = uuid.UUID(organization_id)
+    if not await _flag_on(org):
+        return  # semantic search is off: nothing leaves for the AI service; the queue waits
+    runtime = get_runtime()
+    await indexer.drain(
+        runtime.sessions, runtime.settings, org, job_run_id=uuid.UUID(job_run_id) if job_run_id else None
+    )
+
+
+@jobs.app.task(name="search.reindex", queue=QUEUE, retry=AI_RETRY)
+async def reindex(organization_id: str, job_run_id: str | None = None) -> None:
+    """Queue every live record of the organisation, then index (unchanged texts cost no AI call)."""
+    org = uuid.UUID(organization_id)
+    runtime = get_runtime()
+    async with unit_of_work(runtime.sessions, org) as session:
+        queued = await repository.queue_everything(session)
+    log.info("search reindex queued", extra={"org_id": organization_id, "records": queued})
+    await index_pending(organization_id, job_run_id)
+
+
+async def _enqueue_once(
+    session: AsyncSession, task: procrastinate.tasks.Task[Any, Any, Any], key: str, **kwargs: Any
+) -> int | None:
+    # A refused duplicate would abort the caller's transaction: try inside a savepoint.
+    try:
+        async with session.begin_nested():
+            return await jobs.enqueue(session, task, queueing_lock=key, **kwargs)
+    except AlreadyEnqueued:
+        return None
+
+
+async def request_index(
+    session: AsyncSession, organization_id: uuid.UUID, entity: str, ids: Iterable[uuid.UUID]
+) -> None:
+    """For any writer of contacts, companies, deals or activities (create, update, delete, erase,
+    merge, restore): in the writer's transaction, mark the records stale and make sure a job runs."""
+    if entity not in INDEXED_ENTITIES:
+        return
+    if await repository.queue(session, entity, ids):
+        await _enqueue_once(
+            session, index_pending, f"search-index:{organization_id}", organization_id=str(organization_id)
+        )
+
+
+async def request_reindex(session: AsyncSession, organization_id: uuid.UUID) -> int | None:
+    """Backfill (the demo seed, ``crm search reindex``): None when one is already waiting."""
+    return await _enqueue_once(
+        session, reindex, f"search-reindex:{organization_id}", organization_id=str(organization_id)
+    )
+
+
+async def start_reindex(session: AsyncSession, principal: Principal) -> uuid.UUID | None:
+    """An admin's reindex, with a job run to follow; None when one is already waiting."""
+    org = principal.organization_id
+    try:
+        async with session.begin_nested():
+            run = JobRun(task_name=reindex.name, status="queued")
+            session.add(run)
+            await session.flush()
+            run.procrastinate_job_id = await jobs.enqueue(
+                session,
+                reindex,
+                queueing_lock=f"search-reindex:{org}",
+                organization_id=str(org),
+                job_run_id=str(run.id),
+            )
+    except AlreadyEnqueued:
+        return None
+    await record_event(
+        session, action="search.reindex", actor=principal, entity_type="organization", entity_id=org
+    )
+    return run.id
