@@ -19,7 +19,15 @@ from tests.fixtures.people import Tenant, bearer, token_for
 
 # Routes a signed-in person uses on themself, or that work before sign-in: no matrix cell.
 SELF_SERVICE_PREFIX = "/api/v1/auth/"
-SELF_SERVICE_PATHS = frozenset({"/api/v1/flags/effective"})
+SELF_SERVICE_PATHS = frozenset(
+    {
+        "/api/v1/flags/effective",
+        # Your own notifications: any signed-in member (crm.notification.endpoints.member).
+        "/api/v1/notifications",
+        "/api/v1/notifications/read-all",
+        "/api/v1/notifications/{notification_id}/read",
+    }
+)
 
 
 def _cells(dependant: Dependant) -> Iterator[tuple[str, Action]]:
