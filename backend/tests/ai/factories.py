@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.core.config import Settings
 from crm.core.db import set_tenant
 from crm.core.security.crypto import keystore_for, org_cipher
-from crm.models import Activity, Company, Contact, Lead
+from crm.models import Activity, Company, Contact, Deal, DealStageChange, Lead
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -122,3 +122,85 @@ async def history(
         )
         for _ in range(rng.randint(0, 2) if pattern else rng.randint(3, 6)):
             await activity(db, org, kind="meeting", body="met", lead_id=row.id, days_ago=rng.randint(2, 15))
+
+
+async def pipeline(db: AsyncSession, org: uuid.UUID, name: str = "Sales") -> dict[str, uuid.UUID]:
+    """A pipeline with Qualified (20 %), Proposal (60 %), Won and Lost; returns stage ids by name
+    and the pipeline's id under "pipeline"."""
+    from crm.models import Pipeline, Stage
+
+    await set_tenant(db, org)
+    row = Pipeline(id=uuid.uuid4(), name=name, is_default=True)
+    db.add(row)
+    await db.flush()
+    ids = {"pipeline": row.id}
+    for position, (stage, probability, won, lost) in enumerate(
+        (
+            ("Qualified", 20, False, False),
+            ("Proposal", 60, False, False),
+            ("Won", 100, True, False),
+            ("Lost", 0, False, True),
+        )
+    ):
+        s = Stage(
+            id=uuid.uuid4(),
+            pipeline_id=row.id,
+            name=stage,
+            position=position,
+            probability=probability,
+            is_won=won,
+            is_lost=lost,
+        )
+        db.add(s)
+        ids[stage] = s.id
+    await db.flush()
+    return ids
+
+
+async def deal(
+    db: AsyncSession,
+    org: uuid.UUID,
+    stages: dict[str, uuid.UUID],
+    *,
+    name: str,
+    amount: float | None,
+    stage: str = "Proposal",
+    close: dt.date | None = None,
+    owner_id: uuid.UUID | None = None,
+    closed_at: dt.datetime | None = None,
+    age_days: int = 30,
+) -> Deal:
+    """A deal; Won/Lost ones are closed at ``closed_at`` coming from Proposal (stage history)."""
+    from decimal import Decimal
+
+    await set_tenant(db, org)
+    status = {"Won": "won", "Lost": "lost"}.get(stage, "open")
+    row = Deal(
+        id=uuid.uuid4(),
+        name=name,
+        amount=None if amount is None else Decimal(str(amount)),
+        currency="EUR",
+        pipeline_id=stages["pipeline"],
+        stage_id=stages[stage],
+        board_rank=uuid.uuid4().hex[:10],
+        expected_close_date=close,
+        status=status,
+        closed_at=closed_at if status != "open" else None,
+        owner_id=owner_id,
+        created_at=(closed_at or NOW) - dt.timedelta(days=age_days),
+        tags=[],
+    )
+    db.add(row)
+    await db.flush()
+    if status != "open":
+        db.add(
+            DealStageChange(
+                id=uuid.uuid4(),
+                deal_id=row.id,
+                from_stage_id=stages["Proposal"],
+                to_stage_id=stages[stage],
+                changed_at=closed_at,
+            )
+        )
+        await db.flush()
+    return row
