@@ -25,6 +25,19 @@ import { Route as AppAccountIndexRouteImport } from './routes/_app/account/index
 import { Route as AppAccountProfileRouteImport } from './routes/_app/account/profile'
 import { Route as AppAccountSecurityRouteImport } from './routes/_app/account/security'
 import { Route as AppAccountSessionsRouteImport } from './routes/_app/account/sessions'
+import { Route as AppCompaniesIndexRouteImport } from './routes/_app/companies/index'
+import { Route as AppCompaniesCompanyIdRouteImport } from './routes/_app/companies/$companyId'
+import { Route as AppContactsIndexRouteImport } from './routes/_app/contacts/index'
+import { Route as AppContactsContactIdRouteImport } from './routes/_app/contacts/$contactId'
+import { Route as AppDealsIndexRouteImport } from './routes/_app/deals/index'
+import { Route as AppDealsDealIdRouteImport } from './routes/_app/deals/$dealId'
+import { Route as AppImportsIndexRouteImport } from './routes/_app/imports/index'
+import { Route as AppImportsImportIdRouteImport } from './routes/_app/imports/$importId'
+import { Route as AppImportsNewRouteImport } from './routes/_app/imports/new'
+import { Route as AppLeadsIndexRouteImport } from './routes/_app/leads/index'
+import { Route as AppLeadsLeadIdRouteImport } from './routes/_app/leads/$leadId'
+import { Route as AppPipelineIndexRouteImport } from './routes/_app/pipeline/index'
+import { Route as AppPipelinePipelineIdRouteImport } from './routes/_app/pipeline/$pipelineId'
 import { Route as AppSettingsIndexRouteImport } from './routes/_app/settings/index'
 import { Route as AppSettingsApiKeysRouteImport } from './routes/_app/settings/api-keys'
 import { Route as AppSettingsAuditRouteImport } from './routes/_app/settings/audit'
@@ -115,6 +128,71 @@ const AppAccountSessionsRoute = AppAccountSessionsRouteImport.update({
   path: '/sessions',
   getParentRoute: () => AppAccountRoute,
 } as any)
+const AppCompaniesIndexRoute = AppCompaniesIndexRouteImport.update({
+  id: '/companies/',
+  path: '/companies/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppCompaniesCompanyIdRoute = AppCompaniesCompanyIdRouteImport.update({
+  id: '/companies/$companyId',
+  path: '/companies/$companyId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppContactsIndexRoute = AppContactsIndexRouteImport.update({
+  id: '/contacts/',
+  path: '/contacts/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppContactsContactIdRoute = AppContactsContactIdRouteImport.update({
+  id: '/contacts/$contactId',
+  path: '/contacts/$contactId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppDealsIndexRoute = AppDealsIndexRouteImport.update({
+  id: '/deals/',
+  path: '/deals/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppDealsDealIdRoute = AppDealsDealIdRouteImport.update({
+  id: '/deals/$dealId',
+  path: '/deals/$dealId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppImportsIndexRoute = AppImportsIndexRouteImport.update({
+  id: '/imports/',
+  path: '/imports/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppImportsImportIdRoute = AppImportsImportIdRouteImport.update({
+  id: '/imports/$importId',
+  path: '/imports/$importId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppImportsNewRoute = AppImportsNewRouteImport.update({
+  id: '/imports/new',
+  path: '/imports/new',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppLeadsIndexRoute = AppLeadsIndexRouteImport.update({
+  id: '/leads/',
+  path: '/leads/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppLeadsLeadIdRoute = AppLeadsLeadIdRouteImport.update({
+  id: '/leads/$leadId',
+  path: '/leads/$leadId',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppPipelineIndexRoute = AppPipelineIndexRouteImport.update({
+  id: '/pipeline/',
+  path: '/pipeline/',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppPipelinePipelineIdRoute = AppPipelinePipelineIdRouteImport.update({
+  id: '/pipeline/$pipelineId',
+  path: '/pipeline/$pipelineId',
+  getParentRoute: () => AppRoute,
+} as any)
 const AppSettingsIndexRoute = AppSettingsIndexRouteImport.update({
   id: '/',
   path: '/',
@@ -185,6 +263,13 @@ export interface FileRoutesByFullPath {
   '/account/profile': typeof AppAccountProfileRoute
   '/account/security': typeof AppAccountSecurityRoute
   '/account/sessions': typeof AppAccountSessionsRoute
+  '/companies/$companyId': typeof AppCompaniesCompanyIdRoute
+  '/contacts/$contactId': typeof AppContactsContactIdRoute
+  '/deals/$dealId': typeof AppDealsDealIdRoute
+  '/imports/$importId': typeof AppImportsImportIdRoute
+  '/imports/new': typeof AppImportsNewRoute
+  '/leads/$leadId': typeof AppLeadsLeadIdRoute
+  '/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/audit': typeof AppSettingsAuditRoute
   '/settings/flags': typeof AppSettingsFlagsRoute
@@ -196,6 +281,12 @@ export interface FileRoutesByFullPath {
   '/settings/sign-ins': typeof AppSettingsSignInsRoute
   '/settings/teams': typeof AppSettingsTeamsRoute
   '/account/': typeof AppAccountIndexRoute
+  '/companies/': typeof AppCompaniesIndexRoute
+  '/contacts/': typeof AppContactsIndexRoute
+  '/deals/': typeof AppDealsIndexRoute
+  '/imports/': typeof AppImportsIndexRoute
+  '/leads/': typeof AppLeadsIndexRoute
+  '/pipeline/': typeof AppPipelineIndexRoute
   '/settings/': typeof AppSettingsIndexRoute
 }
 export interface FileRoutesByTo {
@@ -210,6 +301,13 @@ export interface FileRoutesByTo {
   '/account/profile': typeof AppAccountProfileRoute
   '/account/security': typeof AppAccountSecurityRoute
   '/account/sessions': typeof AppAccountSessionsRoute
+  '/companies/$companyId': typeof AppCompaniesCompanyIdRoute
+  '/contacts/$contactId': typeof AppContactsContactIdRoute
+  '/deals/$dealId': typeof AppDealsDealIdRoute
+  '/imports/$importId': typeof AppImportsImportIdRoute
+  '/imports/new': typeof AppImportsNewRoute
+  '/leads/$leadId': typeof AppLeadsLeadIdRoute
+  '/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/audit': typeof AppSettingsAuditRoute
   '/settings/flags': typeof AppSettingsFlagsRoute
@@ -221,6 +319,12 @@ export interface FileRoutesByTo {
   '/settings/sign-ins': typeof AppSettingsSignInsRoute
   '/settings/teams': typeof AppSettingsTeamsRoute
   '/account': typeof AppAccountIndexRoute
+  '/companies': typeof AppCompaniesIndexRoute
+  '/contacts': typeof AppContactsIndexRoute
+  '/deals': typeof AppDealsIndexRoute
+  '/imports': typeof AppImportsIndexRoute
+  '/leads': typeof AppLeadsIndexRoute
+  '/pipeline': typeof AppPipelineIndexRoute
   '/settings': typeof AppSettingsIndexRoute
 }
 export interface FileRoutesById {
@@ -240,6 +344,13 @@ export interface FileRoutesById {
   '/_app/account/profile': typeof AppAccountProfileRoute
   '/_app/account/security': typeof AppAccountSecurityRoute
   '/_app/account/sessions': typeof AppAccountSessionsRoute
+  '/_app/companies/$companyId': typeof AppCompaniesCompanyIdRoute
+  '/_app/contacts/$contactId': typeof AppContactsContactIdRoute
+  '/_app/deals/$dealId': typeof AppDealsDealIdRoute
+  '/_app/imports/$importId': typeof AppImportsImportIdRoute
+  '/_app/imports/new': typeof AppImportsNewRoute
+  '/_app/leads/$leadId': typeof AppLeadsLeadIdRoute
+  '/_app/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/_app/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/_app/settings/audit': typeof AppSettingsAuditRoute
   '/_app/settings/flags': typeof AppSettingsFlagsRoute
@@ -251,6 +362,12 @@ export interface FileRoutesById {
   '/_app/settings/sign-ins': typeof AppSettingsSignInsRoute
   '/_app/settings/teams': typeof AppSettingsTeamsRoute
   '/_app/account/': typeof AppAccountIndexRoute
+  '/_app/companies/': typeof AppCompaniesIndexRoute
+  '/_app/contacts/': typeof AppContactsIndexRoute
+  '/_app/deals/': typeof AppDealsIndexRoute
+  '/_app/imports/': typeof AppImportsIndexRoute
+  '/_app/leads/': typeof AppLeadsIndexRoute
+  '/_app/pipeline/': typeof AppPipelineIndexRoute
   '/_app/settings/': typeof AppSettingsIndexRoute
 }
 export interface FileRouteTypes {
@@ -269,6 +386,13 @@ export interface FileRouteTypes {
     | '/account/profile'
     | '/account/security'
     | '/account/sessions'
+    | '/companies/$companyId'
+    | '/contacts/$contactId'
+    | '/deals/$dealId'
+    | '/imports/$importId'
+    | '/imports/new'
+    | '/leads/$leadId'
+    | '/pipeline/$pipelineId'
     | '/settings/api-keys'
     | '/settings/audit'
     | '/settings/flags'
@@ -280,6 +404,12 @@ export interface FileRouteTypes {
     | '/settings/sign-ins'
     | '/settings/teams'
     | '/account/'
+    | '/companies/'
+    | '/contacts/'
+    | '/deals/'
+    | '/imports/'
+    | '/leads/'
+    | '/pipeline/'
     | '/settings/'
   fileRoutesByTo: FileRoutesByTo
   to:
@@ -294,6 +424,13 @@ export interface FileRouteTypes {
     | '/account/profile'
     | '/account/security'
     | '/account/sessions'
+    | '/companies/$companyId'
+    | '/contacts/$contactId'
+    | '/deals/$dealId'
+    | '/imports/$importId'
+    | '/imports/new'
+    | '/leads/$leadId'
+    | '/pipeline/$pipelineId'
     | '/settings/api-keys'
     | '/settings/audit'
     | '/settings/flags'
@@ -305,6 +442,12 @@ export interface FileRouteTypes {
     | '/settings/sign-ins'
     | '/settings/teams'
     | '/account'
+    | '/companies'
+    | '/contacts'
+    | '/deals'
+    | '/imports'
+    | '/leads'
+    | '/pipeline'
     | '/settings'
   id:
     | '__root__'
@@ -323,6 +466,13 @@ export interface FileRouteTypes {
     | '/_app/account/profile'
     | '/_app/account/security'
     | '/_app/account/sessions'
+    | '/_app/companies/$companyId'
+    | '/_app/contacts/$contactId'
+    | '/_app/deals/$dealId'
+    | '/_app/imports/$importId'
+    | '/_app/imports/new'
+    | '/_app/leads/$leadId'
+    | '/_app/pipeline/$pipelineId'
     | '/_app/settings/api-keys'
     | '/_app/settings/audit'
     | '/_app/settings/flags'
@@ -334,6 +484,12 @@ export interface FileRouteTypes {
     | '/_app/settings/sign-ins'
     | '/_app/settings/teams'
     | '/_app/account/'
+    | '/_app/companies/'
+    | '/_app/contacts/'
+    | '/_app/deals/'
+    | '/_app/imports/'
+    | '/_app/leads/'
+    | '/_app/pipeline/'
     | '/_app/settings/'
   fileRoutesById: FileRoutesById
 }
@@ -456,6 +612,97 @@ declare module '@tanstack/react-router' {
       fullPath: '/account/sessions'
       preLoaderRoute: typeof AppAccountSessionsRouteImport
       parentRoute: typeof AppAccountRoute
+    }
+    '/_app/companies/': {
+      id: '/_app/companies/'
+      path: '/companies'
+      fullPath: '/companies/'
+      preLoaderRoute: typeof AppCompaniesIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/companies/$companyId': {
+      id: '/_app/companies/$companyId'
+      path: '/companies/$companyId'
+      fullPath: '/companies/$companyId'
+      preLoaderRoute: typeof AppCompaniesCompanyIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/contacts/': {
+      id: '/_app/contacts/'
+      path: '/contacts'
+      fullPath: '/contacts/'
+      preLoaderRoute: typeof AppContactsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/contacts/$contactId': {
+      id: '/_app/contacts/$contactId'
+      path: '/contacts/$contactId'
+      fullPath: '/contacts/$contactId'
+      preLoaderRoute: typeof AppContactsContactIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/deals/': {
+      id: '/_app/deals/'
+      path: '/deals'
+      fullPath: '/deals/'
+      preLoaderRoute: typeof AppDealsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/deals/$dealId': {
+      id: '/_app/deals/$dealId'
+      path: '/deals/$dealId'
+      fullPath: '/deals/$dealId'
+      preLoaderRoute: typeof AppDealsDealIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/imports/': {
+      id: '/_app/imports/'
+      path: '/imports'
+      fullPath: '/imports/'
+      preLoaderRoute: typeof AppImportsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/imports/$importId': {
+      id: '/_app/imports/$importId'
+      path: '/imports/$importId'
+      fullPath: '/imports/$importId'
+      preLoaderRoute: typeof AppImportsImportIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/imports/new': {
+      id: '/_app/imports/new'
+      path: '/imports/new'
+      fullPath: '/imports/new'
+      preLoaderRoute: typeof AppImportsNewRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/leads/': {
+      id: '/_app/leads/'
+      path: '/leads'
+      fullPath: '/leads/'
+      preLoaderRoute: typeof AppLeadsIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/leads/$leadId': {
+      id: '/_app/leads/$leadId'
+      path: '/leads/$leadId'
+      fullPath: '/leads/$leadId'
+      preLoaderRoute: typeof AppLeadsLeadIdRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/pipeline/': {
+      id: '/_app/pipeline/'
+      path: '/pipeline'
+      fullPath: '/pipeline/'
+      preLoaderRoute: typeof AppPipelineIndexRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/pipeline/$pipelineId': {
+      id: '/_app/pipeline/$pipelineId'
+      path: '/pipeline/$pipelineId'
+      fullPath: '/pipeline/$pipelineId'
+      preLoaderRoute: typeof AppPipelinePipelineIdRouteImport
+      parentRoute: typeof AppRoute
     }
     '/_app/settings/': {
       id: '/_app/settings/'
@@ -591,12 +838,38 @@ interface AppRouteChildren {
   AppAccountRoute: typeof AppAccountRouteWithChildren
   AppSettingsRoute: typeof AppSettingsRouteWithChildren
   AppIndexRoute: typeof AppIndexRoute
+  AppCompaniesCompanyIdRoute: typeof AppCompaniesCompanyIdRoute
+  AppContactsContactIdRoute: typeof AppContactsContactIdRoute
+  AppDealsDealIdRoute: typeof AppDealsDealIdRoute
+  AppImportsImportIdRoute: typeof AppImportsImportIdRoute
+  AppImportsNewRoute: typeof AppImportsNewRoute
+  AppLeadsLeadIdRoute: typeof AppLeadsLeadIdRoute
+  AppPipelinePipelineIdRoute: typeof AppPipelinePipelineIdRoute
+  AppCompaniesIndexRoute: typeof AppCompaniesIndexRoute
+  AppContactsIndexRoute: typeof AppContactsIndexRoute
+  AppDealsIndexRoute: typeof AppDealsIndexRoute
+  AppImportsIndexRoute: typeof AppImportsIndexRoute
+  AppLeadsIndexRoute: typeof AppLeadsIndexRoute
+  AppPipelineIndexRoute: typeof AppPipelineIndexRoute
 }
 
 const AppRouteChildren: AppRouteChildren = {
   AppAccountRoute: AppAccountRouteWithChildren,
   AppSettingsRoute: AppSettingsRouteWithChildren,
   AppIndexRoute: AppIndexRoute,
+  AppCompaniesCompanyIdRoute: AppCompaniesCompanyIdRoute,
+  AppContactsContactIdRoute: AppContactsContactIdRoute,
+  AppDealsDealIdRoute: AppDealsDealIdRoute,
+  AppImportsImportIdRoute: AppImportsImportIdRoute,
+  AppImportsNewRoute: AppImportsNewRoute,
+  AppLeadsLeadIdRoute: AppLeadsLeadIdRoute,
+  AppPipelinePipelineIdRoute: AppPipelinePipelineIdRoute,
+  AppCompaniesIndexRoute: AppCompaniesIndexRoute,
+  AppContactsIndexRoute: AppContactsIndexRoute,
+  AppDealsIndexRoute: AppDealsIndexRoute,
+  AppImportsIndexRoute: AppImportsIndexRoute,
+  AppLeadsIndexRoute: AppLeadsIndexRoute,
+  AppPipelineIndexRoute: AppPipelineIndexRoute,
 }
 
 const AppRouteWithChildren = AppRoute._addFileChildren(AppRouteChildren)

@@ -1,5 +1,5 @@
 import type { LinkProps } from "@tanstack/react-router";
-import type { Me } from "@/lib/auth/me";
+import { can, type Me } from "@/lib/auth/me";
 import { allowedSettingsPages } from "@/modules/settings/settingsPages";
 
 export type NavItem = {
@@ -15,6 +15,7 @@ export type NavItem = {
  */
 export function buildNavigation(me: Pick<Me, "permissions">): NavItem[] {
   const items: NavItem[] = [{ to: "/", label: "Home" }];
+  if (can(me, "deals:read")) items.push({ to: "/pipeline", label: "Pipeline", fuzzy: true });
   if (allowedSettingsPages(me).length > 0) items.push({ to: "/settings", label: "Settings", fuzzy: true });
   items.push({ to: "/status", label: "System status" });
   return items;

@@ -1,0 +1,267 @@
+import {
+  closestCorners,
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  MouseSensor,
+  pointerWithin,
+  TouchSensor,
+  useSensor,
+  useSensors,
+  type CollisionDetection,
+  type DragEndEvent,
+  type DragOverEvent,
+  type DragStartEvent,
+} from "@dnd-kit/core";
+import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { toast } from "@/lib/toast/toast";
+import { announcements, instructions } from "./announcements";
+import { BoardActionsContext, type BoardActions } from "./boardActions";
+import { BoardColumnView } from "./BoardColumnView";
+import { appendPage, columnItems, findColumnOf, moveItem, type ColumnItems } from "./boardState";
+import { DealCardView } from "./DealCardView";
+import { LostReasonDialog } from "./LostReasonDialog";
+import { OUTCOME_PREFIX, OutcomeZone } from "./OutcomeZone";
+import { boardQueryKey, fetchStagePage, type Board, type BoardFilters, type DealCard } from "./queries";
+import { useMoveDeal } from "./useMoveDeal";
+
+// Won/lost zones win when the pointer is inside them; elsewhere the nearest card or column does.
+const collisionDetection: CollisionDetection = (args) => {
+  const zone = pointerWithin(args).find((collision) => String(collision.id).startsWith(OUTCOME_PREFIX));
+  return zone ? [zone] : closestCorners(args);
+};
+
+export type KanbanBoardProps = {
+  board: Board;
+  filters: BoardFilters;
+  canMove: boolean;
+  ownerName: (ownerId: string | null) => string | undefined;
+};
+
+/**
+ * The board: open stages as columns, won/lost as drop zones. During a drag the card order lives
+ * in local state (so cards slide between columns as the pointer moves); the drop writes it to the
+ * query cache at once and tells the server, which either confirms or rolls the cache back.
+ */
+export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardProps) {
+  const queryClient = useQueryClient();
+  const pipelineId = board.pipeline.id;
+  const { moveNow, moveConfirmed } = useMoveDeal(pipelineId, filters);
+
+  const openColumns = useMemo(() => board.columns.filter((c) => !c.stage.is_won && !c.stage.is_lost), [board.columns]);
+  const wonColumn = board.columns.find((c) => c.stage.is_won);
+  const lostColumn = board.columns.find((c) => c.stage.is_lost);
+  const cacheItems = useMemo(() => columnItems({ ...board, columns: openColumns }), [board, openColumns]);
+  const cardsById = useMemo(() => new Map(board.columns.flatMap((c) => c.cards.map((card) => [card.id, card] as const))), [board.columns]);
+
+  const [dragItems, setDragItems] = useState<ColumnItems | null>(null);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [overColumn, setOverColumn] = useState<string | null>(null);
+  const [losing, setLosing] = useState<DealCard>();
+  const items = dragItems ?? cacheItems;
+  // Handlers read the latest order without being re-created on every move.
+  const itemsRef = useRef(items);
+  useLayoutEffect(() => {
+    itemsRef.current = items;
+  }, [items]);
+  const originRef = useRef<{ stageId: string; ids: string[] } | null>(null);
+
+  const sensors = useSensors(
+    useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
+
+  const stageName = useCallback(
+    (stageId: string) => board.columns.find((c) => c.stage.id === stageId)?.stage.name ?? "a stage",
+    [board.columns],
+  );
+  const a11y = useMemo(
+    () =>
+      // placeOf reads the ref when dnd-kit announces a move (an event), never during render.
+      // eslint-disable-next-line react-hooks/refs
+      announcements({
+        cardName: (id) => cardsById.get(id)?.name ?? "the deal",
+        stageName,
+        placeOf: (id) => {
+          const stageId = findColumnOf(itemsRef.current, id);
+          if (!stageId) return undefined;
+          const ids = itemsRef.current[stageId] ?? [];
+          return { stageId, position: ids.indexOf(id) + 1, size: ids.length };
+        },
+      }),
+    [cardsById, stageName],
+  );
+
+  // Cards read the actions through context; the object changes only when the stages, the
+  // right to move or the owner names do, so a move does not re-render every card.
+  const latest = useRef({ columns: board.columns, moveNow });
+  useLayoutEffect(() => {
+    latest.current = { columns: board.columns, moveNow };
+  });
+  const stages = board.pipeline.stages;
+  const actions = useMemo<BoardActions>(
+    () => ({
+      openStages: stages.filter((s) => !s.is_won && !s.is_lost),
+      wonStage: stages.find((s) => s.is_won),
+      lostStage: stages.find((s) => s.is_lost),
+      canMove,
+      ownerName,
+      moveTo: (card, stageId) => {
+        const column = latest.current.columns.find((c) => c.stage.id === stageId);
+        if (!column) return;
+        // From the menu a card goes to the top of the stage, where it is easy to find again.
+        const ids = column.stage.is_won ? undefined : [card.id, ...column.cards.map((c) => c.id).filter((id) => id !== card.id)];
+        latest.current.moveNow({ card, stageId, ids });
+        toast(`${card.name} moved to ${column.stage.name}.`, "info");
+      },
+      askLost: (card) => setLosing(card),
+    }),
+    [stages, canMove, ownerName],
+  );
+
+  const onLoadMore = useCallback(
+    async (stageId: string) => {
+      const key = boardQueryKey(pipelineId, filters);
+      const cursor = queryClient.getQueryData<Board>(key)?.columns.find((c) => c.stage.id === stageId)?.next_cursor;
+      if (!cursor) return;
+      const page = await fetchStagePage(pipelineId, stageId, cursor, filters);
+      queryClient.setQueryData<Board>(key, (current) => (current ? appendPage(current, stageId, page.items, page.next_cursor) : current));
+    },
+    [pipelineId, filters, queryClient],
+  );
+
+  const onDragStart = ({ active }: DragStartEvent) => {
+    const id = String(active.id);
+    const stageId = findColumnOf(cacheItems, id);
+    originRef.current = stageId ? { stageId, ids: cacheItems[stageId] ?? [] } : null;
+    setActiveId(id);
+    itemsRef.current = cacheItems;
+    setDragItems(cacheItems);
+    setOverColumn(stageId ?? null);
+  };
+
+  const onDragOver = ({ active, over }: DragOverEvent) => {
+    if (!over) return;
+    const overId = String(over.id);
+    if (overId.startsWith(OUTCOME_PREFIX)) {
+      setOverColumn(null);
+      return;
+    }
+    const current = itemsRef.current;
+    const id = String(active.id);
+    const from = findColumnOf(current, id);
+    const to = findColumnOf(current, overId);
+    if (!from || !to) return;
+    setOverColumn(to);
+    if (from === to) return;
+    // Entering another column: take the hovered card's place (or the place after it when the
+    // card being dragged is below its middle); over the column itself, go to the bottom.
+    const target = current[to] ?? [];
+    let index = target.length;
+    if (overId !== to) {
+      const overIndex = target.indexOf(overId);
+      const dragged = active.rect.current.translated;
+      const below = dragged !== null && dragged.top > over.rect.top + over.rect.height / 2;
+      index = overIndex + (below ? 1 : 0);
+    }
+    const next = moveItem(current, id, to, index);
+    itemsRef.current = next;
+    setDragItems(next);
+  };
+
+  const finish = () => {
+    setDragItems(null);
+    setActiveId(null);
+    setOverColumn(null);
+    originRef.current = null;
+  };
+
+  const onDragEnd = ({ active, over }: DragEndEvent) => {
+    const id = String(active.id);
+    const card = cardsById.get(id);
+    const origin = originRef.current;
+    const current = itemsRef.current;
+    if (!over || !card || !origin || !canMove) {
+      finish();
+      return;
+    }
+    const overId = String(over.id);
+    if (overId.startsWith(OUTCOME_PREFIX)) {
+      const stageId = overId.slice(OUTCOME_PREFIX.length);
+      finish();
+      if (stageId === lostColumn?.stage.id) setLosing(card);
+      else actions.moveTo(card, stageId);
+      return;
+    }
+    const to = findColumnOf(current, id);
+    if (!to) {
+      finish();
+      return;
+    }
+    let ids = current[to] ?? [];
+    const overIndex = ids.indexOf(overId);
+    const activeIndex = ids.indexOf(id);
+    if (overIndex >= 0 && overIndex !== activeIndex) ids = arrayMove(ids, activeIndex, overIndex);
+    const unchanged = to === origin.stageId && ids.length === origin.ids.length && ids.every((cardId, i) => cardId === origin.ids[i]);
+    if (!unchanged) moveNow({ card, stageId: to, ids });
+    finish();
+  };
+
+  const activeCard = activeId ? cardsById.get(activeId) : undefined;
+
+  return (
+    <BoardActionsContext.Provider value={actions}>
+      <DndContext
+        sensors={sensors}
+        collisionDetection={collisionDetection}
+        accessibility={{ announcements: a11y, screenReaderInstructions: instructions }}
+        onDragStart={onDragStart}
+        onDragOver={onDragOver}
+        onDragEnd={onDragEnd}
+        onDragCancel={finish}
+      >
+        <div className="flex min-h-0 flex-1 flex-col gap-3">
+          <div
+            className="flex min-h-[24rem] flex-1 snap-x gap-3 overflow-x-auto pb-2"
+            data-testid="kanban-board"
+            role="region"
+            aria-label={`${board.pipeline.name} board`}
+            tabIndex={-1}
+          >
+            {openColumns.map((column) => (
+              <BoardColumnView
+                key={column.stage.id}
+                column={column}
+                ids={items[column.stage.id] ?? []}
+                cardsById={cardsById}
+                canMove={canMove}
+                isOver={activeId !== null && overColumn === column.stage.id}
+                onLoadMore={onLoadMore}
+              />
+            ))}
+          </div>
+          {(wonColumn || lostColumn) && (
+            <div className={activeId ? "sticky bottom-2 z-10 flex gap-3" : "flex gap-3"} aria-label="Close deals" role="group">
+              {wonColumn && <OutcomeZone column={wonColumn} active={activeId !== null} />}
+              {lostColumn && <OutcomeZone column={lostColumn} active={activeId !== null} />}
+            </div>
+          )}
+        </div>
+        <DragOverlay dropAnimation={null}>{activeCard ? <DealCardView card={activeCard} overlay /> : null}</DragOverlay>
+      </DndContext>
+      <LostReasonDialog
+        card={losing}
+        onCancel={() => setLosing(undefined)}
+        onConfirm={async (card, reason) => {
+          if (!lostColumn) return;
+          await moveConfirmed({ card, stageId: lostColumn.stage.id, lostReason: reason });
+          setLosing(undefined);
+          toast(`${card.name} was marked as lost.`);
+        }}
+      />
+    </BoardActionsContext.Provider>
+  );
+}

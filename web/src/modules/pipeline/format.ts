@@ -1,0 +1,46 @@
+import type { components } from "@/client/schema";
+
+type CurrencyTotal = components["schemas"]["CurrencyTotal"];
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatter(currency: string, compact: boolean): Intl.NumberFormat {
+  const key = `${currency}:${compact}`;
+  let format = formatters.get(key);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat(undefined, {
+        style: "currency",
+        currency,
+        maximumFractionDigits: compact ? 1 : 0,
+        ...(compact ? { notation: "compact" } : {}),
+      });
+    } catch {
+      // An unknown ISO code must not break the board: show the number with the code.
+      format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0, ...(compact ? { notation: "compact" } : {}) });
+    }
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** "€12,500" (or "€12.5K" compact); null when the amount is absent or hidden. */
+export function formatAmount(amount: string | number | null | undefined, currency: string, compact = false): string | null {
+  if (amount === null || amount === undefined || amount === "") return null;
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return null;
+  return formatter(currency, compact).format(value);
+}
+
+/** A column's value: one currency, or several joined ("€12K + $3K"). Null when amounts are hidden. */
+export function formatTotals(totals: CurrencyTotal[], compact = true): string | null {
+  const parts = totals.map((total) => formatAmount(total.amount, total.currency, compact)).filter((part): part is string => part !== null);
+  return parts.length > 0 ? parts.join(" + ") : null;
+}
+
+/** True when an expected close date lies before today (local time). */
+export function isOverdue(date: string | null, today = new Date()): boolean {
+  if (!date) return false;
+  const iso = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+  return date < iso;
+}

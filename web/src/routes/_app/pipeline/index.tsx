@@ -1,0 +1,21 @@
+import { createFileRoute } from "@tanstack/react-router";
+import { requireBoard, validateBoardSearch } from "@/modules/pipeline/route";
+import { PipelinePage } from "@/modules/pipeline/PipelinePage";
+
+export const Route = createFileRoute("/_app/pipeline/")({
+  beforeLoad: ({ context }) => requireBoard(context.me),
+  validateSearch: validateBoardSearch,
+  component: DefaultPipelineBoard,
+});
+
+function DefaultPipelineBoard() {
+  const search = Route.useSearch();
+  const navigate = Route.useNavigate();
+  return (
+    <PipelinePage
+      filters={{ owner: search.owner, closeBefore: search.close_before }}
+      onFiltersChange={(f) => void navigate({ search: { owner: f.owner, close_before: f.closeBefore }, replace: true })}
+      onPipelineChange={(pipelineId) => void navigate({ to: "/pipeline/$pipelineId", params: { pipelineId }, search })}
+    />
+  );
+}
