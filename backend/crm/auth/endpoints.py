@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from crm.audit.service import record_event
-from crm.auth import mfa, repository, service, signin
+from crm.auth import account, mfa, repository, service, signin
+from crm.auth.account import PasswordChange, PasswordChanged
 from crm.auth.cookies import clear_session_cookies, refresh_token_from, set_session_cookies
 from crm.auth.dependencies import CurrentPrincipal, TenantSession, client_ip
 from crm.auth.schemas import (
@@ -164,6 +165,7 @@ async def me(principal: CurrentPrincipal, session: TenantSession) -> MeResponse:
         role=principal.role.value,
         mfa_enabled=user.totp_enabled_at is not None,
         mfa_enrollment_required=principal.mfa_pending,
+        recovery_codes_remaining=await account.recovery_codes_left(session, user.id),
         permissions={
             f"{resource}:{action.value}": scope.label
             for (resource, action), scope in sorted(principal.permissions.items())
@@ -174,6 +176,16 @@ async def me(principal: CurrentPrincipal, session: TenantSession) -> MeResponse:
             for m in memberships
         ],
     )
+
+
+@router.post("/password", response_model=PasswordChanged)
+async def change_password(
+    body: PasswordChange, principal: CurrentPrincipal, session: TenantSession, runtime: RuntimeDep
+) -> PasswordChanged:
+    """Change your password: give the current one and a new one (same rules as sign-up). Every
+    other session of yours, in every organisation, is signed out; this one stays. Wrong current
+    passwords count towards the same lockout as sign-in."""
+    return await account.change_password(session, runtime, principal, body)
 
 
 @router.get("/sessions", response_model=SessionList)

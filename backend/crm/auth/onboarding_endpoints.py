@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.auth import onboarding
+from crm.auth import account, onboarding
+from crm.auth.account import InvitationPreview
 from crm.auth.cookies import set_session_cookies
 from crm.auth.dependencies import client_ip
 from crm.auth.schemas import MfaRequiredResponse, TokenResponse
@@ -68,6 +71,19 @@ async def sign_up(
         user_agent=request.headers.get("user-agent"),
     )
     return _signed_in(runtime, tokens, 201)
+
+
+@router.get("/invitations/{token}", response_model=InvitationPreview)
+async def preview_invitation(
+    token: Annotated[str, Path(min_length=10, max_length=200)],
+    request: Request,
+    session: PublicSession,
+    runtime: RuntimeDep,
+) -> InvitationPreview:
+    """What an invitation link is for, before accepting it: organisation, e-mail, role, who sent
+    it, and whether that e-mail already has an account. 404 unknown link, 409 already accepted,
+    410 expired or withdrawn."""
+    return await account.preview_invitation(session, runtime, token, client_ip(request))
 
 
 @router.post("/invitations/accept", response_model=TokenResponse | MfaRequiredResponse)

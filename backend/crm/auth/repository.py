@@ -83,9 +83,13 @@ async def revoke_sessions(
     reason: str,
     user_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
+    keep_session_id: uuid.UUID | None = None,
 ) -> list[uuid.UUID]:
-    """Revoke one session or all of a user's sessions in the current organisation; returns their ids."""
+    """Revoke one session or all of a user's sessions in the current organisation (but
+    ``keep_session_id``); returns their ids."""
     statement = update(AuthSession).where(AuthSession.revoked_at.is_(None))
+    if keep_session_id is not None:
+        statement = statement.where(AuthSession.id != keep_session_id)
     if session_id is not None:
         statement = statement.where(AuthSession.id == session_id)
     if user_id is not None:

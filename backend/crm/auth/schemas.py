@@ -78,6 +78,7 @@ class MeResponse(BaseModel):
     role: str
     mfa_enabled: bool
     mfa_enrollment_required: bool
+    recovery_codes_remaining: int = Field(description="unused MFA recovery codes (0 without MFA)")
     permissions: dict[str, str]
     organizations: list[OrganizationChoice]
 
