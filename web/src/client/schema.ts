@@ -161,6 +161,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai/email-drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email Draft
+         * @description A draft e-mail from a template with its merge fields filled from the contact and/or deal (and
+         *     their company, and you as the sender). With an LLM configured it is personalised, personal data
+         *     replaced by placeholders before it leaves and restored after; otherwise, or if the LLM fails,
+         *     the template's own text. `generator` says which; nothing is sent or stored.
+         */
+        post: operations["email_draft_api_v1_ai_email_drafts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai/email-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Email Templates
+         * @description The e-mail templates and the merge fields each reads.
+         */
+        get: operations["email_templates_api_v1_ai_email_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai/leads/model": {
         parameters: {
             query?: never;
@@ -480,6 +523,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Invitation
+         * @description What an invitation link is for, before accepting it: organisation, e-mail, role, who sent
+         *     it, and whether that e-mail already has an account. 404 unknown link, 409 already accepted,
+         *     410 expired or withdrawn.
+         */
+        get: operations["preview_invitation_api_v1_auth_invitations__token__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invitations/accept": {
         parameters: {
             query?: never;
@@ -660,6 +725,28 @@ export interface paths {
         get: operations["sign_in_callback_api_v1_auth_oidc_callback_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change your password: give the current one and a new one (same rules as sign-up). Every
+         *     other session of yours, in every organisation, is signed out; this one stays. Wrong current
+         *     passwords count towards the same lockout as sign-in.
+         */
+        post: operations["change_password_api_v1_auth_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1013,6 +1100,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/companies/{record_id}/transcripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Company Transcripts
+         * @description Transcripts of a company's recordings, newest first (keyset pages). 404 if the company is not visible to you.
+         */
+        get: operations["list_company_transcripts_api_v1_companies__record_id__transcripts_get"];
+        put?: never;
+        /**
+         * Upload Company Recording
+         * @description Upload a voice note or call recording of a company (`multipart/form-data`, one part named `file`: webm, ogg, wav or mp3, up to 30 minutes; the type is sniffed from the bytes). It is stored as an attachment and transcribed in the background: poll `GET /transcripts/{id}` until `status` is `ready`, `no_speech` or `failed`.
+         */
+        post: operations["upload_company_recording_api_v1_companies__record_id__transcripts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/companies/bulk-delete": {
         parameters: {
             query?: never;
@@ -1179,6 +1290,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{contact_id}/next-best-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contact Next Best Actions
+         * @description What to do next with a contact, highest priority first, each with its reason and the facts it
+         *     read (a hot lead gone quiet, an unhappy customer, a happy one with nothing open, ...).
+         */
+        get: operations["contact_next_best_actions_api_v1_contacts__contact_id__next_best_actions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{contact_id}/restore": {
         parameters: {
             query?: never;
@@ -1259,6 +1391,30 @@ export interface paths {
         get: operations["contact_timeline_api_v1_contacts__record_id__timeline_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{record_id}/transcripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contact Transcripts
+         * @description Transcripts of a contact's recordings, newest first (keyset pages). 404 if the contact is not visible to you.
+         */
+        get: operations["list_contact_transcripts_api_v1_contacts__record_id__transcripts_get"];
+        put?: never;
+        /**
+         * Upload Contact Recording
+         * @description Upload a voice note or call recording of a contact (`multipart/form-data`, one part named `file`: webm, ogg, wav or mp3, up to 30 minutes; the type is sniffed from the bytes). It is stored as an attachment and transcribed in the background: poll `GET /transcripts/{id}` until `status` is `ready`, `no_speech` or `failed`.
+         */
+        post: operations["upload_contact_recording_api_v1_contacts__record_id__transcripts_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1602,6 +1758,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deals/{deal_id}/next-best-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deal Next Best Actions
+         * @description What to do next with a deal, highest priority first, each with its reason (rescue a slipping
+         *     deal, chase overdue tasks, re-engage after silence, ...).
+         */
+        get: operations["deal_next_best_actions_api_v1_deals__deal_id__next_best_actions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deals/{deal_id}/restore": {
         parameters: {
             query?: never;
@@ -1702,6 +1879,30 @@ export interface paths {
         get: operations["deal_timeline_api_v1_deals__record_id__timeline_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deals/{record_id}/transcripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deal Transcripts
+         * @description Transcripts of a deal's recordings, newest first (keyset pages). 404 if the deal is not visible to you.
+         */
+        get: operations["list_deal_transcripts_api_v1_deals__record_id__transcripts_get"];
+        put?: never;
+        /**
+         * Upload Deal Recording
+         * @description Upload a voice note or call recording of a deal (`multipart/form-data`, one part named `file`: webm, ogg, wav or mp3, up to 30 minutes; the type is sniffed from the bytes). It is stored as an attachment and transcribed in the background: poll `GET /transcripts/{id}` until `status` is `ready`, `no_speech` or `failed`.
+         */
+        post: operations["upload_deal_recording_api_v1_deals__record_id__transcripts_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2019,6 +2220,32 @@ export interface paths {
          *     Any signed-in caller may ask. The server enforces the same values on the gated endpoints.
          */
         get: operations["effective_flags_api_v1_flags_effective_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Forecast
+         * @description Revenue forecast of the deals you may see in one pipeline, for the current period and the
+         *     next ones: per period P10/P50/P90 of revenue (closed-won so far plus a Monte Carlo over each open
+         *     deal's win probability, from its stage, age, close-date slippage, engagement and lead score) and
+         *     the deals that move the range most; a time-series forecast of closed-won revenue with its
+         *     backtest beside the naive baseline once 8 past periods exist, else `time_series.status:
+         *     not_enough_data`. Open deals are placed by expected close date (overdue ones in the current
+         *     period, undated ones left out and counted).
+         */
+        get: operations["get_forecast_api_v1_forecast_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2549,6 +2776,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leads/{record_id}/transcripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lead Transcripts
+         * @description Transcripts of a lead's recordings, newest first (keyset pages). 404 if the lead is not visible to you.
+         */
+        get: operations["list_lead_transcripts_api_v1_leads__record_id__transcripts_get"];
+        put?: never;
+        /**
+         * Upload Lead Recording
+         * @description Upload a voice note or call recording of a lead (`multipart/form-data`, one part named `file`: webm, ogg, wav or mp3, up to 30 minutes; the type is sniffed from the bytes). It is stored as an attachment and transcribed in the background: poll `GET /transcripts/{id}` until `status` is `ready`, `no_speech` or `failed`.
+         */
+        post: operations["upload_lead_recording_api_v1_leads__record_id__transcripts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/bulk-delete": {
         parameters: {
             query?: never;
@@ -2583,6 +2834,69 @@ export interface paths {
          * @description Change owner, status (with `lost_reason` for lost) or tags of up to 500 leads; one result each.
          */
         post: operations["bulk_update_api_v1_leads_bulk_update_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description Your notifications, newest first, with your unread count.
+         *
+         *     Pages with ``limit`` and the ``next_cursor`` of the previous page. New ones are also pushed
+         *     live on ``user:{id}:notifications``.
+         */
+        get: operations["list_notifications_api_v1_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Notification
+         * @description Mark one of your notifications read (again is harmless; the first read time stays).
+         */
+        post: operations["read_notification_api_v1_notifications__notification_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read All Notifications
+         * @description Mark all your unread notifications read.
+         */
+        post: operations["read_all_notifications_api_v1_notifications_read_all_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2894,6 +3208,54 @@ export interface paths {
         patch: operations["update_saved_view_api_v1_saved_views__view_id__patch"];
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search
+         * @description Search by meaning and by words at once.
+         *
+         *     Two rankers: PostgreSQL full-text search (the same index as the lists' `q=`) and nearest
+         *     neighbours of the query's all-MiniLM-L6-v2 embedding in the organisation's vector index; their
+         *     lists are fused by reciprocal rank (k = 60). Only records the caller may read take part, so
+         *     `limit` results come back whenever that many match. Each hit says which ranker found it and at
+         *     which rank. When the AI service is down (or semantic search is switched off) the answer holds
+         *     the full-text results with `semantic: false` and the reason.
+         */
+        get: operations["search_api_v1_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reindex
+         * @description Rebuild the organisation's search vectors in the background (only changed texts are
+         *     re-embedded). Progress is readable at `/api/v1/jobs/{job_run_id}`.
+         */
+        post: operations["reindex_api_v1_search_reindex_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/security/sessions": {
         parameters: {
             query?: never;
@@ -2977,6 +3339,69 @@ export interface paths {
          * @description Delete a team (its members stay in the organisation).
          */
         delete: operations["delete_team_api_v1_teams__team_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transcripts/{transcript_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Transcript
+         * @description One transcript: text with segment timestamps, sentiment, summary, status, model version and
+         *     the field updates it proposes.
+         */
+        get: operations["get_transcript_api_v1_transcripts__transcript_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transcripts/{transcript_id}/proposals/{proposal_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Proposal
+         * @description Accept a proposed update: a deal's close date or amount is changed through the deal service
+         *     (your permission on the deal, its version, its audit), a next step becomes a task on the
+         *     record; a mention is only acknowledged. Records who decided and when.
+         */
+        post: operations["accept_proposal_api_v1_transcripts__transcript_id__proposals__proposal_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transcripts/{transcript_id}/proposals/{proposal_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Proposal
+         * @description Reject a proposed update: nothing changes on the record; who decided is recorded.
+         */
+        post: operations["reject_proposal_api_v1_transcripts__transcript_id__proposals__proposal_id__reject_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3481,6 +3906,31 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
+        /** BacktestRowOut */
+        BacktestRowOut: {
+            /** Mae */
+            mae: number;
+            /** Mape */
+            mape: number | null;
+            /**
+             * Mase
+             * @description MAE relative to the naive forecast's (< 1: better than naive).
+             */
+            mase: number | null;
+            /** Method */
+            method: string;
+            /** Rmse */
+            rmse: number;
+        };
+        /** Band */
+        Band: {
+            /** P10 */
+            p10: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+        };
         /** Board */
         Board: {
             /** Columns */
@@ -3849,6 +4299,30 @@ export interface components {
             deal_id: string | null;
             lead: components["schemas"]["LeadOut"];
         };
+        /** ReasonOut */
+        crm__ai__schemas__ReasonOut: {
+            /** Description */
+            description: string;
+            /** Feature */
+            feature: string;
+            /**
+             * Impact
+             * @description Log-odds contribution: > 0 raises the score, < 0 lowers it.
+             */
+            impact: number;
+        };
+        /** ReasonOut */
+        crm__forecast__schemas__ReasonOut: {
+            /** Description */
+            description: string;
+            /** Factor */
+            factor: string;
+            /**
+             * Impact
+             * @description Log-odds change: > 0 raises the win probability, < 0 lowers it.
+             */
+            impact: number;
+        };
         /** CurrencyTotal */
         CurrencyTotal: {
             /** Amount */
@@ -4046,6 +4520,33 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /** DealForecastOut */
+        DealForecastOut: {
+            /** Amount */
+            amount: number;
+            /**
+             * Deal Id
+             * Format: uuid
+             */
+            deal_id: string;
+            /** Expected Revenue */
+            expected_revenue: number;
+            /** Name */
+            name: string;
+            /**
+             * Period
+             * @description The period the deal is expected to close in.
+             */
+            period: string;
+            /** Reasons */
+            reasons: components["schemas"]["crm__forecast__schemas__ReasonOut"][];
+            /** Stage */
+            stage: string;
+            /** Stage Probability */
+            stage_probability: number;
+            /** Win Probability */
+            win_probability: number;
+        };
         /** DealMove */
         DealMove: {
             /**
@@ -4196,6 +4697,28 @@ export interface components {
              */
             version?: number | null;
         };
+        /** DecisionIn */
+        DecisionIn: {
+            /**
+             * Version
+             * @description The record's version you saw (or send If-Match): 412 if it changed.
+             */
+            version?: number | null;
+        };
+        /** DecisionOut */
+        DecisionOut: {
+            /**
+             * Activity Id
+             * @description The task created, for next steps.
+             */
+            activity_id?: string | null;
+            /**
+             * Applied
+             * @description Whether a record was changed (or a task created).
+             */
+            applied: boolean;
+            proposal: components["schemas"]["ProposalOut"];
+        };
         /** DomainCreate */
         DomainCreate: {
             /** Domain */
@@ -4269,6 +4792,91 @@ export interface components {
                 [key: string]: boolean;
             };
         };
+        /** EmailDraftIn */
+        EmailDraftIn: {
+            /**
+             * Contact Id
+             * @description Fills contact.* and company.*.
+             */
+            contact_id?: string | null;
+            /**
+             * Deal Id
+             * @description Fills deal.* (and company.* if no contact).
+             */
+            deal_id?: string | null;
+            /**
+             * Instructions
+             * @description For the LLM, e.g. 'shorter, mention the March pilot'.
+             */
+            instructions?: string | null;
+            /**
+             * Language
+             * @default en
+             */
+            language: string;
+            /**
+             * Meeting Proposed Time
+             * @description Fills meeting.proposed_time.
+             */
+            meeting_proposed_time?: string | null;
+            /**
+             * Meeting When
+             * @description Fills meeting.when.
+             */
+            meeting_when?: string | null;
+            /** Next Step */
+            next_step?: string | null;
+            /**
+             * Template
+             * @description A template id from GET /ai/email-templates.
+             */
+            template: string;
+            /**
+             * Use Llm
+             * @description Personalise with the LLM when one is configured (personal data replaced by placeholders before it leaves); the template alone otherwise.
+             * @default true
+             */
+            use_llm: boolean;
+        };
+        /** EmailDraftOut */
+        EmailDraftOut: {
+            /** Body */
+            body: string;
+            /**
+             * Generator
+             * @description Which produced this draft.
+             * @enum {string}
+             */
+            generator: "template" | "llm";
+            /** Language */
+            language: string;
+            /**
+             * Llm Error
+             * @description Why the LLM was not used although asked for.
+             */
+            llm_error: string | null;
+            /**
+             * Missing Fields
+             * @description Merge fields with no value, left as written.
+             */
+            missing_fields: string[];
+            /**
+             * Model
+             * @description The LLM's model name when it wrote the draft.
+             */
+            model: string | null;
+            /**
+             * Redacted
+             * @description Personal data replaced by placeholders, by kind.
+             */
+            redacted: {
+                [key: string]: number;
+            };
+            /** Subject */
+            subject: string;
+            /** Template */
+            template: string;
+        };
         /** EmailMessagePage */
         EmailMessagePage: {
             /** Items */
@@ -4311,6 +4919,24 @@ export interface components {
          * @enum {string}
          */
         EmailStatus: "queued" | "retrying" | "sent" | "stored" | "failed";
+        /** EmailTemplateOut */
+        EmailTemplateOut: {
+            /** Body */
+            body: string;
+            /**
+             * Fields
+             * @description Merge fields it reads, e.g. contact.first_name.
+             */
+            fields: string[];
+            /** Id */
+            id: string;
+            /** Language */
+            language: string;
+            /** Purpose */
+            purpose: string;
+            /** Subject */
+            subject: string;
+        };
         /** FieldChange */
         FieldChange: {
             /** After */
@@ -4370,6 +4996,60 @@ export interface components {
             /** @description Override for one role only; omit for everyone. */
             role?: components["schemas"]["Role"] | null;
         };
+        /** ForecastOut */
+        ForecastOut: {
+            /**
+             * Currency
+             * @description Only deals in this currency are counted (None: no deals).
+             */
+            currency: string | null;
+            /** Deals */
+            deals: components["schemas"]["DealForecastOut"][];
+            /**
+             * Deals Without Amount
+             * @description Open deals counted as 0 because they have no amount.
+             */
+            deals_without_amount: number;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** History */
+            history: components["schemas"]["HistoryPointOut"][];
+            /**
+             * Other Currency Deals
+             * @description Open deals left out because of their currency.
+             */
+            other_currency_deals: number;
+            /**
+             * Period Kind
+             * @enum {string}
+             */
+            period_kind: "month" | "quarter";
+            /** Periods */
+            periods: components["schemas"]["PeriodForecastOut"][];
+            /**
+             * Pipeline Id
+             * Format: uuid
+             */
+            pipeline_id: string;
+            /** Pipeline Name */
+            pipeline_name: string;
+            /**
+             * Scope
+             * @description Whose deals the forecast covers.
+             * @enum {string}
+             */
+            scope: "own" | "team" | "all";
+            time_series: components["schemas"]["TimeSeriesOut"];
+            /**
+             * Undated Deals
+             * @description Open deals left out because they have no expected close date.
+             */
+            undated_deals: number;
+            win_model: components["schemas"]["WinModelOut"];
+        };
         /** ForgotPasswordRequest */
         ForgotPasswordRequest: {
             /** Email */
@@ -4419,6 +5099,13 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** HistoryPointOut */
+        HistoryPointOut: {
+            /** Period */
+            period: string;
+            /** Won Amount */
+            won_amount: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -4535,6 +5222,30 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Role */
+            role: string;
+        };
+        /** InvitationPreview */
+        InvitationPreview: {
+            /**
+             * Account Exists
+             * @description sign in with your existing password to accept
+             */
+            account_exists: boolean;
+            /** Email */
+            email: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Invited By
+             * @description the inviter's name, if they are still a member
+             */
+            invited_by: string | null;
+            /** Organization Name */
+            organization_name: string;
             /** Role */
             role: string;
         };
@@ -4819,7 +5530,7 @@ export interface components {
              */
             probability: number;
             /** Reasons */
-            reasons: components["schemas"]["ReasonOut"][];
+            reasons: components["schemas"]["crm__ai__schemas__ReasonOut"][];
             /**
              * Score
              * @description 0..100, the probability in percent.
@@ -4902,6 +5613,11 @@ export interface components {
             permissions: {
                 [key: string]: string;
             };
+            /**
+             * Recovery Codes Remaining
+             * @description unused MFA recovery codes (0 without MFA)
+             */
+            recovery_codes_remaining: number;
             /** Role */
             role: string;
             /**
@@ -5051,6 +5767,118 @@ export interface components {
              */
             leads: number;
         };
+        /** MoverOut */
+        MoverOut: {
+            /** Amount */
+            amount: number;
+            /**
+             * Deal Id
+             * Format: uuid
+             */
+            deal_id: string;
+            if_lost: components["schemas"]["Band"];
+            if_won: components["schemas"]["Band"];
+            /** Name */
+            name: string;
+            /**
+             * Share Of Variance
+             * @description This deal's share of the period's revenue variance, 0..1.
+             */
+            share_of_variance: number;
+            /** Win Probability */
+            win_probability: number;
+        };
+        /** NextActionOut */
+        NextActionOut: {
+            /**
+             * Action
+             * @description e.g. rescue_slipping_deal, follow_up_hot_lead
+             */
+            action: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "call" | "email" | "meeting" | "task" | "none";
+            /** Due In Days */
+            due_in_days: number;
+            /**
+             * Priority
+             * @description 0-100, highest first.
+             */
+            priority: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Signals
+             * @description The facts the rule read.
+             */
+            signals: {
+                [key: string]: unknown;
+            };
+        };
+        /** NextActionsOut */
+        NextActionsOut: {
+            /** Actions */
+            actions: components["schemas"]["NextActionOut"][];
+            /** Model */
+            model: string;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /**
+             * Record Type
+             * @enum {string}
+             */
+            record_type: "contact" | "deal";
+            /** Version */
+            version: string;
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Body */
+            body: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Entity
+             * @description type of the record it is about: contact, company, lead, deal, activity
+             */
+            entity: string | null;
+            /** Entity Id */
+            entity_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description assigned | reminder
+             */
+            kind: string;
+            /** Read At */
+            read_at: string | null;
+            /** Title */
+            title: string;
+        };
+        /** NotificationPage */
+        NotificationPage: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Unread Count
+             * @description all of your unread notifications, not only this page's
+             */
+            unread_count: number;
+        };
         /** OrganizationChoice */
         OrganizationChoice: {
             /**
@@ -5163,6 +5991,70 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
+        };
+        /** Page[TranscriptSummaryOut] */
+        Page_TranscriptSummaryOut_: {
+            /** Items */
+            items: components["schemas"]["TranscriptSummaryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            total?: components["schemas"]["Total"] | null;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordChanged */
+        PasswordChanged: {
+            /**
+             * Sessions Ended
+             * @description your other sessions (all organisations) that were signed out
+             */
+            sessions_ended: number;
+        };
+        /** PeriodForecastOut */
+        PeriodForecastOut: {
+            /** Closed Won To Date */
+            closed_won_to_date: number;
+            /**
+             * Deals
+             * @description Open deals expected to close in the period.
+             */
+            deals: number;
+            /**
+             * End
+             * Format: date
+             * @description First day after the period.
+             */
+            end: string;
+            /** Expected */
+            expected: number;
+            /**
+             * Movers
+             * @description The deals that move this period's range most.
+             */
+            movers: components["schemas"]["MoverOut"][];
+            /** P10 */
+            p10: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+            /**
+             * Period
+             * @description e.g. 2026-07 or 2026-Q3
+             */
+            period: string;
+            /** Simulations */
+            simulations: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
         };
         /**
          * PermissionGrant
@@ -5318,6 +6210,56 @@ export interface components {
             /** Total */
             total: number | null;
         };
+        /** ProposalOut */
+        ProposalOut: {
+            /** Contact Id */
+            contact_id: string | null;
+            /** Currency */
+            currency: string | null;
+            /**
+             * Current Value
+             * @description The record's value when the proposal was made.
+             */
+            current_value: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Evidence
+             * @description The sentence it was read from.
+             */
+            evidence: string;
+            /**
+             * Evidence Start
+             * @description Where that sentence starts in the recording (s).
+             */
+            evidence_start: number | null;
+            /**
+             * Field
+             * @description What was heard: expected_close_date, amount, next_step, ...
+             */
+            field: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Proposed Value */
+            proposed_value: string;
+            /** Rule */
+            rule: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "rejected";
+            /**
+             * Target Field
+             * @description What accepting changes: a deal's expected_close_date or amount, `task` (a follow-up task on the record), or None when the proposal is only a note to acknowledge.
+             */
+            target_field: string | null;
+        };
         /** ProviderCreate */
         ProviderCreate: {
             /**
@@ -5464,6 +6406,16 @@ export interface components {
             /** Items */
             items: components["schemas"]["PublicProvider"][];
         };
+        /** ReadAllOut */
+        ReadAllOut: {
+            /**
+             * Marked
+             * @description how many notifications were unread and are now read
+             */
+            marked: number;
+            /** Unread Count */
+            unread_count: number;
+        };
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -5475,18 +6427,6 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "not_ready";
-        };
-        /** ReasonOut */
-        ReasonOut: {
-            /** Description */
-            description: string;
-            /** Feature */
-            feature: string;
-            /**
-             * Impact
-             * @description Log-odds contribution: > 0 raises the score, < 0 lowers it.
-             */
-            impact: number;
         };
         /** RecentSentiment */
         RecentSentiment: {
@@ -5534,6 +6474,14 @@ export interface components {
         RecoveryCodesResponse: {
             /** Recovery Codes */
             recovery_codes: string[];
+        };
+        /** ReindexResponse */
+        ReindexResponse: {
+            /**
+             * Job Run Id
+             * @description None when a reindex is already waiting to run.
+             */
+            job_run_id: string | null;
         };
         /** ResetPasswordRequest */
         ResetPasswordRequest: {
@@ -5755,6 +6703,74 @@ export interface components {
             /** Results */
             results?: components["schemas"]["LeadScoreOut"][];
         };
+        /** SearchHit */
+        SearchHit: {
+            /**
+             * Found By
+             * @description The rankers that found it: vector, fulltext or both.
+             */
+            found_by: ("vector" | "fulltext")[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Ranks
+             * @description 1-based rank in each ranker that found the record.
+             */
+            ranks: {
+                [key: string]: number;
+            };
+            /**
+             * Score
+             * @description Reciprocal-rank-fusion score (higher is better).
+             */
+            score: number;
+            /** Snippet */
+            snippet: string;
+            /** Title */
+            title: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "contact" | "company" | "deal" | "activity";
+        };
+        /** SearchResponse */
+        SearchResponse: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /**
+             * Model
+             * @description Embedding model of the query vector.
+             */
+            model?: string | null;
+            /** Query */
+            query: string;
+            /**
+             * Reason
+             * @description Why semantic search did not take part.
+             */
+            reason?: string | null;
+            /**
+             * Semantic
+             * @description Whether vector (meaning) search took part.
+             */
+            semantic: boolean;
+        };
+        /** SegmentOut */
+        SegmentOut: {
+            /** End */
+            end: number;
+            /**
+             * Start
+             * @description Seconds from the start of the recording.
+             */
+            start: number;
+            /** Text */
+            text: string;
+        };
         /** SentimentBucket */
         SentimentBucket: {
             /** Average Score */
@@ -5772,6 +6788,15 @@ export interface components {
             period_start: string;
             /** Positive */
             positive: number;
+        };
+        /** SentimentDriverOut */
+        SentimentDriverOut: {
+            /** Label */
+            label: string;
+            /** Score */
+            score: number;
+            /** Text */
+            text: string;
         };
         /** SentimentIn */
         SentimentIn: {
@@ -5853,6 +6878,17 @@ export interface components {
              * @description Oldest period first; periods with no analysed activity are left out.
              */
             trend: components["schemas"]["SentimentBucket"][];
+        };
+        /** SeriesPointOut */
+        SeriesPointOut: {
+            /** P10 */
+            p10: number;
+            /** P50 */
+            p50: number;
+            /** P90 */
+            p90: number;
+            /** Period */
+            period: string;
         };
         /** SessionList */
         SessionList: {
@@ -6144,6 +7180,39 @@ export interface components {
              */
             to_stage_id: string;
         };
+        /** TimeSeriesOut */
+        TimeSeriesOut: {
+            /**
+             * Backtest
+             * @description Every method's one-step backtest error, the naive baseline included.
+             */
+            backtest?: components["schemas"]["BacktestRowOut"][];
+            /**
+             * Backtest Origins
+             * @default 0
+             */
+            backtest_origins: number;
+            /** Beats Naive */
+            beats_naive?: boolean | null;
+            /** Detail */
+            detail: string;
+            /** Forecast */
+            forecast?: components["schemas"]["SeriesPointOut"][];
+            /** Method */
+            method?: string | null;
+            /** Min Periods */
+            min_periods: number;
+            /**
+             * Periods
+             * @description Past periods of closed-won revenue available.
+             */
+            periods: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "not_enough_data";
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -6218,6 +7287,142 @@ export interface components {
             job: components["schemas"]["JobRef"];
             training_data: components["schemas"]["TrainingData"];
         };
+        /** TranscriptOut */
+        TranscriptOut: {
+            /**
+             * Activity Id
+             * @description The timeline activity made from it.
+             */
+            activity_id: string | null;
+            /**
+             * Attachment Id
+             * Format: uuid
+             */
+            attachment_id: string;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /**
+             * Error
+             * @description Why transcription failed (status failed).
+             */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "call" | "note";
+            /** Language */
+            language: string | null;
+            /** Model */
+            model: string | null;
+            /** Model Version */
+            model_version: string | null;
+            /** Object Type */
+            object_type: string;
+            /** Pending Proposals */
+            pending_proposals: number;
+            /** Proposals */
+            proposals: components["schemas"]["ProposalOut"][];
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Segments */
+            segments: components["schemas"]["SegmentOut"][];
+            /** Sentiment Drivers */
+            sentiment_drivers: components["schemas"]["SentimentDriverOut"][];
+            /** Sentiment Label */
+            sentiment_label: string | null;
+            /** Sentiment Score */
+            sentiment_score: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "ready" | "no_speech" | "failed";
+            /** Summary */
+            summary: string | null;
+            /** Text */
+            text: string | null;
+        };
+        /** TranscriptSummaryOut */
+        TranscriptSummaryOut: {
+            /**
+             * Activity Id
+             * @description The timeline activity made from it.
+             */
+            activity_id: string | null;
+            /**
+             * Attachment Id
+             * Format: uuid
+             */
+            attachment_id: string;
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /**
+             * Error
+             * @description Why transcription failed (status failed).
+             */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "call" | "note";
+            /** Model */
+            model: string | null;
+            /** Model Version */
+            model_version: string | null;
+            /** Object Type */
+            object_type: string;
+            /** Pending Proposals */
+            pending_proposals: number;
+            /**
+             * Record Id
+             * Format: uuid
+             */
+            record_id: string;
+            /** Sentiment Label */
+            sentiment_label: string | null;
+            /** Sentiment Score */
+            sentiment_score: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "ready" | "no_speech" | "failed";
+            /** Summary */
+            summary: string | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -6230,6 +7435,24 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WinModelOut */
+        WinModelOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "stage_adjusted" | "logistic_regression";
+            /** Lost */
+            lost: number;
+            /** Min Per Class */
+            min_per_class: number;
+            /** Version */
+            version: string;
+            /** Won */
+            won: number;
         };
     };
     responses: never;
@@ -6589,6 +7812,80 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    email_draft_api_v1_ai_email_drafts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailDraftIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailDraftOut"];
+                };
+            };
+            /** @description no such template, contact or deal */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The AI service is down or slow (`ai_unavailable`): retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    email_templates_api_v1_ai_email_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateOut"][];
+                };
+            };
+            /** @description The AI service is down or slow (`ai_unavailable`): retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -7167,6 +8464,37 @@ export interface operations {
             };
         };
     };
+    preview_invitation_api_v1_auth_invitations__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     accept_invitation_api_v1_auth_invitations_accept_post: {
         parameters: {
             query?: never;
@@ -7434,6 +8762,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -8110,6 +9471,95 @@ export interface operations {
             };
         };
     };
+    list_company_transcripts_api_v1_companies__record_id__transcripts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TranscriptSummaryOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_company_recording_api_v1_companies__record_id__transcripts_post: {
+        parameters: {
+            query?: {
+                /** @description What it becomes on the timeline. */
+                kind?: "call" | "note";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description larger than the storage limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not webm, ogg, wav or mp3 audio (sniffed from the bytes) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     bulk_delete_api_v1_companies_bulk_delete_post: {
         parameters: {
             query?: never;
@@ -8464,6 +9914,44 @@ export interface operations {
             };
         };
     };
+    contact_next_best_actions_api_v1_contacts__contact_id__next_best_actions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextActionsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The AI service is down or slow (`ai_unavailable`): retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     restore_contact_api_v1_contacts__contact_id__restore_post: {
         parameters: {
             query?: never;
@@ -8638,6 +10126,95 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_contact_transcripts_api_v1_contacts__record_id__transcripts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TranscriptSummaryOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_contact_recording_api_v1_contacts__record_id__transcripts_post: {
+        parameters: {
+            query?: {
+                /** @description What it becomes on the timeline. */
+                kind?: "call" | "note";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description larger than the storage limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not webm, ogg, wav or mp3 audio (sniffed from the bytes) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -9339,6 +10916,44 @@ export interface operations {
             };
         };
     };
+    deal_next_best_actions_api_v1_deals__deal_id__next_best_actions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextActionsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The AI service is down or slow (`ai_unavailable`): retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     restore_deal_api_v1_deals__deal_id__restore_post: {
         parameters: {
             query?: never;
@@ -9544,6 +11159,95 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TimelinePage"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_deal_transcripts_api_v1_deals__record_id__transcripts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TranscriptSummaryOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_deal_recording_api_v1_deals__record_id__transcripts_post: {
+        parameters: {
+            query?: {
+                /** @description What it becomes on the timeline. */
+                kind?: "call" | "note";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description larger than the storage limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not webm, ogg, wav or mp3 audio (sniffed from the bytes) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -10079,6 +11783,58 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EffectiveFlags"];
                 };
+            };
+        };
+    };
+    get_forecast_api_v1_forecast_get: {
+        parameters: {
+            query?: {
+                /** @description Count deals in this currency; default the most common. */
+                currency?: string | null;
+                /** @description Width of a forecast period. */
+                period?: "month" | "quarter";
+                /** @description The current period and those after it. */
+                periods?: number;
+                /** @description Default: the organisation's default pipeline. */
+                pipeline_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description no such pipeline (or none yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The AI service is down or slow (`ai_unavailable`): retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -11167,6 +12923,95 @@ export interface operations {
             };
         };
     };
+    list_lead_transcripts_api_v1_leads__record_id__transcripts_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TranscriptSummaryOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_lead_recording_api_v1_leads__record_id__transcripts_post: {
+        parameters: {
+            query?: {
+                /** @description What it becomes on the timeline. */
+                kind?: "call" | "note";
+            };
+            header?: never;
+            path: {
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description larger than the storage limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not webm, ogg, wav or mp3 audio (sniffed from the bytes) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     bulk_delete_api_v1_leads_bulk_delete_post: {
         parameters: {
             query?: never;
@@ -11229,6 +13074,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_notifications_api_v1_notifications_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description only the unread ones */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_notification_api_v1_notifications__notification_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_all_notifications_api_v1_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadAllOut"];
                 };
             };
         };
@@ -11905,6 +13835,61 @@ export interface operations {
             };
         };
     };
+    search_api_v1_search_get: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description Words or a question. */
+                q: string;
+                /** @description Comma-separated: contact,company,deal,activity. */
+                types?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reindex_api_v1_search_reindex_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReindexResponse"];
+                };
+            };
+        };
+    };
     organization_sessions_api_v1_security_sessions_get: {
         parameters: {
             query?: {
@@ -12067,6 +14052,128 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_transcript_api_v1_transcripts__transcript_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transcript_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranscriptOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_proposal_api_v1_transcripts__transcript_id__proposals__proposal_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-match"?: string | null;
+            };
+            path: {
+                proposal_id: string;
+                transcript_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DecisionIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description already decided, or not applicable to this record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the record changed since you saw it */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_proposal_api_v1_transcripts__transcript_id__proposals__proposal_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: string;
+                transcript_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionOut"];
+                };
+            };
+            /** @description already decided */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
