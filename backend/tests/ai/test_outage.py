@@ -188,3 +188,19 @@ async def test_scoring_job_retries_until_the_service_is_back(
     assert scored is not None
     install_client(live_runtime.settings, None)
     await client.close()
+
+
+async def test_readyz_reports_the_ai_service_without_failing(
+    client: httpx.AsyncClient, runtime: Runtime, disposable_ai_service: AIService, flaky_ai: AIClient
+) -> None:
+    """/readyz says whether the AI service is up, but the CRM stays ready when it is down."""
+    up = await client.get("/readyz")
+    assert up.json()["checks"]["ai"] in ("ok", "loading")
+    disposable_ai_service.stop()
+    down = await client.get("/readyz")
+    assert down.json()["checks"]["ai"] == "unavailable"
+    assert down.status_code == 200 or down.json()["checks"]["database"] != "ok"
+    runtime.settings = runtime.settings.model_copy(
+        update={"ai_service_private_key_file": disposable_ai_service.data_dir / "missing.key"}
+    )
+    assert (await client.get("/readyz")).json()["checks"]["ai"] == "disabled"
