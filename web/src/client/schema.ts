@@ -2130,6 +2130,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Deals
+         * @description Export the deals matching the list filters as CSV, streamed (no size limit).
+         *
+         *     Takes the same query parameters as `GET /deals` (filters, `q`, `sort`), or a saved view with
+         *     `view_id` (explicit parameters win), and `columns=a,b,cf.key` to choose and order the columns
+         *     (default: all, custom fields last). Values that a spreadsheet would run as a formula (starting
+         *     with `=`, `+`, `-` or `@`) are prefixed with `'`. The export is recorded in the audit trail. `contact_id=<id>` keeps the deals linked to that person; `contact_ids` lists each deal's contacts. Amounts are left out for roles that may not see them (asking for them is a 403).
+         */
+        get: operations["export_deals_api_v1_exports_deals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/leads": {
         parameters: {
             query?: never;
@@ -3501,6 +3526,7 @@ export interface paths {
         /**
          * Readyz
          * @description Readiness: the database (as the app role) and the cache answer; the job worker is alive.
+         *     The AI service's state (ok, loading, unavailable, disabled) is reported without deciding it.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -11591,6 +11617,39 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description the contacts as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_deals_api_v1_exports_deals_get: {
+        parameters: {
+            query?: {
+                columns?: string | null;
+                q?: string | null;
+                view_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the deals as CSV */
             200: {
                 headers: {
                     [name: string]: unknown;
