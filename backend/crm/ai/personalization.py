@@ -192,7 +192,7 @@ async def email_draft(
         "allow_missing": True,
     }
     ai = client_for(runtime.settings)
-    call = {
+    call: dict[str, Any] = {
         "org_id": str(principal.organization_id),
         "subject": subject_of(principal),
         "idempotent": True,

@@ -107,7 +107,7 @@ async def deals(
         .order_by(Deal.closed_at.desc(), Deal.id)
         .limit(max_closed)
     )
-    return [DealRow(*row) for row in open_rows], [DealRow(*row) for row in closed_rows]
+    return [DealRow(*row) for row in open_rows], [DealRow(*row) for row in closed_rows]  # type: ignore[call-arg]
 
 
 async def engagement(
@@ -147,7 +147,7 @@ async def lead_scores(session: AsyncSession, deal_ids: Sequence[uuid.UUID]) -> d
         .where(Lead.converted_deal_id.in_(deal_ids), Lead.score.is_not(None))
         .group_by(Lead.converted_deal_id)
     )
-    return {row[0]: float(row[1]) for row in rows}
+    return {row[0]: float(row[1]) for row in rows if row[0] is not None and row[1] is not None}
 
 
 async def first_close_dates(session: AsyncSession, deal_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dt.date]:
@@ -203,4 +203,4 @@ async def won_by_day(
         )
         .group_by(day)
     )
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1] or Decimal(0)) for row in rows]

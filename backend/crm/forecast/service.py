@@ -212,7 +212,7 @@ async def forecast(
         other_currency_deals=len(open_all) - len(open_deals),
         deals_without_amount=sum(1 for d in wanted if d.amount is None),
         undated_deals=undated,
-        scope=scope_level.label,  # type: ignore[arg-type]
+        scope=scope_level.label,
         generated_at=now,
         periods=[_period_out(p, a, names) for p, a in zip(ahead, answers, strict=True)],
         win_model=WinModelOut(**{k: win_model[k] for k in WinModelOut.model_fields}),

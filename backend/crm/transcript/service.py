@@ -73,7 +73,7 @@ def proposal_out(row: TranscriptProposal) -> ProposalOut:
         evidence=row.evidence,
         evidence_start=row.evidence_start,
         rule=row.rule,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         decided_by=row.decided_by,
         decided_at=row.decided_at,
     )
@@ -104,7 +104,7 @@ def _summary_fields(row: Transcript, pending: int) -> dict[str, object]:
 
 def to_out(row: Transcript, proposals: list[TranscriptProposal]) -> TranscriptOut:
     return TranscriptOut(
-        **_summary_fields(row, sum(1 for p in proposals if p.status == "pending")),  # type: ignore[arg-type]
+        **_summary_fields(row, sum(1 for p in proposals if p.status == "pending")),
         language=row.language,
         text=row.text,
         segments=[SegmentOut(**s) for s in row.segments or []],
@@ -236,7 +236,7 @@ async def list_for_record(
         next_cursor = encode_cursor(LIST_SORT, [rows[-1].created_at, rows[-1].id])
     pending = await repository.pending_counts(session, [row.id for row in rows])
     return Page[TranscriptSummaryOut](
-        items=[TranscriptSummaryOut(**_summary_fields(row, pending.get(row.id, 0))) for row in rows],  # type: ignore[arg-type]
+        items=[TranscriptSummaryOut(**_summary_fields(row, pending.get(row.id, 0))) for row in rows],
         next_cursor=next_cursor,
     )
 

@@ -102,11 +102,11 @@ async def process(runtime: Runtime, organization_id: uuid.UUID, transcript_id: u
             return await _finish_failed(runtime, organization_id, transcript_id, exc.detail)
         raise
     async with unit_of_work(runtime.sessions, organization_id) as session:
-        transcript = await repository.get(session, transcript_id, for_update=True)
-        if transcript is None or transcript.status != "pending":
+        fresh = await repository.get(session, transcript_id, for_update=True)
+        if fresh is None or fresh.status != "pending":
             return None
-        await _store(session, runtime, transcript, answer)
-        return transcript.status
+        await _store(session, runtime, fresh, answer)
+        return fresh.status
 
 
 async def _finish_failed(
