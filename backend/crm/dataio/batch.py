@@ -61,6 +61,9 @@ class Outcome:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # the contacts written, for the batch's one change notice per verb
+    created_ids: list[uuid.UUID] = field(default_factory=list)
+    updated_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 def _keys(draft: Draft) -> list[tuple[str, bytes]]:
@@ -105,9 +108,10 @@ async def plan(
     seen: dict[tuple[str, bytes], Unit] = {}  # keys of the rows planned so far in this batch
     updates: dict[uuid.UUID, Unit] = {}
     for draft in drafts:
+        draft_keys = _keys(draft)
         ids: list[uuid.UUID] = []
         hit: Unit | None = None
-        for key in _keys(draft):
+        for key in draft_keys:
             unit_here = seen.get(key)
             if unit_here is not None:
                 hit = hit or unit_here
@@ -131,7 +135,7 @@ async def plan(
             if unit.kind == "create":
                 merge(unit.drafts[0], draft)
             unit.drafts.append(draft)
-            for key in _keys(draft):
+            for key in draft_keys:
                 seen.setdefault(key, unit)
             result.actions[draft.row] = ("update", [unit.contact_id])
             continue
@@ -143,7 +147,7 @@ async def plan(
         draft.id = draft.id or uuid.uuid4()
         unit = Unit("create", draft.id, [draft])
         result.units.append(unit)
-        for key in _keys(draft):
+        for key in draft_keys:
             seen.setdefault(key, unit)
         result.actions[draft.row] = ("create", [])
     return result
@@ -191,6 +195,8 @@ class Writer:
             outcome.created += one.created
             outcome.updated += one.updated
             outcome.errors += one.errors
+            outcome.created_ids += one.created_ids
+            outcome.updated_ids += one.updated_ids
         return outcome
 
     async def _companies(self, session: AsyncSession, names: set[str]) -> None:
@@ -206,23 +212,20 @@ class Writer:
         updates = [unit for unit in units if unit.kind == "update"]
         names = {d.company_name for u in units for d in u.drafts if d.company_name}
         await self._companies(session, names)
-        identifiers: list[tuple[uuid.UUID, str, bytes, bool]] = []
         custom_rows: list[dict[str, Any]] = []
         rows = []
         for unit in creates:
             draft = unit.drafts[0]
-            row = draft.prepared if draft.prepared is not None else self.prepare(draft)
-            company = draft.company_name
-            rows.append(row | {"company_id": self.companies.get(company) if company else None})
-            identifiers += self._identifiers(
-                unit.contact_id, draft.email_indexes, draft.phone_indexes, primary=True
-            )
+            rows.append(draft.prepared if draft.prepared is not None else self.prepare(draft))
             custom_rows += self._custom_rows(unit.contact_id, draft.custom)
             outcome.created += 1
             outcome.updated += len(unit.drafts) - 1
-        await repository.insert_contacts(session, rows, created_by=self.created_by, import_id=self.import_id)
-        await repository.insert_identifiers(session, identifiers, new_contacts=True)
-        identifiers = []
+            outcome.created_ids.append(unit.contact_id)
+        companies = {name: str(self.companies[name]) for name in names if self.companies.get(name)}
+        await repository.insert_contacts(
+            session, rows, companies, created_by=self.created_by, import_id=self.import_id
+        )
+        identifiers: list[tuple[uuid.UUID, str, bytes, bool]] = []
         if updates:
             locked = await repository.lock_for_update(session, [u.contact_id for u in updates])
             now = (await session.execute(text("SELECT now()"))).scalar_one()
@@ -237,8 +240,9 @@ class Writer:
                 contact.version += 1
                 contact.updated_at = now
                 outcome.updated += len(unit.drafts)
+                outcome.updated_ids.append(contact.id)
             await session.flush()
-        await repository.insert_identifiers(session, identifiers, new_contacts=False)
+        await repository.add_identifiers(session, identifiers)
         await repository.upsert_custom_values(session, custom_rows)
         return outcome
 
@@ -254,43 +258,43 @@ class Writer:
     def _encrypt(self, value: Any, column: str, contact_id: uuid.UUID) -> bytes:
         return self.cipher.encrypt(json.dumps(value), TABLE, column, contact_id)
 
-    def prepare(self, draft: Draft) -> dict[str, Any]:
-        """The contact row for a new contact (its id given now), PII encrypted; no database needed,
-        so it runs ahead, beside the previous batch's writes."""
+    def prepare(self, draft: Draft) -> str:
+        """The new contact as a JSON row for ``repository.insert_contacts`` (its id given now, PII
+        encrypted under it, blind indexes in hex); no database needed, so it runs ahead, off the
+        event loop, beside the previous batch's writes."""
         draft.id = draft.id or uuid.uuid4()
-        draft.prepared = self._contact_row(draft.id, draft)
+        draft.prepared = json.dumps(self._contact_row(draft.id, draft))
         return draft.prepared
 
     def _contact_row(self, contact_id: uuid.UUID, draft: Draft) -> dict[str, Any]:
+        consents = draft.consents
         return {
-            "id": contact_id,
+            "id": str(contact_id),
             "first_name": draft.first_name,
             "last_name": draft.last_name,
             "job_title": draft.job_title,
             "company_name": draft.company_name,
-            "lifecycle_stage": draft.lifecycle_stage or "lead",
-            "owner_id": draft.owner_id or self.created_by,
-            "consent_email": draft.consents.get("consent_email", False),
-            "consent_sms": draft.consents.get("consent_sms", False),
-            "consent_whatsapp": draft.consents.get("consent_whatsapp", False),
-            "consented": bool(draft.consents),
-            "emails": self._encrypt(draft.emails, "emails", contact_id) if draft.emails else None,
-            "phones": self._encrypt(draft.phones, "phones", contact_id) if draft.phones else None,
-            "date_of_birth": (
-                self._encrypt(draft.date_of_birth.isoformat(), "date_of_birth", contact_id)
-                if draft.date_of_birth
-                else None
+            "stage": draft.lifecycle_stage or "lead",
+            "owner_id": str(draft.owner_id or self.created_by or "") or None,
+            "c_email": consents.get("consent_email", False),
+            "c_sms": consents.get("consent_sms", False),
+            "c_whatsapp": consents.get("consent_whatsapp", False),
+            "consented": bool(consents),
+            "emails": self._sealed(draft.emails, "emails", contact_id),
+            "phones": self._sealed(draft.phones, "phones", contact_id),
+            "dob": self._sealed(
+                draft.date_of_birth.isoformat() if draft.date_of_birth else None,
+                "date_of_birth",
+                contact_id,
             ),
-            "address": self._encrypt(draft.address, "address", contact_id) if draft.address else None,
+            "address": self._sealed(draft.address, "address", contact_id),
             "tags": sorted(draft.tags),
+            "ek": [index.hex() for index in draft.email_indexes],
+            "pk": [index.hex() for index in draft.phone_indexes],
         }
 
-    @staticmethod
-    def _identifiers(
-        contact_id: uuid.UUID, emails: Sequence[bytes], phones: Sequence[bytes], *, primary: bool
-    ) -> list[tuple[uuid.UUID, str, bytes, bool]]:
-        found = [(contact_id, "email", index, primary and n == 0) for n, index in enumerate(emails)]
-        return found + [(contact_id, "phone", index, primary and n == 0) for n, index in enumerate(phones)]
+    def _sealed(self, value: Any, column: str, contact_id: uuid.UUID) -> str | None:
+        return self._encrypt(value, column, contact_id).hex() if value else None
 
     def _custom_rows(self, record_id: uuid.UUID, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows = []

@@ -15,7 +15,7 @@ from crm.attachment.upload import check_length, file_part
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep, tenant_unit_of_work
-from crm.dataio import export, service
+from crm.dataio import export, gdpr, service
 from crm.dataio.schemas import (
     ImportField,
     ImportObject,
@@ -282,7 +282,37 @@ async def export_leads(
     return _csv_response(export.stream(runtime, principal, plan), "leads")
 
 
-@exports_router.get("/contacts/{contact_id}/gdpr-export", response_model=export.GdprExport)
+@exports_router.get(
+    "/exports/deals",
+    response_class=StreamingResponse,
+    description=EXPORT_DOC.format(plural="deals")
+    + " `contact_id=<id>` keeps the deals linked to that person; `contact_ids` lists each deal's"
+    " contacts. Amounts are left out for roles that may not see them (asking for them is a 403).",
+    responses={200: {"content": {"text/csv": {}}, "description": "the deals as CSV"}},
+)
+async def export_deals(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission("deals", "export"))],
+    session: TenantSession,
+    runtime: RuntimeDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    columns: Annotated[str | None, Query(max_length=2000)] = None,
+    view_id: uuid.UUID | None = None,
+) -> StreamingResponse:
+    plan = await export.prepare(
+        session,
+        runtime,
+        principal,
+        export.DEALS,
+        query=list(request.query_params.multi_items()),
+        q=q,
+        columns=columns,
+        view_id=view_id,
+    )
+    return _csv_response(export.stream(runtime, principal, plan), "deals")
+
+
+@exports_router.get("/contacts/{contact_id}/gdpr-export", response_model=gdpr.GdprExport)
 async def gdpr_export_contact(
     contact_id: uuid.UUID,
     principal: Annotated[Principal, Depends(require_permission("gdpr", "export"))],
@@ -293,7 +323,7 @@ async def gdpr_export_contact(
     personal data decrypted and custom fields, activities, linked deals and converted leads,
     attachment metadata, and the audit trail about them. Deleted (trashed) contacts included;
     the export itself is audited."""
-    result = await export.gdpr_export(session, runtime, principal, contact_id)
+    result = await gdpr.gdpr_export(session, runtime, principal, contact_id)
     return JSONResponse(
         result.model_dump(mode="json"),
         headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'},

@@ -1,4 +1,4 @@
-"""Exports: any filtered list as CSV (streamed), and everything held on one contact as JSON (GDPR).
+"""Exports: any filtered list as CSV, streamed (the GDPR export of one person is in ``gdpr``).
 
 A CSV export takes the list endpoint's own filters, sort and ``q`` (or a saved view's),
 checks them before the response starts (a bad filter is a 400, not a broken file), then
@@ -8,50 +8,36 @@ flat whatever the count. Every cell is neutralised against formula injection.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.attachment import repository as attachments
-from crm.attachment import service as attachment_service
-from crm.attachment.schemas import AttachmentOut
-from crm.audit import service as audit
-from crm.audit.schemas import AuditEventRead
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
 from crm.company import service as companies
 from crm.contact import service as contacts
-from crm.contact.schemas import ContactOut
 from crm.core.deps import tenant_unit_of_work
-from crm.core.errors import BadRequest, NotFound
+from crm.core.errors import BadRequest
 from crm.core.runtime import Runtime
 from crm.core.security.crypto import OrgCipher
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.dataio.csvfile import CsvWriter
+from crm.deal import repository as deal_repository
+from crm.deal import service as deals
+from crm.deal import writes as deal_writes
 from crm.kit.listing import FieldSpec, ListParams, SortSpec, parse_params
 from crm.kit.query import run_list
 from crm.kit.records import scope_clause
 from crm.lead import service as leads
-from crm.lead.schemas import LeadOut
-from crm.models import (
-    Activity,
-    AuditEvent,
-    Company,
-    Contact,
-    CustomFieldDefinition,
-    Deal,
-    DealContact,
-    Lead,
-    Stage,
-)
+from crm.models import Company, Contact, CustomFieldDefinition, Deal, Lead
+from crm.pipeline.board import amounts_visible
 from crm.view import service as views
 
 EXPORT_BATCH = 1000
@@ -72,21 +58,18 @@ LEAD_COLUMNS = (
     *("lost_reason", "score", "converted_at", "converted_contact_id", "tags", "owner_id"),
     *("created_at", "updated_at"),
 )
-ACTIVITY_FIELDS = (
-    *("id", "kind", "subject", "body", "occurred_at", "due_at", "completed_at", "duration_minutes"),
-    *("owner_id", "company_id", "lead_id", "deal_id", "created_at", "deleted_at"),
+DEAL_COLUMNS = (
+    *("id", "name", "amount", "currency", "pipeline_id", "stage_id", "status", "probability"),
+    *("expected_close_date", "closed_at", "lost_reason", "owner_id", "company_id", "contact_ids", "tags"),
+    *("created_at", "updated_at"),
 )
-DEAL_FIELDS = (
-    "id",
-    "name",
-    "amount",
-    "currency",
-    "status",
-    "expected_close_date",
-    "closed_at",
-    "owner_id",
-    "created_at",
-)
+
+Related = Callable[[AsyncSession, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
+Where = list[ColumnElement[bool]]
+
+
+def _plain_query(query: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], Where]:
+    return list(query), []
 
 
 @dataclass(frozen=True)
@@ -96,8 +79,15 @@ class ExportSpec:
     model: Any
     field_specs: Callable[[OrgCipher], dict[str, FieldSpec]]
     columns: tuple[str, ...]
-    to_out: Callable[[Any, OrgCipher, dict[str, Any]], BaseModel]
+    # row, cipher, its custom values, what ``related`` found for it, whether amounts show
+    to_out: Callable[[Any, OrgCipher, dict[str, Any], Any, bool], BaseModel]
     aliases: dict[str, tuple[str, ...]]
+    # per page: values from other tables, keyed by record id (a deal's contacts)
+    related: Related | None = None
+    # list filters the generic parser does not know (a deal's contact_id) become SQL conditions
+    split_query: Callable[[Sequence[tuple[str, str]]], tuple[list[tuple[str, str]], Where]] = _plain_query
+    # columns only people allowed to see amounts may export or filter on
+    amount_columns: frozenset[str] = frozenset()
 
 
 CONTACTS = ExportSpec(
@@ -106,7 +96,7 @@ CONTACTS = ExportSpec(
     model=Contact,
     field_specs=contacts.field_specs,
     columns=CONTACT_COLUMNS,
-    to_out=contacts.to_out,
+    to_out=lambda row, cipher, custom, _related, _amounts: contacts.to_out(row, cipher, custom),
     aliases={
         "name": ("first_name", "last_name"),
         "email": ("emails",),
@@ -120,7 +110,7 @@ COMPANIES = ExportSpec(
     model=Company,
     field_specs=lambda _cipher: companies.field_specs(),
     columns=COMPANY_COLUMNS,
-    to_out=lambda row, _cipher, custom: companies.to_out(row, custom),
+    to_out=lambda row, _cipher, custom, _related, _amounts: companies.to_out(row, custom),
     aliases={"address": ADDRESS_COLUMNS},
 )
 
@@ -131,8 +121,26 @@ LEADS = ExportSpec(
     model=Lead,
     field_specs=leads.field_specs,
     columns=LEAD_COLUMNS,
-    to_out=leads.to_out,
+    to_out=lambda row, cipher, custom, _related, _amounts: leads.to_out(row, cipher, custom),
     aliases={"name": ("first_name", "last_name")},
+)
+
+
+async def _deal_contacts(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return dict(await deal_repository.contacts_of(session, ids))
+
+
+DEALS = ExportSpec(
+    object_type="deal",
+    resource="deals",
+    model=Deal,
+    field_specs=lambda _cipher: deals.field_specs(),
+    columns=DEAL_COLUMNS,
+    to_out=lambda row, _cipher, custom, contact_ids, amounts: deals.to_out(row, custom, contact_ids, amounts),
+    aliases={"contacts": ("contact_ids",)},
+    related=_deal_contacts,
+    split_query=deals._contact_filter,  # the list's own parser: an export filters exactly like it
+    amount_columns=frozenset(deals.AMOUNT_FIELDS),
 )
 
 
@@ -145,6 +153,8 @@ class ExportPlan:
     cipher: OrgCipher
     columns: list[str]
     q: str | None
+    where: Where = field(default_factory=list)
+    show_amounts: bool = True
 
 
 def _columns(
@@ -179,6 +189,7 @@ async def prepare(
     definitions = await custom_fields.definitions(
         session, runtime, principal.organization_id, spec.object_type
     )
+    show_amounts = not spec.amount_columns or amounts_visible(principal)
     specs = spec.field_specs(cipher)
     custom_specs = {key: custom_values.field_spec(d) for key, d in definitions.items()}
     pairs = [(key, value) for key, value in query if key not in EXPORT_PARAMS]
@@ -190,10 +201,16 @@ async def prepare(
         q = q or next((v for k, v in views.view_pairs(view) if k == "q"), None)
         wanted = wanted or list(view.columns or [])
     pairs = [(key, value) for key, value in pairs if key != "q"]
+    hidden = set() if show_amounts else spec.amount_columns
+    if any(
+        key.partition("__")[0] in hidden or (key == "sort" and value.lstrip("-") in hidden)
+        for key, value in pairs
+    ) or hidden & set(wanted):
+        raise deal_writes.deny_amounts()
+    pairs, where = spec.split_query(pairs)
     params = parse_params(pairs, specs, custom_specs, SortSpec("updated_at", descending=True))
-    plan = ExportPlan(
-        spec, params, specs, dict(definitions), cipher, _columns(spec, wanted, dict(definitions)), q
-    )
+    chosen = [c for c in _columns(spec, wanted, dict(definitions)) if c not in hidden]
+    plan = ExportPlan(spec, params, specs, dict(definitions), cipher, chosen, q, where, show_amounts)
     await record_event(
         session,
         action=f"{spec.object_type}.export",
@@ -239,6 +256,7 @@ async def stream(runtime: Runtime, principal: Principal, plan: ExportPlan) -> As
                 custom_definitions=plan.definitions,
                 cipher=plan.cipher,
                 scope=scope,
+                extra_where=plan.where,
                 q=plan.q,
                 cursor=cursor,
                 limit=EXPORT_BATCH,
@@ -246,101 +264,12 @@ async def stream(runtime: Runtime, principal: Principal, plan: ExportPlan) -> As
             )
             ids = [row.id for row in result.rows]
             custom = await custom_values.read(session, plan.cipher, plan.definitions, ids)
+            related = await spec.related(session, ids) if spec.related is not None else {}
             for row in result.rows:
-                out = spec.to_out(row, plan.cipher, custom[row.id])
+                out = spec.to_out(row, plan.cipher, custom[row.id], related.get(row.id), plan.show_amounts)
                 writer.row(_value(out, column) for column in plan.columns)
             session.expunge_all()  # keep memory flat: nothing read is needed again
             yield writer.take()
             if result.next_cursor is None:
                 return
             cursor = result.next_cursor
-
-
-# --- GDPR ---------------------------------------------------------------------------------
-
-
-class GdprExport(BaseModel):
-    format: str = "cliniglobal-crm.gdpr-export.v1"
-    exported_at: dt.datetime
-    organization_id: uuid.UUID
-    contact: ContactOut
-    provenance: dict[str, Any]
-    activities: list[dict[str, Any]]
-    deals: list[dict[str, Any]]
-    leads: list[LeadOut]
-    attachments: list[AttachmentOut]
-    audit_events: list[AuditEventRead]
-
-
-def _plain(row: Any, names: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in names}
-
-
-async def gdpr_export(
-    session: AsyncSession, runtime: Runtime, principal: Principal, contact_id: uuid.UUID
-) -> GdprExport:
-    """Everything held on one person: the contact decrypted (custom fields included), activities,
-    deals and leads linked to them, attachments (metadata), and the audit trail about them."""
-    scope = scope_clause(principal.scope("gdpr", Action.export), Contact.owner_id, principal)
-    row = (await session.execute(select(Contact).where(Contact.id == contact_id, scope))).scalar_one_or_none()
-    if row is None:
-        raise NotFound("no such contact")
-    cipher = await contacts.cipher_for(session, runtime, principal)
-    definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    custom = await custom_values.read(session, cipher, definitions, [row.id])
-    activities = (
-        await session.execute(
-            select(Activity)
-            .where(Activity.contact_id == contact_id)
-            .order_by(Activity.occurred_at, Activity.id)
-        )
-    ).scalars()
-    deals = (
-        await session.execute(
-            select(Deal, Stage.name)
-            .join(DealContact, DealContact.deal_id == Deal.id)
-            .join(Stage, Stage.id == Deal.stage_id)
-            .where(DealContact.contact_id == contact_id)
-            .order_by(Deal.created_at)
-        )
-    ).all()
-    converted = list(
-        (
-            await session.execute(
-                select(Lead).where(Lead.converted_contact_id == contact_id).order_by(Lead.created_at)
-            )
-        ).scalars()
-    )
-    lead_definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "lead")
-    lead_custom = await custom_values.read(session, cipher, lead_definitions, [lead.id for lead in converted])
-    files = await attachments.of_record(session, "contact", contact_id)
-    events = (
-        await session.execute(
-            select(AuditEvent.__table__)
-            .where(
-                or_(
-                    and_(AuditEvent.entity_type == "contact", AuditEvent.entity_id == str(contact_id)),
-                    and_(
-                        AuditEvent.entity_type == "attachment",
-                        AuditEvent.entity_id.in_([str(f.id) for f in files]),
-                    ),
-                )
-            )
-            .order_by(AuditEvent.occurred_at, AuditEvent.seq)
-        )
-    ).all()
-    export = GdprExport(
-        exported_at=dt.datetime.now(dt.UTC),
-        organization_id=principal.organization_id,
-        contact=contacts.to_out(row, cipher, custom[row.id]),
-        provenance={"created_by": row.created_by, "import_id": row.import_id, "created_at": row.created_at},
-        activities=[_plain(activity, ACTIVITY_FIELDS) for activity in activities],
-        deals=[_plain(deal, DEAL_FIELDS) | {"stage": stage} for deal, stage in deals],
-        leads=[leads.to_out(lead, cipher, lead_custom[lead.id]) for lead in converted],
-        attachments=[attachment_service.to_out(f) for f in files],
-        audit_events=[audit.to_read(event) for event in events],
-    )
-    await record_event(
-        session, action="contact.gdpr_export", actor=principal, entity_type="contact", entity_id=contact_id
-    )
-    return export

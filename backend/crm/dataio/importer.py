@@ -295,6 +295,12 @@ class _Batches:
             )
             written = await self.writer.write(session, plan.units)
             errors += plan.errors + written.errors
+            # One notice per verb for the whole batch (followers enqueue one job, not one per row).
+            for verb, ids in (("created", written.created_ids), ("updated", written.updated_ids)):
+                change = Change(
+                    self.organization_id, OBJECT_TYPE, tuple(ids), verb, actor_id=self.context.run.created_by
+                )
+                await record_change(session, self.runtime, change)
             await repository.insert_errors(session, self.import_id, errors)
             await repository.add_counts(
                 session,

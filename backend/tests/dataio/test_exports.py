@@ -263,3 +263,39 @@ async def test_gdpr_export_of_one_contact(
         )
     ).scalar_one()
     assert logged == 1
+
+
+async def test_export_of_deals(
+    client: httpx.AsyncClient, admin: dict[str, str], tenant: Tenant, other_tenant: Tenant
+) -> None:
+    (pipeline,) = (await client.get("/api/v1/pipelines", headers=admin)).json()["items"]
+    ada = await _contact(client, admin, first_name="Ada")
+    made = {}
+    for name, amount, contacts in (
+        ('=HYPERLINK("http://x")', "100.00", [ada["id"]]),
+        ("Veneers", "4500.00", []),
+        ("Implants", "900.50", [ada["id"]]),
+    ):
+        body = {"name": name, "amount": amount, "currency": "GBP", "pipeline_id": pipeline["id"],
+                "contact_ids": contacts}  # fmt: skip
+        response = await client.post("/api/v1/deals", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        made[name] = response.json()["id"]
+
+    rows = _rows(await client.get("/api/v1/exports/deals", params={"sort": "name"}, headers=admin))
+    assert [r["name"] for r in rows] == ['\'=HYPERLINK("http://x")', "Implants", "Veneers"]
+    assert list(rows[0])[:4] == ["id", "name", "amount", "currency"]
+    assert rows[1]["amount"] == "900.50" and rows[1]["contact_ids"] == ada["id"]
+    assert rows[2]["contact_ids"] == "" and rows[2]["pipeline_id"] == pipeline["id"]
+
+    linked = _rows(await client.get("/api/v1/exports/deals", params={"contact_id": ada["id"], "amount__gte": "500",
+                                                                     "columns": "name,amount"}, headers=admin))  # fmt: skip
+    assert linked == [{"name": "Implants", "amount": "900.50"}]
+    for bad in ({"contact_id": "not-a-uuid"}, {"contact_id__in": ada["id"]}, {"nope": "1"},
+                {"columns": "name,secret"}, {"amount__gte": "lots"}):  # fmt: skip
+        refused = await client.get("/api/v1/exports/deals", params=bad, headers=admin)
+        assert refused.status_code == 400, (bad, refused.text)
+    support = bearer(await token_for(client, tenant.people[Role.support]))
+    assert (await client.get("/api/v1/exports/deals", headers=support)).status_code == 403
+    theirs = bearer(await token_for(client, other_tenant.people[Role.admin]))
+    assert _rows(await client.get("/api/v1/exports/deals", headers=theirs)) == []
