@@ -6,6 +6,7 @@
  * Every formatter takes what the API sends (amounts as decimal strings, dates as ISO strings, nulls)
  * and returns display text; "—" stands for "no value" so empty cells look alike everywhere.
  */
+import type { components } from "@/client/schema";
 
 export const EMPTY = "—";
 
@@ -89,4 +90,77 @@ export function statusTone(status: string): "success" | "warning" | "danger" | "
 /** "a, b, c" or "—". */
 export function formatList(values: readonly string[] | null | undefined): string {
   return values && values.length > 0 ? values.join(", ") : EMPTY;
+}
+
+// --- added by web-lists (lists, filters, custom fields) ---------------------------------------
+
+
+export type CustomFieldDefinition = components["schemas"]["CustomFieldOut"];
+
+const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const dateOnly = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const dateTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+
+/** Every lead status, "converted" included (LEAD_STATUSES are the ones a person may set). */
+export const ALL_LEAD_STATUSES = ["new", "contacted", "qualified", "converted", "lost"] as const;
+
+/** A number as the API sends it (number or decimal string), up to two decimals. */
+export function formatNumber(value: number | string | null | undefined): string {
+  if (value === null || value === undefined || value === "") return EMPTY;
+  const number = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(number) ? decimal.format(number) : String(value);
+}
+
+/** A calendar date ("2026-03-01") or the date of a timestamp, as "1 Mar 2026". Bare dates read as UTC. */
+export function formatDate(value: string | null | undefined): string {
+  if (!value) return EMPTY;
+  const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime())) return value;
+  return value.length === 10 ? dateOnly.format(date) : new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
+}
+
+export function formatDateTime(value: string | null | undefined): string {
+  if (!value) return EMPTY;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : dateTime.format(date);
+}
+
+/** A lead score (a probability, 0..1) as a whole percentage, "—" when not scored yet. */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null || score === undefined) return EMPTY;
+  return `${Math.round(score * 100)}`;
+}
+
+/** "1,234 contacts", or "about 120,000 contacts" when the API only estimated the total. */
+export function formatTotal(total: { value: number; exact: boolean } | null | undefined, singular: string, plural: string): string {
+  if (!total) return "";
+  const noun = total.value === 1 ? singular : plural;
+  const count = integer.format(total.value);
+  return total.exact ? `${count} ${noun}` : `about ${count} ${noun}`;
+}
+
+/** Any JSON value as text (objects as JSON, never "[object Object]"). */
+function scalar(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/** A custom field's value as text, by the field's type. */
+export function formatCustomValue(definition: Pick<CustomFieldDefinition, "field_type" | "currency">, value: unknown): string {
+  if (value === null || value === undefined || value === "") return EMPTY;
+  switch (definition.field_type) {
+    case "number":
+      return formatNumber(scalar(value));
+    case "currency":
+      return definition.currency ? formatMoney(scalar(value), definition.currency) : formatNumber(scalar(value));
+    case "date":
+      return formatDate(scalar(value));
+    case "boolean":
+      return value === true ? "Yes" : value === false ? "No" : scalar(value);
+    case "multiselect":
+      return Array.isArray(value) ? formatList(value.map(scalar)) : scalar(value);
+    default:
+      return scalar(value);
+  }
 }

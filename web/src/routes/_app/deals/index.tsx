@@ -1,0 +1,16 @@
+import { createFileRoute } from "@tanstack/react-router";
+import { requireList } from "@/modules/records/guard";
+import { parseListSearch, type ListSearch } from "@/modules/records/listQuery";
+import { RecordListPage } from "@/modules/records/RecordListPage";
+
+export const Route = createFileRoute("/_app/deals/")({
+  validateSearch: parseListSearch,
+  beforeLoad: ({ context }) => requireList("deals", context.me),
+  component: DealsList,
+});
+
+function DealsList() {
+  const search = Route.useSearch();
+  const navigate = Route.useNavigate();
+  return <RecordListPage object="deals" search={search} onSearchChange={(next: ListSearch) => void navigate({ search: next, replace: true })} />;
+}
