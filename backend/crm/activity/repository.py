@@ -158,6 +158,7 @@ async def reset_sentiment(session: AsyncSession, ids: Sequence[uuid.UUID]) -> No
             sentiment_drivers=None,
             sentiment_model=None,
             sentiment_at=None,
+            updated_at=Activity.updated_at,  # not an edit: the version (updated_at) must not move
         )
         .execution_options(synchronize_session=False)
     )
@@ -175,7 +176,7 @@ async def rearm_reminders(session: AsyncSession, ids: Sequence[uuid.UUID]) -> No
     await session.execute(
         update(Activity)
         .where(Activity.id.in_(list(ids)), Activity.reminder_sent_at.is_not(None))
-        .values(reminder_sent_at=None)
+        .values(reminder_sent_at=None, updated_at=Activity.updated_at)
         .execution_options(synchronize_session=False)
     )
 
@@ -220,7 +221,7 @@ async def claim_due_reminders(session: AsyncSession, limit: int) -> list[DueRemi
     claimed = (
         update(Activity)
         .where(Activity.id.in_(due.scalar_subquery()))
-        .values(reminder_sent_at=func.now())
+        .values(reminder_sent_at=func.now(), updated_at=Activity.updated_at)
         .returning(
             Activity.id,
             Activity.kind,
