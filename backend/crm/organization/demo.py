@@ -116,6 +116,11 @@ async def add_demo_data(
     plan = build_plan(organization_id, await _owners(session), today or dt.datetime.now(dt.UTC).date())
     cipher = await org_cipher(session, keystore, organization_id)
     counts = await write_plan(session, cipher, plan)
+    # The plan is written in bulk, not through the services' follow-ups: one reindex job makes the
+    # demo searchable by meaning once the worker and the AI service are up.
+    from crm.search.tasks import request_reindex
+
+    await request_reindex(session, organization_id)
     await record_event(
         session,
         action=SEEDED_ACTION,

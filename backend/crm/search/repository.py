@@ -202,6 +202,16 @@ async def delete_records(session: AsyncSession, entity: str, ids: Sequence[uuid.
         )
 
 
+async def delete_orphaned_activities(session: AsyncSession) -> None:
+    """Vectors of activities whose row is gone (cascaded away with an erased record)."""
+    await session.execute(
+        delete(Embedding).where(
+            Embedding.entity == "activity",
+            ~select(Activity.id).where(Activity.id == Embedding.entity_id).exists(),
+        )
+    )
+
+
 async def delete_chunks_from(session: AsyncSession, entity: str, entity_id: uuid.UUID, first: int) -> None:
     """Drop chunks numbered ``first`` and up (the text got shorter)."""
     await session.execute(

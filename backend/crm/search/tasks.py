@@ -22,6 +22,7 @@ from crm.auth.principal import Principal
 from crm.core import jobs
 from crm.core.db import unit_of_work
 from crm.core.runtime import get_runtime
+from crm.kit.followups import Change, on_change
 from crm.models import JobRun
 from crm.models.search import INDEXED_ENTITIES
 from crm.search import indexer, repository
@@ -116,3 +117,33 @@ async def start_reindex(session: AsyncSession, principal: Principal) -> uuid.UUI
         session, action="search.reindex", actor=principal, entity_type="organization", entity_id=org
     )
     return run.id
+
+
+# Fields whose change alters the text a record is embedded from (texts.header_and_body).
+TEXT_FIELDS: dict[str, frozenset[str]] = {
+    "contact": frozenset(
+        {"first_name", "last_name", "job_title", "company_id", "company_name", "lifecycle_stage", "tags"}
+    ),
+    "company": frozenset({"name", "domain", "industry", "employee_count", "address", "tags"}),
+    "deal": frozenset({"name", "status", "lost_reason", "tags", "company_id", "stage_id", "pipeline_id"}),
+    "activity": frozenset({"kind", "subject", "body", "contact_id", "company_id"}),
+}
+GONE = frozenset({"deleted", "erased", "merged"})
+
+
+@on_change(*INDEXED_ENTITIES)
+async def keep_index_current(session: AsyncSession, change: Change) -> None:
+    """Every write to an indexed record: its vectors follow in a batched job; removals are immediate.
+
+    A deleted, merged-away or erased record's vectors go in the write's own transaction (an erased
+    person's text must not outlive the erasure by a job's delay); the queued entry then finds the
+    record gone, or live again after a restore, and settles it either way. Activities cascade with
+    an erased contact, company or deal, so their vectors go too.
+    """
+    if change.verb == "updated" and change.fields and not change.fields & TEXT_FIELDS[change.entity]:
+        return
+    if change.verb in GONE:
+        await repository.delete_records(session, change.entity, change.ids)
+        if change.verb == "erased" and change.entity != "activity":
+            await repository.delete_orphaned_activities(session)
+    await request_index(session, change.organization_id, change.entity, change.ids)
