@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from crm_ai.core.config import Settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
@@ -24,6 +27,17 @@ class Encoder(Protocol):
     def truncated(self, texts: list[str]) -> list[int]:
         """Indices of the texts longer than the model reads (their tail does not count)."""
         ...
+
+
+def build_encoder(settings: Settings) -> Encoder:
+    """The encoder `CRM_AI_EMBEDDING_DRIVER` chooses: offline MiniLM, or a remote driver."""
+    from crm_ai.core.config import EmbeddingDriver
+
+    if settings.embedding_driver is EmbeddingDriver.local:
+        return MiniLMEncoder(settings.embedding_model_path, settings.torch_threads)
+    from crm_ai.providers.embeddings import build_remote_encoder
+
+    return build_remote_encoder(settings)
 
 
 def packaged_model_path() -> Path:
