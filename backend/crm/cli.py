@@ -21,10 +21,12 @@ from crm.core.db import resolve_urls, unit_of_work
 from crm.core.runtime import Runtime, build_runtime, install_runtime
 from crm.core.telemetry import configure_logging
 from crm.keys.cli import keys_cli
+from crm.search.cli import search_cli
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="CliniGlobal CRM")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(search_cli, name="search")
 
 
 def _settings() -> Settings:
