@@ -111,11 +111,14 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     sendgrid_api_key: SecretStr | None = None
+    # The vendor's API by default; another base URL (EU residency, a local fake in tests) when set.
+    sendgrid_base_url: AnyHttpUrl = AnyHttpUrl("https://api.sendgrid.com")
 
     sms_driver: SmsDriver = SmsDriver.outbox
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None
+    twilio_base_url: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")
 
     llm_driver: LlmDriver = LlmDriver.off
     llm_base_url: AnyHttpUrl | None = None

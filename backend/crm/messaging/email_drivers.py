@@ -1,4 +1,5 @@
-"""Email drivers: ``outbox`` (delivery ends at the stored row) and ``smtp``. SendGrid comes later.
+"""Email drivers: ``outbox`` (delivery ends at the stored row), ``smtp`` and ``sendgrid``
+(crm/messaging/sendgrid_driver.py, imported only when chosen).
 
 Drivers tell the delivery job whether a failure may pass (retry with backoff) or never
 will (a refused recipient): retrying the latter would only annoy the receiving server.
@@ -134,7 +135,13 @@ def make_email_driver(settings: Settings) -> EmailDriver:
     if settings.email_driver is EmailDriverName.smtp:
         return SmtpEmailDriver.from_settings(settings)
     if settings.email_driver is EmailDriverName.sendgrid:
-        raise ConfigError("CRM_EMAIL_DRIVER=sendgrid is not available yet; use outbox or smtp")
+        if settings.sendgrid_api_key is None:
+            raise ConfigError("CRM_EMAIL_DRIVER=sendgrid needs CRM_SENDGRID_API_KEY")
+        from crm.messaging.sendgrid_driver import SendGridEmailDriver
+
+        return SendGridEmailDriver(
+            settings.sendgrid_api_key.get_secret_value(), base_url=str(settings.sendgrid_base_url)
+        )
     return OutboxEmailDriver()
 
 
