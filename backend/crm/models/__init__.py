@@ -16,7 +16,7 @@ from crm.models.keys import OrganizationKey
 from crm.models.lead import Lead
 from crm.models.notification import Notification
 from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
-from crm.models.outbox import EmailMessage
+from crm.models.outbox import EmailMessage, SmsMessage
 from crm.models.search import Embedding, SearchIndexQueue
 from crm.models.tenancy import Membership, Organization, Role, User
 from crm.models.transcript import Transcript, TranscriptProposal
@@ -62,6 +62,7 @@ __all__ = [
     "RolePermission",
     "SavedView",
     "SearchIndexQueue",
+    "SmsMessage",
     "Stage",
     "Tag",
     "Team",
