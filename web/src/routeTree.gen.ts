@@ -41,6 +41,7 @@ import { Route as AppPipelinePipelineIdRouteImport } from './routes/_app/pipelin
 import { Route as AppSettingsIndexRouteImport } from './routes/_app/settings/index'
 import { Route as AppSettingsApiKeysRouteImport } from './routes/_app/settings/api-keys'
 import { Route as AppSettingsAuditRouteImport } from './routes/_app/settings/audit'
+import { Route as AppSettingsCustomFieldsRouteImport } from './routes/_app/settings/custom-fields'
 import { Route as AppSettingsFlagsRouteImport } from './routes/_app/settings/flags'
 import { Route as AppSettingsInvitationsRouteImport } from './routes/_app/settings/invitations'
 import { Route as AppSettingsMembersRouteImport } from './routes/_app/settings/members'
@@ -208,6 +209,11 @@ const AppSettingsAuditRoute = AppSettingsAuditRouteImport.update({
   path: '/audit',
   getParentRoute: () => AppSettingsRoute,
 } as any)
+const AppSettingsCustomFieldsRoute = AppSettingsCustomFieldsRouteImport.update({
+  id: '/custom-fields',
+  path: '/custom-fields',
+  getParentRoute: () => AppSettingsRoute,
+} as any)
 const AppSettingsFlagsRoute = AppSettingsFlagsRouteImport.update({
   id: '/flags',
   path: '/flags',
@@ -272,6 +278,7 @@ export interface FileRoutesByFullPath {
   '/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/audit': typeof AppSettingsAuditRoute
+  '/settings/custom-fields': typeof AppSettingsCustomFieldsRoute
   '/settings/flags': typeof AppSettingsFlagsRoute
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
@@ -310,6 +317,7 @@ export interface FileRoutesByTo {
   '/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/settings/audit': typeof AppSettingsAuditRoute
+  '/settings/custom-fields': typeof AppSettingsCustomFieldsRoute
   '/settings/flags': typeof AppSettingsFlagsRoute
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
@@ -353,6 +361,7 @@ export interface FileRoutesById {
   '/_app/pipeline/$pipelineId': typeof AppPipelinePipelineIdRoute
   '/_app/settings/api-keys': typeof AppSettingsApiKeysRoute
   '/_app/settings/audit': typeof AppSettingsAuditRoute
+  '/_app/settings/custom-fields': typeof AppSettingsCustomFieldsRoute
   '/_app/settings/flags': typeof AppSettingsFlagsRoute
   '/_app/settings/invitations': typeof AppSettingsInvitationsRoute
   '/_app/settings/members': typeof AppSettingsMembersRoute
@@ -395,6 +404,7 @@ export interface FileRouteTypes {
     | '/pipeline/$pipelineId'
     | '/settings/api-keys'
     | '/settings/audit'
+    | '/settings/custom-fields'
     | '/settings/flags'
     | '/settings/invitations'
     | '/settings/members'
@@ -433,6 +443,7 @@ export interface FileRouteTypes {
     | '/pipeline/$pipelineId'
     | '/settings/api-keys'
     | '/settings/audit'
+    | '/settings/custom-fields'
     | '/settings/flags'
     | '/settings/invitations'
     | '/settings/members'
@@ -475,6 +486,7 @@ export interface FileRouteTypes {
     | '/_app/pipeline/$pipelineId'
     | '/_app/settings/api-keys'
     | '/_app/settings/audit'
+    | '/_app/settings/custom-fields'
     | '/_app/settings/flags'
     | '/_app/settings/invitations'
     | '/_app/settings/members'
@@ -725,6 +737,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsAuditRouteImport
       parentRoute: typeof AppSettingsRoute
     }
+    '/_app/settings/custom-fields': {
+      id: '/_app/settings/custom-fields'
+      path: '/custom-fields'
+      fullPath: '/settings/custom-fields'
+      preLoaderRoute: typeof AppSettingsCustomFieldsRouteImport
+      parentRoute: typeof AppSettingsRoute
+    }
     '/_app/settings/flags': {
       id: '/_app/settings/flags'
       path: '/flags'
@@ -805,6 +824,7 @@ const AppAccountRouteWithChildren = AppAccountRoute._addFileChildren(
 interface AppSettingsRouteChildren {
   AppSettingsApiKeysRoute: typeof AppSettingsApiKeysRoute
   AppSettingsAuditRoute: typeof AppSettingsAuditRoute
+  AppSettingsCustomFieldsRoute: typeof AppSettingsCustomFieldsRoute
   AppSettingsFlagsRoute: typeof AppSettingsFlagsRoute
   AppSettingsInvitationsRoute: typeof AppSettingsInvitationsRoute
   AppSettingsMembersRoute: typeof AppSettingsMembersRoute
@@ -819,6 +839,7 @@ interface AppSettingsRouteChildren {
 const AppSettingsRouteChildren: AppSettingsRouteChildren = {
   AppSettingsApiKeysRoute: AppSettingsApiKeysRoute,
   AppSettingsAuditRoute: AppSettingsAuditRoute,
+  AppSettingsCustomFieldsRoute: AppSettingsCustomFieldsRoute,
   AppSettingsFlagsRoute: AppSettingsFlagsRoute,
   AppSettingsInvitationsRoute: AppSettingsInvitationsRoute,
   AppSettingsMembersRoute: AppSettingsMembersRoute,

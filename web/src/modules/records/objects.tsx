@@ -140,9 +140,9 @@ const leadColumns = columnsOf<Lead>([
 const dealColumns = columnsOf<Deal>([
   { key: "name", label: "Name", width: 240, sort: "name", export: "name", render: (row) => row.name },
   { key: "amount", label: "Amount", width: 140, sort: "amount", descendingFirst: true, export: "amount", align: "end", render: (row) => text(formatMoney(row.amount, row.currency)) },
-  { key: "stage_id", label: "Stage", width: 160, render: (row, context) => text(context.stages.get(row.stage_id)) },
+  { key: "stage_id", label: "Stage", width: 160, export: "stage_id", render: (row, context) => text(context.stages.get(row.stage_id)) },
   { key: "status", label: "Status", width: 100, export: "status", render: (row) => badge(row.status) },
-  { key: "probability", label: "Probability", width: 110, sort: "probability", descendingFirst: true, align: "end", render: (row) => text(formatPercent(row.probability)) },
+  { key: "probability", label: "Probability", width: 110, sort: "probability", descendingFirst: true, export: "probability", align: "end", render: (row) => text(formatPercent(row.probability)) },
   { key: "expected_close_date", label: "Expected close", width: 140, sort: "expected_close_date", export: "expected_close_date", render: (row) => text(formatDate(row.expected_close_date)) },
   { key: "closed_at", label: "Closed", width: 140, sort: "closed_at", descendingFirst: true, export: "closed_at", render: (row) => text(formatDate(row.closed_at)) },
   owner<Deal>(),

@@ -103,11 +103,12 @@ export async function bulkDelete(object: ObjectKey, ids: string[]): Promise<Bulk
   }
 }
 
-/** Export paths that exist in the API (deals join when the backend adds theirs). */
+/** The CSV export of each list (same filters, search and sort as the list). */
 export const EXPORT_PATHS: Partial<Record<ObjectKey, string>> = {
   contacts: "/api/v1/exports/contacts",
   companies: "/api/v1/exports/companies",
   leads: "/api/v1/exports/leads",
+  deals: "/api/v1/exports/deals",
 };
 
 /**

@@ -48,6 +48,12 @@ export const settingsPages: SettingsPage[] = [
     allowed: (me) => can(me, "sessions:read"),
   },
   {
+    to: "/settings/custom-fields",
+    label: "Custom fields",
+    description: "Your own fields on contacts, companies, leads and deals.",
+    allowed: (me) => canAny(me, ["custom_fields:create", "custom_fields:update", "custom_fields:delete"]),
+  },
+  {
     to: "/settings/flags",
     label: "Feature flags",
     description: "Turn features on or off for everyone or per role.",
