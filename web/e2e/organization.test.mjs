@@ -274,7 +274,7 @@ describe("a new organisation", { concurrency: false }, () => {
       await page.getByText("Northwind Clinics (demo) · Marketing").waitFor();
       const nav = page.getByRole("navigation", { name: "Main" });
       const links = await nav.getByRole("link").allTextContents();
-      // Sales works records (the lists appear per read permission) but has no settings area.
+      // Marketing reads all four record lists (shown per read permission) but has no settings area.
       for (const area of ["Home", "Contacts", "Companies", "Leads", "Deals"]) assert.ok(links.includes(area), `${area} missing from ${links}`);
       assert.ok(!links.includes("Settings"), `Settings shown to Sales: ${links}`);
 
