@@ -17,7 +17,9 @@ from crm.core.deps import RuntimeDep
 from crm.flags.dependencies import require_flag
 
 router = APIRouter(tags=["ai"])
-PERSONALIZATION = [Depends(require_flag("ai.personalization")), Depends(require_permission("ai", "read"))]
+# The matrix cell is ai:read; the record itself is read through its service, in the caller's
+# scope for that record type (404 outside it).
+PERSONALIZATION = [Depends(require_flag("ai.personalization"))]
 
 
 @router.get(
@@ -30,7 +32,7 @@ async def contact_next_best_actions(
     contact_id: uuid.UUID,
     session: TenantSession,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, Depends(require_permission("contacts", "read"))],
+    principal: Annotated[Principal, Depends(require_permission("ai", "read"))],
 ) -> NextActionsOut:
     """What to do next with a contact, highest priority first, each with its reason and the facts it
     read (a hot lead gone quiet, an unhappy customer, a happy one with nothing open, ...)."""
@@ -47,7 +49,7 @@ async def deal_next_best_actions(
     deal_id: uuid.UUID,
     session: TenantSession,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, Depends(require_permission("deals", "read"))],
+    principal: Annotated[Principal, Depends(require_permission("ai", "read"))],
 ) -> NextActionsOut:
     """What to do next with a deal, highest priority first, each with its reason (rescue a slipping
     deal, chase overdue tasks, re-engage after silence, ...)."""

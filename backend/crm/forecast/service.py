@@ -24,7 +24,7 @@ from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import ActorType, Principal
 from crm.core.config import Settings
-from crm.core.errors import BadRequest, NotFound
+from crm.core.errors import BadRequest, Forbidden, NotFound
 from crm.forecast import periods as cal
 from crm.forecast import repository
 from crm.forecast.repository import DealRow, Engagement, StageRow
@@ -105,6 +105,8 @@ async def forecast(
     count: int,
     currency: str | None,
 ) -> ForecastOut:
+    if not principal.can("deals", Action.read):
+        raise Forbidden("your role may not read deals", code="forbidden")
     pipeline = await repository.pipeline(session, pipeline_id)
     if pipeline is None:
         raise NotFound("no such pipeline" if pipeline_id else "this organisation has no pipeline yet")
