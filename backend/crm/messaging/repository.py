@@ -1,4 +1,4 @@
-"""SQL for the email outbox. Row-level security scopes every statement to the transaction's tenant."""
+"""SQL for the e-mail and SMS outboxes. Row-level security scopes every statement to the tenant."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import EmailMessage
+from crm.models import EmailMessage, SmsMessage
 
 
 async def insert_email(session: AsyncSession, **values: Any) -> EmailMessage:
@@ -40,3 +40,22 @@ async def page(
     if after is not None:
         statement = statement.where(tuple_(EmailMessage.created_at, EmailMessage.id) < tuple_(*after))
     return list(await session.scalars(statement.limit(limit + 1)))
+
+
+# --- SMS --------------------------------------------------------------------------------------------
+
+
+async def insert_sms(session: AsyncSession, **values: Any) -> SmsMessage:
+    row: SmsMessage | None = await session.scalar(insert(SmsMessage).values(**values).returning(SmsMessage))
+    assert row is not None
+    return row
+
+
+async def lock_sms_for_delivery(session: AsyncSession, sms_id: uuid.UUID) -> SmsMessage | None:
+    """The row, locked until the transaction ends; None if missing or another worker holds it."""
+    statement = select(SmsMessage).where(SmsMessage.id == sms_id).with_for_update(skip_locked=True)
+    return await session.scalar(statement)
+
+
+async def record_sms_delivery(session: AsyncSession, sms_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(SmsMessage).where(SmsMessage.id == sms_id).values(**values))

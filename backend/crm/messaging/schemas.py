@@ -1,4 +1,4 @@
-"""Shapes of outgoing email: what a driver sends, and what the admin outbox endpoint returns."""
+"""Shapes of outgoing email and SMS: what a driver sends, and what the admin outbox endpoint returns."""
 
 from __future__ import annotations
 
@@ -31,6 +31,19 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    """One text message as a driver sees it: ``to`` in E.164 (``+<country><number>``)."""
+
+    id: uuid.UUID
+    to: str
+    body: str
+
+    def __repr__(self) -> str:
+        # The number is PII: keep it out of tracebacks and log lines that print the object.
+        return f"OutgoingSms(id={self.id}, to='…{self.to[-2:]}', body=<{len(self.body)} chars>)"
 
 
 @dataclass(frozen=True)

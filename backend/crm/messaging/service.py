@@ -1,4 +1,4 @@
-"""Queueing email: the row and its delivery job land in the caller's transaction, or neither does."""
+"""Queueing email and SMS: the row and its delivery job land in the caller's transaction, or neither does."""
 
 from __future__ import annotations
 
@@ -12,17 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core import jobs
 from crm.core.errors import BadRequest
+from crm.core.security.crypto import OrgCipher, normalize_phone
 from crm.messaging import repository
 from crm.messaging.email_drivers import valid_address
 from crm.messaging.schemas import EmailMessagePage, EmailMessageRead, EmailStatus
-from crm.messaging.tasks import deliver_email
-from crm.models import EmailMessage
+from crm.messaging.sms_drivers import MAX_SMS_BODY
+from crm.messaging.tasks import SMS_TABLE, deliver_email, deliver_sms
+from crm.models import EmailMessage, SmsMessage
 
 MAX_SUBJECT = 998  # RFC 5322 line limit, and the column's length
 
 
 class InvalidEmail(BadRequest):
     code = "invalid_email"
+
+
+class InvalidSms(BadRequest):
+    code = "invalid_sms"
 
 
 class InvalidCursor(BadRequest):
@@ -53,6 +59,34 @@ async def queue_email(
         status=EmailStatus.queued.value,
     )
     await jobs.enqueue(session, deliver_email, email_id=str(row.id), organization_id=str(row.organization_id))
+    return row
+
+
+async def queue_sms(session: AsyncSession, cipher: OrgCipher, to: str, body: str) -> SmsMessage:
+    """Store a text message for the current tenant and enqueue its delivery, in the same transaction.
+
+    ``to`` must be international (``+44 20 7946 0958``, ``0044…``): a number without its country
+    cannot be routed by an SMS gateway. ``cipher`` is the tenant's (the number is stored encrypted).
+    """
+    try:
+        number = normalize_phone(to)
+    except ValueError:
+        raise InvalidSms("not a valid phone number") from None
+    if not number.startswith("+"):
+        raise InvalidSms("the phone number needs its country code (+<country><number>)")
+    if not body.strip() or len(body) > MAX_SMS_BODY:
+        raise InvalidSms(f"the message must have 1 to {MAX_SMS_BODY} characters")
+    # The id is chosen here because the ciphertext is bound to it.
+    sms_id = uuid.uuid4()
+    row = await repository.insert_sms(
+        session,
+        id=sms_id,
+        to_number=cipher.encrypt(number, SMS_TABLE, "to_number", sms_id),
+        to_number_bidx=cipher.blind_index(number, "phone"),
+        body=body,
+        status=EmailStatus.queued.value,
+    )
+    await jobs.enqueue(session, deliver_sms, sms_id=str(row.id), organization_id=str(row.organization_id))
     return row
 
 

@@ -45,7 +45,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sms_messages")),
     )
-    op.create_index(op.f("ix_sms_messages_organization_id"), "sms_messages", ["organization_id"], unique=False)
+    op.create_index(
+        op.f("ix_sms_messages_organization_id"), "sms_messages", ["organization_id"], unique=False
+    )
     op.create_index(
         "ix_sms_messages_to_number_bidx", "sms_messages", ["organization_id", "to_number_bidx"], unique=False
     )

@@ -9,8 +9,12 @@ import pytest
 
 from tests.fakes.http import serve
 from tests.fakes.sendgrid import FakeSendGrid
+from tests.fakes.twilio import FakeTwilio
 
 SENDGRID_KEY = "SG.test-key.0123456789abcdefghijklmnopqrstuvwxyz"
+TWILIO_SID = "AC" + "0123456789abcdef" * 2
+TWILIO_TOKEN = "twilio-auth-token-must-not-leak"
+TWILIO_FROM = "+15005550006"
 
 
 @dataclass
@@ -24,3 +28,16 @@ def sendgrid_server() -> Iterator[SendGridServer]:
     api = FakeSendGrid(SENDGRID_KEY)
     with serve(api) as base_url:
         yield SendGridServer(api, base_url)
+
+
+@dataclass
+class TwilioServer:
+    api: FakeTwilio
+    base_url: str
+
+
+@pytest.fixture
+def twilio_server() -> Iterator[TwilioServer]:
+    api = FakeTwilio(TWILIO_SID, TWILIO_TOKEN, {TWILIO_FROM})
+    with serve(api) as base_url:
+        yield TwilioServer(api, base_url)
