@@ -14,7 +14,7 @@ from crm.auth.principal import ActorType
 from crm.core import jobs
 from crm.core.config import Settings
 from crm.core.db import unit_of_work
-from crm.search import embedder, repository, texts
+from crm.search import embedder, repository, store, texts
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ async def index_batch(session: AsyncSession, settings: Settings, organization_id
     pending: list[tuple[str, uuid.UUID, texts.Chunk, bytes]] = []
     for entity, ids in by_entity.items():
         rows = await repository.sources(session, entity, ids)
-        await repository.delete_records(session, entity, [i for i in ids if i not in rows])
+        await store.delete_records(
+            session, settings, organization_id, entity, [i for i in ids if i not in rows]
+        )
         stored = await repository.stored_hashes(session, entity, list(rows))
         for entity_id, row in rows.items():
             record_chunks = texts.chunks(entity, row)
@@ -45,7 +47,9 @@ async def index_batch(session: AsyncSession, settings: Settings, organization_id
                 if stored.get((entity_id, chunk.number)) != digest:
                     pending.append((entity, entity_id, chunk, digest))
             if any(i == entity_id and n >= len(record_chunks) for i, n in stored):
-                await repository.delete_chunks_from(session, entity, entity_id, len(record_chunks))
+                await store.delete_chunks_from(
+                    session, settings, organization_id, entity, entity_id, len(record_chunks)
+                )
     if pending:
         model, vectors = await embedder.embed(
             settings, organization_id, [chunk.text for _, _, chunk, _ in pending], interactive=False
@@ -58,8 +62,10 @@ async def index_batch(session: AsyncSession, settings: Settings, organization_id
             actor_type=ActorType.ai,
             meta={"model": model, "records": len({(e, i) for e, i, _, _ in pending}), "chunks": len(pending)},
         )
-        await repository.upsert(
+        await store.upsert(
             session,
+            settings,
+            organization_id,
             [
                 repository.VectorRow(entity, entity_id, chunk.number, vector, model, digest)
                 for (entity, entity_id, chunk, digest), vector in zip(pending, vectors, strict=True)

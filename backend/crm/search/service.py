@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.ai.client import AIRejected, AIUnavailable
 from crm.auth.permissions import Action, Scope
 from crm.auth.principal import Principal
+from crm.core.config import Settings
 from crm.core.errors import BadRequest
 from crm.core.runtime import Runtime
 from crm.flags import service as flags
 from crm.kit.records import scope_clause
-from crm.search import embedder, repository
+from crm.search import embedder, repository, store
 from crm.search.fusion import rrf
+from crm.search.pinecone_store import VectorStoreUnavailable
 from crm.search.schemas import HitType, SearchHit, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,7 @@ async def _fulltext(
 
 async def _vector(
     session: AsyncSession,
+    settings: Settings,
     organization_id: uuid.UUID,
     query: list[float],
     scopes: dict[str, tuple[Scope, ColumnElement[bool]]],
@@ -119,7 +122,7 @@ async def _vector(
     checked: set[Key] = set()
     n = max(100, 4 * want)
     while True:
-        rows = await repository.nearest(session, organization_id, query, n)
+        rows = await store.nearest(session, settings, organization_id, query, n)
         fresh: dict[str, list[uuid.UUID]] = {}
         for entity, entity_id, distance in rows:
             key = (entity, entity_id)
@@ -149,7 +152,9 @@ async def _vector(
             for entity, (scope, clause) in scopes.items():
                 if scope is Scope.all:
                     continue
-                exact = await repository.nearest_within(session, entity, query, clause, want)
+                exact = await store.nearest_within(
+                    session, settings, organization_id, entity, query, clause, want
+                )
                 for entity_id, distance in exact:
                     key = (entity, entity_id)
                     best[key] = min(best.get(key, distance), distance)
@@ -198,8 +203,14 @@ async def search(
             reason = f"keyword results only: {exc.detail}"
             log.warning("semantic search unavailable", extra={"reason": exc.detail})
         else:
-            vector = await _vector(session, principal.organization_id, query_vector, scopes, limit)
-            semantic = True
+            try:
+                vector = await _vector(
+                    session, runtime.settings, principal.organization_id, query_vector, scopes, limit
+                )
+                semantic = True
+            except VectorStoreUnavailable as exc:
+                reason = "keyword results only: the vector store is unavailable"
+                log.warning("vector store unavailable", extra={"reason": str(exc)})
     fused = rrf([("vector", vector.order), ("fulltext", fulltext.order)])[:limit]
     display = {**fulltext.display, **vector.display}
     items = []
