@@ -1,6 +1,9 @@
 import { Link } from "@tanstack/react-router";
 import { Button } from "@/components/ui/Button";
-import type { Me } from "@/lib/auth/me";
+import { can, type Me } from "@/lib/auth/me";
+import { NotificationBell } from "@/modules/notifications/NotificationBell";
+import { SearchButton } from "@/modules/search/SearchButton";
+import { buildNavigation } from "./navigation";
 import { OrganizationSwitcher } from "./OrganizationSwitcher";
 import { UserMenu } from "./UserMenu";
 
@@ -35,9 +38,15 @@ export function TopBar({ onToggleNav, navOpen, navId, me, visitor = false }: Top
         <img src="/favicon.svg" alt="" className="size-6 shrink-0" width={24} height={24} />
         <span className="hidden truncate min-[420px]:inline">CliniGlobal CRM</span>
       </Link>
-      <div className="ml-auto flex min-w-0 items-center gap-1.5">
+      {me && can(me, "search:read") && (
+        <div className="ml-auto flex min-w-0 justify-end sm:ml-4 sm:flex-1 sm:justify-start">
+          <SearchButton me={me} pages={buildNavigation(me)} />
+        </div>
+      )}
+      <div className={me && can(me, "search:read") ? "flex min-w-0 items-center gap-1.5 sm:ml-auto" : "ml-auto flex min-w-0 items-center gap-1.5"}>
         {me ? (
           <>
+            <NotificationBell />
             {me.organizations.length > 1 && <OrganizationSwitcher me={me} />}
             <UserMenu me={me} />
           </>
