@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,9 @@ from crm.core.runtime import Runtime
 from crm.models import Embedding, Role, SearchIndexQueue
 from crm.search import indexer
 from tests.fixtures.people import Tenant, bearer, token_for
+
+# The first test of a run waits for the shared AI service to load its models (slow on a busy machine).
+pytestmark = pytest.mark.timeout(600)
 
 
 async def _queued(db: AsyncSession, org: uuid.UUID) -> set[tuple[str, uuid.UUID]]:

@@ -29,6 +29,9 @@ COMPLAINT = (
     "were damaged. She is frustrated with the courier and wants a discount before the next order."
 )
 
+# The first test of a run waits for the shared AI service to load its models (slow on a busy machine).
+pytestmark = pytest.mark.timeout(600)
+
 
 @dataclass
 class World:
