@@ -48,7 +48,7 @@ def redact_number(text: str, number: str) -> str:
 def _http_client(base_url: str, timeout: float) -> AsyncTwilioHttpClient:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
 
-    class BaseUrlHttpClient(AsyncTwilioHttpClient):
+    class BaseUrlHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
         async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             if base_url != TWILIO_API and url.startswith(TWILIO_API):
                 url = base_url + url[len(TWILIO_API) :]
