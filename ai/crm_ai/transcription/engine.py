@@ -8,9 +8,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from crm_ai.core.config import Settings
 
 
 def packaged_model_path() -> Path:
@@ -35,6 +39,30 @@ class Transcript:
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.segments).strip()
+
+
+class Transcriber(Protocol):
+    name: str  # the model, reported with every transcript
+
+    def transcribe(self, samples: npt.NDArray[np.float32], language: str | None = None) -> Transcript:
+        """16 kHz mono samples (already decoded and checked) -> segments with timestamps."""
+        ...
+
+
+def build_transcriber(settings: Settings) -> Transcriber:
+    """The engine `CRM_AI_TRANSCRIPTION_DRIVER` chooses: local faster-whisper or a remote API."""
+    from crm_ai.core.config import TranscriptionDriver
+
+    if settings.transcription_driver is TranscriptionDriver.local:
+        return WhisperTranscriber(
+            settings.transcription_model_path,
+            compute_type=settings.transcription_compute_type,
+            threads=settings.transcription_threads,
+            beam_size=settings.transcription_beam_size,
+        )
+    from crm_ai.providers.transcription import build_remote_transcriber
+
+    return build_remote_transcriber(settings)
 
 
 class WhisperTranscriber:
