@@ -1,9 +1,16 @@
 """Search evaluation on a written corpus of CRM records and written queries with labelled answers.
 
-Three rankers over the same 100 records (companies, contacts, deals, notes, emails):
+Rankers over the same 100 records (companies, contacts, deals, notes, emails):
 - embeddings: all-MiniLM-L6-v2 cosine similarity (what pgvector does in the backend);
-- keyword: BM25 in pure Python (standing in for PostgreSQL full-text search);
-- fused: reciprocal rank fusion of the two top-50 lists (what POST /v1/rank does).
+- pg_fulltext: the backend's PostgreSQL query reproduced exactly (crm_ai.search.pg_fulltext:
+  'simple' configuration, OR of the words minus stop words, last word as a prefix, ts_rank_cd);
+- keyword_bm25: Okapi BM25, a stronger keyword baseline for comparison;
+- rrf_fused: reciprocal rank fusion (k = 60) of the embeddings' and pg_fulltext's top-50 lists:
+  the fusion GET /api/v1/search runs (crm.search.fusion, 50 candidates per ranker);
+- rrf_bm25: the same fusion with BM25 in place of PostgreSQL.
+
+The backend test tests/search/test_search_quality.py runs these queries through the backend's own
+path (pgvector HNSW, PostgreSQL, permission filter, fusion) and asserts recall@10 >= 0.8 there too.
 
 Prints recall@10 (share of each query's relevant records in its top 10, averaged over queries),
 recall@5 and MRR, then one JSON line.
@@ -24,6 +31,7 @@ import numpy as np
 from crm_ai.embeddings.encoder import MiniLMEncoder
 from crm_ai.search.bm25 import BM25
 from crm_ai.search.fusion import RankedList, rrf
+from crm_ai.search.pg_fulltext import PgSimpleFullText
 
 DATA = Path(__file__).parent / "data"
 CANDIDATES = 50
@@ -67,19 +75,25 @@ def main() -> None:
     query_vectors = encoder.encode([q["query"] for q in queries])
     encode_s = time.perf_counter() - started
     bm25 = BM25([r["text"] for r in corpus])
+    pg = PgSimpleFullText([r["text"] for r in corpus])
 
-    dense, keyword, fused = [], [], []
+    dense, keyword, pg_lists, fused, fused_bm25 = [], [], [], [], []
     for q, qv in zip(queries, query_vectors, strict=True):
         order = np.argsort(-(doc_vectors @ qv))[:CANDIDATES]
         d = [ids[i] for i in order]
         k = [ids[i] for i in bm25.top(q["query"], CANDIDATES)]
+        p = [ids[i] for i in pg.top(q["query"], CANDIDATES)]
         dense.append(d)
         keyword.append(k)
-        fused.append([f.id for f in rrf([RankedList("vector", d), RankedList("fulltext", k)])])
+        pg_lists.append(p)
+        fused.append([f.id for f in rrf([RankedList("vector", d), RankedList("fulltext", p)])])
+        fused_bm25.append([f.id for f in rrf([RankedList("vector", d), RankedList("fulltext", k)])])
     rows = {
         "embeddings": metrics(dense, queries),
+        "pg_fulltext": metrics(pg_lists, queries),
         "keyword_bm25": metrics(keyword, queries),
         "rrf_fused": metrics(fused, queries),
+        "rrf_bm25": metrics(fused_bm25, queries),
     }
     print(
         f"search: {len(corpus)} records, {len(queries)} written queries, "
