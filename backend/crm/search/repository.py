@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, literal, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,16 +24,19 @@ MAX_EF_SEARCH = 1000
 
 
 async def queue(session: AsyncSession, entity: str, ids: Iterable[uuid.UUID]) -> int:
-    rows = [{"entity": entity, "entity_id": i} for i in dict.fromkeys(ids)]
-    if not rows:
+    unique = list(dict.fromkeys(ids))
+    if not unique:
         return 0
-    statement = insert(SearchIndexQueue).values(rows)
+    # One array parameter, unnested server-side: a multi-row VALUES of an import batch (2,000 ids)
+    # cost seconds of statement compiling and placeholder parsing on the client per batch.
+    source = select(literal(entity), func.unnest(bindparam("ids", unique, type_=ARRAY(Uuid()))))
+    statement = insert(SearchIndexQueue).from_select(["entity", "entity_id"], source)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["organization_id", "entity", "entity_id"], set_={"queued_at": func.now()}
         )
     )
-    return len(rows)
+    return len(unique)
 
 
 async def queue_everything(session: AsyncSession) -> int:
