@@ -45,7 +45,7 @@ export const BoardColumnView = memo(function BoardColumnView({ column, ids, card
       data-stage-id={column.stage.id}
       data-stage-name={column.stage.name}
       className={cn(
-        "flex max-h-full w-[85vw] max-w-72 shrink-0 snap-start flex-col rounded-lg border border-border bg-surface-muted sm:w-72",
+        "relative flex max-h-full w-[85vw] max-w-72 shrink-0 snap-start flex-col rounded-lg border border-border bg-surface-muted sm:w-72",
         isOver && "border-accent ring-1 ring-accent",
       )}
     >

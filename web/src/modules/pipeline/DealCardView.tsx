@@ -20,7 +20,7 @@ export const DealCardView = memo(function DealCardView({ card, overlay = false }
   return (
     <div
       className={cn(
-        "flex flex-col gap-1.5 rounded-md border border-border bg-surface p-3 text-sm shadow-sm",
+        "relative flex flex-col gap-1.5 rounded-md border border-border bg-surface p-3 text-sm shadow-sm",
         overlay && "rotate-1 border-accent shadow-lg",
       )}
     >
