@@ -17,6 +17,7 @@ import { RecordShell } from "./RecordShell";
 import { RelatedList } from "./RelatedList";
 import { SentimentCard } from "./SentimentCard";
 import { Timeline } from "./Timeline";
+import { VoiceNotes } from "./VoiceNotes";
 import { TrashNotice } from "./TrashNotice";
 import type { Company } from "./types";
 import { useMembers } from "./useMembers";
@@ -138,6 +139,7 @@ function CompanyView({ company }: { company: Company }) {
             )}
             <Attachments object="companies" id={company.id} canUpload={can(me, "attachments:create") && editable} canDelete={can(me, "attachments:delete")} />
             {can(me, "ai:read") && <SentimentCard query={sentiment} />}
+            {can(me, "ai:read") && <VoiceNotes object="companies" id={company.id} canUpload={editable && can(me, "attachments:create")} />}
           </>
         }
       />

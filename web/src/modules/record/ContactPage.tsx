@@ -20,6 +20,8 @@ import { RecordShell } from "./RecordShell";
 import { RelatedList } from "./RelatedList";
 import { SentimentCard } from "./SentimentCard";
 import { Timeline } from "./Timeline";
+import { NextActions } from "./NextActions";
+import { VoiceNotes } from "./VoiceNotes";
 import { TrashNotice } from "./TrashNotice";
 import type { Contact, ContactPatch } from "./types";
 import { useMembers } from "./useMembers";
@@ -155,6 +157,8 @@ function ContactView({ contact }: { contact: Contact }) {
             )}
             <Attachments object="contacts" id={contact.id} canUpload={can(me, "attachments:create") && editable} canDelete={can(me, "attachments:delete")} />
             {can(me, "ai:read") && <SentimentCard query={sentiment} />}
+            {can(me, "ai:read") && !trash.trashed && <NextActions object="contacts" id={contact.id} contactId={contact.id} />}
+            {can(me, "ai:read") && <VoiceNotes object="contacts" id={contact.id} canUpload={editable && can(me, "attachments:create")} />}
           </>
         }
       />

@@ -21,6 +21,8 @@ import { RecordError, RecordPending } from "./RecordStates";
 import { RecordMenu, type RecordMenuItem } from "./RecordMenu";
 import { RecordShell } from "./RecordShell";
 import { Timeline } from "./Timeline";
+import { NextActions } from "./NextActions";
+import { VoiceNotes } from "./VoiceNotes";
 import { TrashNotice } from "./TrashNotice";
 import type { Deal } from "./types";
 import { useMembers } from "./useMembers";
@@ -142,6 +144,8 @@ function DealView({ deal }: { deal: Deal }) {
               )}
             </Section>
             {can(me, "contacts:read") && <DealContacts ids={deal.contact_ids} />}
+            {can(me, "ai:read") && !trash.trashed && <NextActions object="deals" id={deal.id} dealId={deal.id} contactId={deal.contact_ids[0]} />}
+            {can(me, "ai:read") && <VoiceNotes object="deals" id={deal.id} canUpload={editable && can(me, "attachments:create")} />}
             <Attachments object="deals" id={deal.id} canUpload={can(me, "attachments:create") && editable} canDelete={can(me, "attachments:delete")} />
           </>
         }

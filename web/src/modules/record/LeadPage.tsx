@@ -21,6 +21,7 @@ import { RecordError, RecordPending } from "./RecordStates";
 import { RecordMenu, type RecordMenuItem } from "./RecordMenu";
 import { RecordShell } from "./RecordShell";
 import { Timeline } from "./Timeline";
+import { VoiceNotes } from "./VoiceNotes";
 import { TrashNotice } from "./TrashNotice";
 import type { Lead, LeadPatch } from "./types";
 import { useMembers } from "./useMembers";
@@ -133,6 +134,7 @@ function LeadView({ lead }: { lead: Lead }) {
                 </ul>
               </Section>
             )}
+            {can(me, "ai:read") && <VoiceNotes object="leads" id={lead.id} canUpload={!trash.trashed && can(me, "leads:update") && can(me, "attachments:create")} />}
             <Attachments object="leads" id={lead.id} canUpload={can(me, "attachments:create") && can(me, "leads:update") && !trash.trashed} canDelete={can(me, "attachments:delete")} />
           </>
         }

@@ -127,3 +127,48 @@ export const pipelinesQueryOptions = () =>
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/pipelines", { signal })),
     staleTime: 5 * 60_000,
   });
+
+export const nextActionsQueryOptions = (object: "contacts" | "deals", id: string) =>
+  queryOptions({
+    queryKey: [...recordKeys.related(object, id), "next-best-actions"],
+    queryFn: ({ signal }) =>
+      object === "contacts"
+        ? unwrap(api.GET("/api/v1/contacts/{contact_id}/next-best-actions", { signal, params: { path: { contact_id: id } } }))
+        : unwrap(api.GET("/api/v1/deals/{deal_id}/next-best-actions", { signal, params: { path: { deal_id: id } } })),
+    retry: false,
+  });
+
+export const emailTemplatesQueryOptions = () =>
+  queryOptions({
+    queryKey: ["ai", "email-templates"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/ai/email-templates", { signal })),
+    staleTime: 10 * 60_000,
+  });
+
+export const transcriptsQueryOptions = (object: RecordObject, id: string) =>
+  queryOptions({
+    queryKey: [...recordKeys.related(object, id), "transcripts"],
+    queryFn: ({ signal }) => {
+      const params = { path: { record_id: id }, query: { limit: 20 } };
+      switch (object) {
+        case "contacts":
+          return unwrap(api.GET("/api/v1/contacts/{record_id}/transcripts", { signal, params }));
+        case "companies":
+          return unwrap(api.GET("/api/v1/companies/{record_id}/transcripts", { signal, params }));
+        case "leads":
+          return unwrap(api.GET("/api/v1/leads/{record_id}/transcripts", { signal, params }));
+        case "deals":
+          return unwrap(api.GET("/api/v1/deals/{record_id}/transcripts", { signal, params }));
+      }
+    },
+    // Poll while a recording is still being transcribed.
+    refetchInterval: (query) => (query.state.data?.items.some((t) => t.status === "pending") ? 3000 : false),
+    retry: false,
+  });
+
+export const transcriptQueryOptions = (id: string) =>
+  queryOptions({
+    queryKey: ["transcript", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/transcripts/{transcript_id}", { signal, params: { path: { transcript_id: id } } })),
+    refetchInterval: (query) => (query.state.data?.status === "pending" ? 3000 : false),
+  });

@@ -13,13 +13,18 @@ export type UploadHandle = { promise: Promise<AttachmentOut>; abort: () => void 
  * expired mid-upload) it refreshes once and sends the file again.
  */
 export function uploadAttachment(object: RecordObject, recordId: string, file: File, onProgress: (fraction: number) => void): UploadHandle {
+  return uploadFile<AttachmentOut>(`/api/v1/${object}/${encodeURIComponent(recordId)}/attachments`, file, onProgress);
+}
+
+/** POSTs one file as multipart form data to an API path, reporting upload progress. */
+export function uploadFile<T>(path: string, file: File, onProgress: (fraction: number) => void): { promise: Promise<T>; abort: () => void } {
   let current: XMLHttpRequest | undefined;
 
   const send = (token: string | null) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       current = xhr;
-      xhr.open("POST", `${location.origin}/api/v1/${object}/${encodeURIComponent(recordId)}/attachments`);
+      xhr.open("POST", `${location.origin}${path}`);
       if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
       xhr.upload.onprogress = (event) => {
         if (event.total > 0) onProgress(event.loaded / event.total);
@@ -39,7 +44,7 @@ export function uploadAttachment(object: RecordObject, recordId: string, file: F
       onProgress(0);
       result = await send(auth.accessToken());
     }
-    if (result.status >= 200 && result.status < 300) return JSON.parse(result.body) as AttachmentOut;
+    if (result.status >= 200 && result.status < 300) return JSON.parse(result.body) as T;
     throw ApiError.fromResponse(result.status, result.body);
   })();
 

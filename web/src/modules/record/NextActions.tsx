@@ -1,0 +1,60 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Badge } from "@/components/ui/Badge";
+import { Button } from "@/components/ui/Button";
+import { Section } from "@/components/ui/Section";
+import { Spinner } from "@/components/ui/Spinner";
+import { humanize } from "@/modules/records/format";
+import { EmailDraftDialog } from "./EmailDraftDialog";
+import { nextActionsQueryOptions } from "./queries";
+
+/**
+ * What to do next with this contact or deal, highest priority first, each with the reason the AI
+ * gave; e-mail actions offer a draft. Absent when the AI is off for this user.
+ */
+export function NextActions({ object, id, contactId, dealId }: { object: "contacts" | "deals"; id: string; contactId?: string | undefined; dealId?: string | undefined }) {
+  const actions = useQuery(nextActionsQueryOptions(object, id));
+  const [drafting, setDrafting] = useState<string | null>(null);
+  if (actions.isError) return null;
+  const items = actions.data?.actions ?? [];
+  return (
+    <Section title="Next best actions" description="Suggested from this record's history." flush>
+      {actions.isPending && (
+        <div className="flex justify-center py-4">
+          <Spinner label="Loading suggestions…" />
+        </div>
+      )}
+      {actions.data && items.length === 0 && <p className="px-4 py-3 text-sm text-fg-subtle">Nothing to suggest right now.</p>}
+      {items.length > 0 && (
+        <ol className="divide-y divide-border" aria-label="Next best actions" data-next-actions>
+          {items.slice(0, 5).map((action) => (
+            <li key={action.action} className="flex flex-col gap-1 px-4 py-2.5 text-sm">
+              <div className="flex flex-wrap items-center gap-2">
+                <span className="font-medium text-fg">{humanize(action.action)}</span>
+                <Badge tone={action.priority >= 70 ? "danger" : action.priority >= 40 ? "warning" : "neutral"}>Priority {action.priority}</Badge>
+              </div>
+              <p className="text-fg-muted">{action.reason}</p>
+              <p className="text-xs text-fg-subtle">
+                By {humanize(action.channel).toLowerCase()}
+                {action.due_in_days === 0 ? ", today" : `, within ${action.due_in_days} days`}
+              </p>
+              {action.channel === "email" && (
+                <Button size="sm" variant="secondary" className="self-start" onClick={() => setDrafting(action.action)}>
+                  Draft the e-mail
+                </Button>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {!(actions.data && items.length > 0) && (
+        <div className="border-t border-border px-4 py-2.5">
+          <Button size="sm" variant="secondary" onClick={() => setDrafting("")}>
+            Draft an e-mail
+          </Button>
+        </div>
+      )}
+      <EmailDraftDialog open={drafting !== null} onOpenChange={(open) => !open && setDrafting(null)} contactId={contactId} dealId={dealId} nextStep={drafting ? humanize(drafting) : undefined} />
+    </Section>
+  );
+}
