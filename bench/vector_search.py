@@ -175,7 +175,7 @@ def _measure(db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: in
     mixture.rng.seed(99)  # same clusters, fresh points
     probes = [mixture.draw() for _ in range(queries)]
     knn = repository.knn_sql(org).replace(":query", "%(query)s").replace(":n", "%(n)s")
-    latencies, recalls = [], []
+    latencies, recalls, baseline, server = [], [], [], []
     with psycopg.connect(db.conninfo()) as conn:
         plan = ""
         for i, probe in enumerate(probes):
@@ -190,6 +190,15 @@ def _measure(db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: in
                 found = conn.execute(knn, {"query": literal, "n": CANDIDATES}).fetchall()
                 latencies.append(time.perf_counter() - started)
                 top = [r[1] for r in found[:10]]
+                # Same-run baseline: a round trip that does no work, under the same load.
+                started = time.perf_counter()
+                conn.execute("SELECT 1").fetchone()
+                baseline.append(time.perf_counter() - started)
+                if i < 50:
+                    explained = conn.execute(
+                        "EXPLAIN (ANALYZE, FORMAT JSON) " + knn, {"query": literal, "n": CANDIDATES}
+                    ).fetchone()
+                    server.append(explained[0][0]["Execution Time"] / 1000 if explained else float("nan"))
                 if i < exact_queries:
                     conn.execute("SET LOCAL enable_indexscan = off")
                     exact = conn.execute(knn, {"query": literal, "n": 10}).fetchall()
@@ -198,6 +207,8 @@ def _measure(db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: in
     index = f"ix_embeddings_org_{org.hex}"
     return {
         "top10_via_api_sql": summary_ms(latencies),
+        "server_execution": summary_ms(server),
+        "baseline_select_1": summary_ms(baseline),
         "recall_at_10": round(sum(recalls) / len(recalls), 4),
         "recall_queries": len(recalls),
         "plan_uses_org_index": index in plan,

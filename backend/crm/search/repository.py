@@ -7,7 +7,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, delete, func, literal, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -84,7 +96,7 @@ def _activity_with_text() -> list[ColumnElement[bool]]:
     return [Activity.kind != "task", func.length(func.concat(Activity.subject, Activity.body)) > 0]
 
 
-def _source_query(entity: str) -> Select[Any]:
+def _source_query(entity: str) -> Select[*tuple[Any, ...]]:
     if entity == "contact":
         return select(
             Contact.id,
@@ -270,7 +282,7 @@ async def nearest_within(
     scope is so narrow that the organisation-wide candidates ran out before k of theirs turned up."""
     model = MODELS[entity]
     distance = func.min(
-        Embedding.embedding.op("<#>")(func.cast(vectors.to_literal(query), Embedding.embedding.type))
+        Embedding.embedding.op("<#>")(cast(literal(vectors.to_literal(query)), Embedding.embedding.type))
     )
     result = await session.execute(
         select(Embedding.entity_id, distance.label("distance"))

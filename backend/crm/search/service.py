@@ -82,7 +82,7 @@ class _Candidates:
 
 
 def _scopes(principal: Principal, types: Sequence[str]) -> dict[str, tuple[Scope, ColumnElement[bool]]]:
-    out = {}
+    out: dict[str, tuple[Scope, ColumnElement[bool]]] = {}
     for entity in types:
         scope = principal.scope(RESOURCE_OF[entity], Action.read)
         if scope is not Scope.none:
@@ -225,8 +225,8 @@ async def search(
                 title=title,
                 snippet=snippet,
                 score=round(hit.score, 6),
-                ranks=ranks,  # type: ignore[arg-type]
-                found_by=sorted(ranks),  # type: ignore[arg-type]
+                ranks=ranks,
+                found_by=sorted(ranks),
             )
         )
     return SearchResponse(query=q, items=items, semantic=semantic, reason=reason, model=model)

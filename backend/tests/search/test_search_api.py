@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from crm.ai.client import AIClient, CircuitBreaker, install_client, private_key_
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
 from crm.models import AuditEvent, Company, Contact, Embedding, Role
-from crm.search import indexer, tasks
+from crm.search import indexer, repository, tasks
 from tests.ai import factories
 from tests.fixtures.people import Tenant, bearer, token_for
 from tests.fixtures.redis import free_port
@@ -46,9 +47,9 @@ class World:
 
 async def _index(db: AsyncSession, runtime: Runtime, org: uuid.UUID) -> None:
     await set_tenant(db, org)
-    for entity, model in tasks.repository.MODELS.items():
+    for entity, model in repository.MODELS.items():
         ids = list((await db.execute(select(model.id))).scalars())
-        await tasks.repository.queue(db, entity, ids)
+        await repository.queue(db, entity, ids)
     await indexer.drain(runtime.sessions, runtime.settings, org)
 
 
@@ -115,7 +116,7 @@ async def world(
     )
 
 
-async def _search(client: httpx.AsyncClient, token: str, **params: object) -> httpx.Response:
+async def _search(client: httpx.AsyncClient, token: str, **params: Any) -> httpx.Response:
     return await client.get("/api/v1/search", params=params, headers=bearer(token))
 
 

@@ -12,8 +12,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.db import set_tenant
-from crm.search import repository, vectors
+from crm.core.runtime import Runtime
+from crm.models import Role
+from crm.search import repository, service, vectors
+from crm.search.repository import VectorRow
+from tests.ai import factories
+from tests.audit.conftest import principal
 from tests.conftest import make_org
+from tests.fixtures.people import Tenant
 from tests.search.conftest import near, random_unit, store_vectors
 
 
@@ -102,3 +108,36 @@ def test_vector_literals_refuse_bad_input() -> None:
         vectors.to_literal([float("nan")] * 384)
     with pytest.raises(ValueError):
         vectors.from_base64("AAAA")
+
+
+async def test_a_narrow_scope_gets_k_after_the_index_window_runs_out(
+    db: AsyncSession, runtime: Runtime, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sales rep (deals: own scope) whose 3 deals sit behind 150 closer deals of someone else: the
+    HNSW window (shrunk to 100 here, 1,000 in production) holds none of theirs, so the search ends
+    with an exact scan within their scope and still returns their 3."""
+    monkeypatch.setattr(repository, "MAX_EF_SEARCH", 100)
+    org = tenant.id
+    rng = random.Random(5)
+    query = random_unit(rng)
+    stages = await factories.pipeline(db, org)
+    admin, sales = tenant.people[Role.admin].user_id, tenant.people[Role.sales].user_id
+    theirs = [
+        (await factories.deal(db, org, stages, name=f"A{n}", amount=1, owner_id=admin)).id for n in range(150)
+    ]
+    mine = [
+        (await factories.deal(db, org, stages, name=f"S{n}", amount=1, owner_id=sales)).id for n in range(3)
+    ]
+    await set_tenant(db, org)
+    await repository.ensure_org_index(db, org)
+    rows = [VectorRow("deal", i, 0, near(query, rng, 0.02), "synthetic", b"\0" * 32) for i in theirs]
+    rows += [VectorRow("deal", i, 0, near(query, rng, 0.2), "synthetic", b"\0" * 32) for i in mine]
+    await repository.upsert(db, rows)
+
+    rep = principal(org, Role.sales, user_id=sales)
+    scopes = service._scopes(rep, ["deal"])
+    found = await service._vector(db, runtime.settings, org, query, scopes, 3)
+    assert set(found.order) == {("deal", i) for i in mine}
+    boss = principal(org, Role.admin, user_id=admin)
+    top = await service._vector(db, runtime.settings, org, query, service._scopes(boss, ["deal"]), 3)
+    assert {i for _, i in top.order[:3]} <= set(theirs)
