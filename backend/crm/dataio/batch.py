@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -256,26 +257,27 @@ class Writer:
         return self.update_scope is Scope.own and own
 
     def _encrypt(self, value: Any, column: str, contact_id: uuid.UUID) -> bytes:
-        return self.cipher.encrypt(json.dumps(value), TABLE, column, contact_id)
+        # orjson: the same JSON values as json.dumps (read back with json.loads), several times faster.
+        return self.cipher.encrypt_bytes(orjson.dumps(value), TABLE, column, contact_id)
 
-    def prepare(self, draft: Draft) -> str:
+    def prepare(self, draft: Draft) -> bytes:
         """The new contact as a JSON row for ``repository.insert_contacts`` (its id given now, PII
         encrypted under it, blind indexes in hex); no database needed, so it runs ahead, off the
         event loop, beside the previous batch's writes."""
         draft.id = draft.id or uuid.uuid4()
-        draft.prepared = json.dumps(self._contact_row(draft.id, draft))
+        draft.prepared = orjson.dumps(self._contact_row(draft.id, draft))
         return draft.prepared
 
     def _contact_row(self, contact_id: uuid.UUID, draft: Draft) -> dict[str, Any]:
         consents = draft.consents
         return {
-            "id": str(contact_id),
+            "id": contact_id,
             "first_name": draft.first_name,
             "last_name": draft.last_name,
             "job_title": draft.job_title,
             "company_name": draft.company_name,
             "stage": draft.lifecycle_stage or "lead",
-            "owner_id": str(draft.owner_id or self.created_by or "") or None,
+            "owner_id": draft.owner_id or self.created_by,
             "c_email": consents.get("consent_email", False),
             "c_sms": consents.get("consent_sms", False),
             "c_whatsapp": consents.get("consent_whatsapp", False),

@@ -265,6 +265,18 @@ def parse(text: str, delimiter: str) -> list[str]:
     return next(csv.reader((text,), delimiter=delimiter, strict=True), [])
 
 
+def parse_many(texts: Sequence[str], delimiter: str) -> list[list[str]] | None:
+    """The cells of many records with one reader (a reader per record costs more than the parse),
+    or None if any record is not valid CSV: the caller then parses each alone, to blame only it."""
+    try:
+        rows = list(csv.reader(texts, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    # Each text is one whole record (the splitter closed its quotes), so one row each; any other
+    # count means the reader read quoting differently: fall back rather than misalign rows.
+    return rows if len(rows) == len(texts) else None
+
+
 def header_names(cells: Sequence[str]) -> list[str]:
     """Column names: trimmed, blank ones named by position, repeated ones numbered."""
     if len(cells) > MAX_COLUMNS:

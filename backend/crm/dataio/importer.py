@@ -80,14 +80,18 @@ async def open_file(storage: Storage, key: str) -> OpenFile:
     raise BadRequest("the file is empty", code="empty_file")
 
 
-def read_row(reader: RowReader, record: csvfile.Record, delimiter: str) -> Draft | str | None:
-    """A draft, the error of this row, or None for a row of empty cells (spreadsheets leave some)."""
+def read_row(
+    reader: RowReader, record: csvfile.Record, delimiter: str, cells: list[str] | None = None
+) -> Draft | str | None:
+    """A draft, the error of this row, or None for a row of empty cells (spreadsheets leave some).
+    ``cells``: the record already parsed (a batch parses its records in one go)."""
     if record.text is None:
         return record.error or "the row cannot be read"
-    try:
-        cells = csvfile.parse(record.text, delimiter)
-    except csv.Error as error:
-        return f"the row is not valid CSV: {error}"
+    if cells is None:
+        try:
+            cells = csvfile.parse(record.text, delimiter)
+        except csv.Error as error:
+            return f"the row is not valid CSV: {error}"
     if not any(cell.strip() for cell in cells):
         return None
     try:
@@ -271,8 +275,13 @@ class _Batches:
     def prepare(self, records: list[csvfile.Record]) -> Prepared:
         """Parse, validate and encrypt a batch: pure computation, no database."""
         prepared = Prepared([], [])
+        parsed = csvfile.parse_many([r.text for r in records if r.text is not None], self.delimiter)
+        position = 0
         for record in records:
-            outcome = read_row(self.reader, record, self.delimiter)
+            cells = None
+            if parsed is not None and record.text is not None:
+                cells, position = parsed[position], position + 1
+            outcome = read_row(self.reader, record, self.delimiter, cells)
             if outcome is None:
                 continue
             if isinstance(outcome, str):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from psycopg import AsyncConnection
 from sqlalchemy import ColumnElement, Select, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,13 +166,13 @@ async def identifier_matches(
         return {}
     raw = await _raw(session)
     async with raw.cursor() as cursor:
-        probe = json.dumps([{"k": kind, "b": index.hex()} for kind, index in unique])
+        probe = orjson.dumps([{"k": kind, "b": index.hex()} for kind, index in unique]).decode()
         await cursor.execute(_IDENTIFIER_PROBE, (probe, organization_id))
         rows = await cursor.fetchall()
         candidates = list({str(row[2]) for row in rows})
         live: set[uuid.UUID] = set()
         if candidates:
-            await cursor.execute(_LIVE_CONTACTS, (json.dumps(candidates),))
+            await cursor.execute(_LIVE_CONTACTS, (orjson.dumps(candidates).decode(),))
             live = {row[0] for row in await cursor.fetchall()}
     found: dict[tuple[str, bytes], list[uuid.UUID]] = {}
     for kind, index, contact_id in rows:
@@ -247,9 +248,9 @@ SELECT u.id, 'phone', decode(p.h, 'hex'), p.n = 1 FROM u, unnest(u.pk) WITH ORDI
 """
 
 
-def json_rows(fragments: Sequence[str]) -> str:
-    """A JSON array from rows already serialised one by one."""
-    return "[" + ",".join(fragments) + "]"
+def json_rows(fragments: Sequence[bytes]) -> str:
+    """A JSON array from rows already serialised one by one (UTF-8, as orjson writes them)."""
+    return (b"[" + b",".join(fragments) + b"]").decode()
 
 
 def hex_or_none(value: bytes | None) -> str | None:
@@ -258,7 +259,7 @@ def hex_or_none(value: bytes | None) -> str | None:
 
 async def insert_contacts(
     session: AsyncSession,
-    rows: Sequence[str],
+    rows: Sequence[bytes],
     companies: dict[str, str],
     *,
     created_by: uuid.UUID | None,
