@@ -127,8 +127,10 @@ class FakeOpenAI:
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True)
-            if part.get_filename():
-                upload = Upload(part.get_filename(), part.get_content_type(), payload, fields)
+            assert isinstance(payload, bytes)
+            filename = part.get_filename()
+            if filename:
+                upload = Upload(filename, part.get_content_type(), payload, fields)
             else:
                 fields.setdefault(str(name), []).append(payload.decode())
         self.requests[-1].update({"fields": fields})
@@ -183,9 +185,9 @@ def _segment(i: int, start: float, end: float, text: str, logprob: float, no_spe
 def _duration(data: bytes) -> float:
     import av
 
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.audio[0]
-        samples = sum(frame.samples for frame in container.decode(stream))
+        samples = sum(int(frame.samples) for frame in container.decode(stream))
         return round(samples / stream.rate, 3)
 
 

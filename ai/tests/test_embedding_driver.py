@@ -49,7 +49,7 @@ def remote_settings(settings: Settings, fake: FakeOpenAI, **overrides: object) -
         "embedding_timeout_seconds": 5,
         **overrides,
     }
-    return Settings(**{**settings.model_dump(), **values})  # type: ignore[arg-type]
+    return Settings(**{**settings.model_dump(), **values})
 
 
 @pytest.fixture
@@ -63,7 +63,8 @@ def eclient(settings: Settings, fake: FakeOpenAI) -> Iterator[TestClient]:
 
 def expected(texts: list[str], dimensions: int = 384) -> np.ndarray:
     rows = np.array([fake_vector(t, dimensions) for t in texts])
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    unit: np.ndarray = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return unit
 
 
 def test_vectors_come_back_in_input_order_in_batches(

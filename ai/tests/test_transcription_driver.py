@@ -48,7 +48,7 @@ def remote_settings(settings: Settings, fake: FakeOpenAI, **overrides: object) -
         "transcription_max_seconds": 8,
         **overrides,
     }
-    return Settings(**{**settings.model_dump(), **values})  # type: ignore[arg-type]
+    return Settings(**{**settings.model_dump(), **values})
 
 
 def app_client(configured: Settings, extra: dict[str, Any] | None = None) -> TestClient:
