@@ -16,6 +16,15 @@ from crm.core.security import passwords
 from crm.models import Organization
 from tests.fixtures.database import drop_database, prepare_database, test_settings
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the real AI service get a longer limit: the first one to ask for it starts the
+    service, which loads its models (a minute or more on a busy 2-core machine)."""
+    for item in items:
+        if "ai_service" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(900))
+
+
 pytest_plugins = [
     "tests.fixtures.people",
     "tests.fixtures.redis",
