@@ -96,7 +96,7 @@ function BulkActionForm({ object, action, ids, members, stages, onClose, onDone 
       const results = await bulkUpdate(object, ids, change);
       onDone(results, description);
     } catch (error) {
-      applyApiError(error, form.setError, {}, ["value", "lost_reason"]);
+      applyApiError(error, form.setError, { invalid_owner: "value", invalid_status: "value", lost_reason_required: "lost_reason" }, ["value", "lost_reason"]);
     }
   });
 

@@ -118,6 +118,7 @@ export function RecordTable({
                       "-mx-1 inline-flex cursor-pointer items-center gap-1 rounded px-1 py-0.5 hover:bg-surface-hover hover:text-fg",
                       active !== "none" && "text-fg",
                     )}
+                    aria-label={`Sort by ${column.label}`}
                     title={`Sort by ${column.label}`}
                   >
                     <span className="truncate">{column.label}</span>
