@@ -62,12 +62,18 @@ class OpenAIEmbeddingEncoder:
         # Every SDK failure becomes one of our typed errors.
         try:
             # "float" spelled out: the SDK would ask for base64, which not every compatible server speaks.
-            response = self._client.embeddings.create(
+            response = self._client.embeddings.with_raw_response.create(
                 model=self.name, input=batch, encoding_format="float", **extra
             )
+            # The raw JSON, not the SDK's models: building one object per float took 90% of the
+            # time (71 texts/s at 384 dimensions on a loaded 2-core machine).
+            payload = response.http_response.json()
+        except ValueError:
+            raise BadUpstreamAnswer("the embeddings API answered something that is not JSON") from None
         except Exception as exc:
             raise_mapped(exc, "embeddings", KEY_SETTING)
-        return self._vectors(getattr(response, "data", None), len(batch))
+        data = payload.get("data") if isinstance(payload, dict) else None
+        return self._vectors(data, len(batch))
 
     def _vectors(self, data: object, expected: int) -> npt.NDArray[np.float32]:
         if not isinstance(data, list) or len(data) != expected:
@@ -76,10 +82,12 @@ class OpenAIEmbeddingEncoder:
         rows: list[npt.NDArray[np.float64] | None] = [None] * expected
         for position, item in enumerate(data):
             # The API says which input each vector belongs to; a server may answer out of order.
-            index = getattr(item, "index", position)
+            if not isinstance(item, dict):
+                raise BadUpstreamAnswer("the embeddings API answered an item that is not an object")
+            index = item.get("index", position)
             if not isinstance(index, int) or not 0 <= index < expected or rows[index] is not None:
                 raise BadUpstreamAnswer("the embeddings API answered missing or repeated indices")
-            rows[index] = self._vector(getattr(item, "embedding", None))
+            rows[index] = self._vector(item.get("embedding"))
         matrix = np.vstack([r for r in rows if r is not None])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         if not np.all(norms > 0):
