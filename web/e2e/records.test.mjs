@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { assertNoHorizontalScroll, baseUrl, DEMO_PASSWORD, demoLogin, expectedError, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
+import { assertNoHorizontalScroll, baseUrl, DEMO_PASSWORD, demoLogin, expectedError, launchBrowser, openPage, PHONE, screenshot } from "./support.mjs";
+
+/** Signs in with the password form (the exact button name: the page also offers SSO sign-in). */
+async function signIn(page, email) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+}
 
 let browser;
 let token;
@@ -97,7 +106,7 @@ describe("record pages", () => {
       await page.locator('[data-timeline-entry="field_change"]').filter({ hasText: "Head nurse" }).first().waitFor();
 
       // A note.
-      await page.getByLabel("Note", { exact: true }).fill("Asked about the implant pricing for March.");
+      await page.getByRole("textbox", { name: "Note", exact: true }).fill("Asked about the implant pricing for March.");
       await page.getByRole("button", { name: "Add note" }).click();
       await page.locator('[data-timeline-entry="activity"][data-activity-kind="note"]').filter({ hasText: "implant pricing for March" }).waitFor();
 
@@ -116,7 +125,7 @@ describe("record pages", () => {
       await page.getByLabel("Files to attach").setInputFiles({ name: "scan.png", mimeType: "image/png", buffer: png() });
       const file = page.locator('[data-attachment="scan.png"]');
       await file.waitFor();
-      await file.getByRole("button", { name: "scan.png" }).click();
+      await file.getByRole("button", { name: "scan.png", exact: true }).click();
       const image = page.getByRole("dialog").locator('img[data-preview="image"]');
       await image.waitFor();
       assert.ok(await image.evaluate((img) => img.complete && img.naturalWidth === 24), "the preview shows the uploaded image");

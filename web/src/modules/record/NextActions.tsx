@@ -4,6 +4,7 @@ import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { Section } from "@/components/ui/Section";
 import { Spinner } from "@/components/ui/Spinner";
+import { ErrorState } from "@/components/ui/States";
 import { humanize } from "@/modules/records/format";
 import { EmailDraftDialog } from "./EmailDraftDialog";
 import { nextActionsQueryOptions } from "./queries";
@@ -13,13 +14,26 @@ import { nextActionsQueryOptions } from "./queries";
  * gave; e-mail actions offer a draft. Absent when the AI is off for this user.
  */
 export function NextActions({ object, id, contactId, dealId }: { object: "contacts" | "deals"; id: string; contactId?: string | undefined; dealId?: string | undefined }) {
-  const actions = useQuery(nextActionsQueryOptions(object, id));
+  // Asked for on demand: it runs the AI service, which the page must not wait on or fail with.
+  const [asked, setAsked] = useState(false);
+  const actions = useQuery({ ...nextActionsQueryOptions(object, id), enabled: asked });
   const [drafting, setDrafting] = useState<string | null>(null);
-  if (actions.isError) return null;
   const items = actions.data?.actions ?? [];
   return (
     <Section title="Next best actions" description="Suggested from this record's history." flush>
-      {actions.isPending && (
+      {!asked && (
+        <div className="px-4 py-3">
+          <Button size="sm" variant="secondary" onClick={() => setAsked(true)}>
+            Suggest next actions
+          </Button>
+        </div>
+      )}
+      {asked && actions.isError && (
+        <div className="p-3">
+          <ErrorState error={actions.error} onRetry={() => void actions.refetch()} title="No suggestions right now" />
+        </div>
+      )}
+      {asked && actions.isPending && (
         <div className="flex justify-center py-4">
           <Spinner label="Loading suggestions…" />
         </div>
