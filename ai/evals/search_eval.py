@@ -67,9 +67,14 @@ def metrics(rankings: list[list[str]], queries: list[dict[str, Any]]) -> dict[st
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantized encoder")
+    args = parser.parse_args()
     corpus, queries = load()
     ids = [r["id"] for r in corpus]
-    encoder = MiniLMEncoder()
+    encoder = MiniLMEncoder(int8=args.int8)
     started = time.perf_counter()
     doc_vectors = encoder.encode([r["text"] for r in corpus])
     query_vectors = encoder.encode([q["query"] for q in queries])
@@ -114,6 +119,7 @@ def main() -> None:
         json.dumps(
             {
                 "eval": "search",
+                "model": encoder.name,
                 "records": len(corpus),
                 "queries": len(queries),
                 "encode_seconds": round(encode_s, 2),
