@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,11 +37,11 @@ TABLE = "contacts"
 
 @dataclass
 class Unit:
-    """One contact to write: a new one (its rows merged) or an existing one (rows applied in order)."""
+    """One record to write: a new one (its rows merged) or an existing one (rows applied in order)."""
 
     kind: Literal["create", "update"]
-    contact_id: uuid.UUID
-    drafts: list[Draft]
+    record_id: uuid.UUID
+    drafts: list[Any]  # Draft, or LeadDraft for a lead import
 
     @property
     def rows(self) -> list[int]:
@@ -95,15 +95,34 @@ def merge(target: Draft, source: Draft) -> None:
     target.prepared = None
 
 
+Keys = Callable[[Any], list[tuple[str, bytes]]]
+Found = dict[tuple[str, bytes], list[uuid.UUID]]
+Matches = Callable[[AsyncSession, uuid.UUID, Sequence[tuple[str, bytes]]], Awaitable[Found]]
+
+
+@dataclass(frozen=True)
+class Dedupe:
+    """How one kind of record is matched: its keys, the look-up of existing holders, how a later
+    row of the same record folds into an earlier one, and the plural noun for errors."""
+
+    keys: Keys
+    matches: Matches
+    merge: Callable[[Any, Any], None]
+    noun: str
+
+
 async def plan(
     session: AsyncSession,
     organization_id: uuid.UUID,
-    drafts: Sequence[Draft],
+    drafts: Sequence[Any],
     policy: Policy,
     definitions: Mapping[str, CustomFieldDefinition],
+    dedupe: Dedupe | None = None,
 ) -> Plan:
+    dedupe = dedupe or CONTACTS
+    _keys = dedupe.keys
     keys = [key for draft in drafts for key in _keys(draft)]
-    existing = await repository.identifier_matches(session, organization_id, keys)
+    existing = await dedupe.matches(session, organization_id, keys)
     required = [key for key, d in definitions.items() if d.required]
     result = Plan()
     seen: dict[tuple[str, bytes], Unit] = {}  # keys of the rows planned so far in this batch
@@ -116,7 +135,7 @@ async def plan(
             unit_here = seen.get(key)
             if unit_here is not None:
                 hit = hit or unit_here
-                ids.append(unit_here.contact_id)
+                ids.append(unit_here.record_id)
             ids += existing.get(key, [])
         ids = list(dict.fromkeys(ids))
         if policy != "create" and ids:
@@ -125,7 +144,7 @@ async def plan(
                 result.actions[draft.row] = ("skip", ids)
                 continue
             if len(ids) > 1:
-                error = f"matches {len(ids)} contacts by e-mail or phone; merge them first"
+                error = f"matches {len(ids)} {dedupe.noun} by e-mail or phone; merge them first"
                 result.errors.append((draft.row, error))
                 result.actions[draft.row] = ("error", ids)
                 continue
@@ -134,11 +153,11 @@ async def plan(
                 unit = updates[ids[0]] = Unit("update", ids[0], [])
                 result.units.append(unit)
             if unit.kind == "create":
-                merge(unit.drafts[0], draft)
+                dedupe.merge(unit.drafts[0], draft)
             unit.drafts.append(draft)
             for key in draft_keys:
                 seen.setdefault(key, unit)
-            result.actions[draft.row] = ("update", [unit.contact_id])
+            result.actions[draft.row] = ("update", [unit.record_id])
             continue
         missing = [key for key in required if draft.custom.get(key) is None]
         if missing:
@@ -154,29 +173,21 @@ async def plan(
     return result
 
 
+CONTACTS = Dedupe(_keys, repository.identifier_matches, merge, "contacts")
+
+
 def _primary(error: Exception) -> str:
     """The database's primary message only: its DETAIL line could quote a value (personal data)."""
     origin = error.orig if isinstance(error, DBAPIError) else error
     return str(getattr(getattr(origin, "diag", None), "message_primary", None) or "database error")
 
 
-class Writer:
-    """Writes planned units for one import (its cipher, definitions, importer and scope)."""
+class SavepointWriter:
+    """Writes a batch's units in one savepoint; if the database refuses, unit by unit, so a row
+    that cannot be saved fails alone and nothing of it is left half-written."""
 
-    def __init__(
-        self,
-        *,
-        import_id: uuid.UUID,
-        created_by: uuid.UUID | None,
-        cipher: OrgCipher,
-        definitions: Mapping[str, CustomFieldDefinition],
-        update_scope: Scope,
-        teammates: set[uuid.UUID],
-    ) -> None:
-        self.import_id, self.created_by, self.cipher = import_id, created_by, cipher
-        self.definitions = definitions
-        self.update_scope, self.teammates = update_scope, teammates
-        self.companies: dict[str, uuid.UUID | None] = {}
+    async def _write(self, session: AsyncSession, units: Sequence[Unit]) -> Outcome:
+        raise NotImplementedError
 
     async def write(self, session: AsyncSession, units: Sequence[Unit]) -> Outcome:
         """All units in one savepoint; if the database refuses, unit by unit."""
@@ -200,6 +211,25 @@ class Writer:
             outcome.updated_ids += one.updated_ids
         return outcome
 
+
+class Writer(SavepointWriter):
+    """Writes planned contacts for one import (its cipher, definitions, importer and scope)."""
+
+    def __init__(
+        self,
+        *,
+        import_id: uuid.UUID,
+        created_by: uuid.UUID | None,
+        cipher: OrgCipher,
+        definitions: Mapping[str, CustomFieldDefinition],
+        update_scope: Scope,
+        teammates: set[uuid.UUID],
+    ) -> None:
+        self.import_id, self.created_by, self.cipher = import_id, created_by, cipher
+        self.definitions = definitions
+        self.update_scope, self.teammates = update_scope, teammates
+        self.companies: dict[str, uuid.UUID | None] = {}
+
     async def _companies(self, session: AsyncSession, names: set[str]) -> None:
         missing = {name for name in names if name not in self.companies}
         if missing:
@@ -218,20 +248,20 @@ class Writer:
         for unit in creates:
             draft = unit.drafts[0]
             rows.append(draft.prepared if draft.prepared is not None else self.prepare(draft))
-            custom_rows += self._custom_rows(unit.contact_id, draft.custom)
+            custom_rows += self._custom_rows(unit.record_id, draft.custom)
             outcome.created += 1
             outcome.updated += len(unit.drafts) - 1
-            outcome.created_ids.append(unit.contact_id)
+            outcome.created_ids.append(unit.record_id)
         companies = {name: str(self.companies[name]) for name in names if self.companies.get(name)}
         await repository.insert_contacts(
             session, rows, companies, created_by=self.created_by, import_id=self.import_id
         )
         identifiers: list[tuple[uuid.UUID, str, bytes, bool]] = []
         if updates:
-            locked = await repository.lock_for_update(session, [u.contact_id for u in updates])
+            locked = await repository.lock_for_update(session, [u.record_id for u in updates])
             now = (await session.execute(text("SELECT now()"))).scalar_one()
             for unit in updates:
-                contact = locked.get(unit.contact_id)
+                contact = locked.get(unit.record_id)
                 if contact is None or not self._may_edit(contact):
                     outcome.errors += [(row, "matches a contact you may not edit") for row in unit.rows]
                     continue

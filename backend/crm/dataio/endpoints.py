@@ -15,7 +15,7 @@ from crm.attachment.upload import check_length, file_part
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep, tenant_unit_of_work
-from crm.dataio import export, gdpr, service
+from crm.dataio import export, gdpr, preview, service
 from crm.dataio.schemas import (
     ImportField,
     ImportObject,
@@ -37,9 +37,12 @@ Deleter = Annotated[Principal, Depends(require_permission("imports", "delete"))]
 
 
 @router.get("/fields", response_model=list[ImportField])
-async def import_fields(principal: Reader, session: TenantSession, runtime: RuntimeDep) -> list[ImportField]:
-    """The fields a column can be mapped to (standard ones, then the organisation's custom fields)."""
-    return await service.import_fields(session, runtime, principal)
+async def import_fields(
+    principal: Reader, session: TenantSession, runtime: RuntimeDep, object_type: ImportObject = "contact"
+) -> list[ImportField]:
+    """The fields a column of a `contact` or `lead` import can be mapped to (standard ones, then the
+    organisation's custom fields of that object)."""
+    return await service.import_fields(session, runtime, principal, object_type)
 
 
 @router.post(
@@ -63,13 +66,15 @@ async def upload_import(
         Query(description="auto (BOM, else UTF-8, else Windows-1252), utf-8, utf-16, windows-1252, latin-1"),
     ] = "auto",
 ) -> ImportOut:
-    """Upload a CSV file (`multipart/form-data`, part `file`), streamed with a 64 MiB limit. The
+    """Upload a CSV file (`multipart/form-data`, part `file`), streamed with a 64 MiB limit, to
+    import as `object_type` (`contact` or `lead`; your role must be allowed to create those). The
     separator (`,` `;` tab `|`) and encoding are detected; the answer lists the columns with a
     suggested field for each (common HubSpot, Salesforce, Pipedrive, Outlook and Google headers
-    are recognised). Nothing is imported until you run it."""
+    are recognised, e.g. Lead Source, Lead Status, Company, Title for leads). Nothing is imported
+    until you run it."""
     check_length(request, service.MAX_IMPORT_BYTES)
     part = await file_part(request)
-    return await service.upload(session, runtime, principal, part, encoding=encoding)
+    return await service.upload(session, runtime, principal, part, encoding=encoding, object_type=object_type)
 
 
 @router.get("", response_model=Page[ImportOut])
@@ -110,7 +115,7 @@ async def preview_import(
 ) -> PreviewOut:
     """The first rows as they would be imported: values, problems per row, and whether each would
     create a contact, update one or be skipped as a duplicate. Nothing is written."""
-    return await service.preview(session, runtime, principal, import_id, limit=limit)
+    return await preview.preview(session, runtime, principal, import_id, limit=limit)
 
 
 @router.post("/{import_id}/run", response_model=ImportOut, status_code=202)

@@ -31,6 +31,9 @@ from crm.core.security.crypto import OrgCipher, keystore_for, org_cipher
 from crm.core.storage import Storage, tenant_key
 from crm.customfield import service as custom_fields
 from crm.dataio import batch, csvfile, repository
+from crm.dataio.kinds import ImportKind, kind_of
+from crm.dataio.lead_batch import LeadWriter
+from crm.dataio.lead_rows import LeadDraft, LeadRowReader
 from crm.dataio.mapping import can_identify
 from crm.dataio.rows import Draft, RowInvalid, RowReader
 from crm.kit.followups import Change, record_change
@@ -39,7 +42,6 @@ from crm.models import CustomFieldDefinition, ImportRun, JobRun
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-OBJECT_TYPE = "contact"
 
 
 def source_key(organization_id: uuid.UUID, import_id: uuid.UUID, encoding: str) -> str:
@@ -81,8 +83,8 @@ async def open_file(storage: Storage, key: str) -> OpenFile:
 
 
 def read_row(
-    reader: RowReader, record: csvfile.Record, delimiter: str, cells: list[str] | None = None
-) -> Draft | str | None:
+    reader: RowReader | LeadRowReader, record: csvfile.Record, delimiter: str, cells: list[str] | None = None
+) -> Draft | LeadDraft | str | None:
     """A draft, the error of this row, or None for a row of empty cells (spreadsheets leave some).
     ``cells``: the record already parsed (a batch parses its records in one go)."""
     if record.text is None:
@@ -103,6 +105,7 @@ def read_row(
 @dataclass
 class Context:
     run: ImportRun
+    kind: ImportKind
     cipher: OrgCipher
     definitions: Mapping[str, CustomFieldDefinition]
     members: Mapping[str, uuid.UUID]
@@ -152,10 +155,12 @@ async def _start(
         run = (await session.execute(select(ImportRun).where(ImportRun.id == import_id))).scalar_one()
         job = (await session.execute(select(JobRun).where(JobRun.id == job_run_id))).scalar_one()
         job.status = "running"
+        kind = kind_of(run.object_type)
         context = Context(
             run=run,
+            kind=kind,
             cipher=await org_cipher(session, keystore_for(runtime.settings), organization_id),
-            definitions=await custom_fields.definitions(session, runtime, organization_id, OBJECT_TYPE),
+            definitions=await custom_fields.definitions(session, runtime, organization_id, kind.object_type),
             members=await repository.members(session),
             teammates=await repository.teammates(session, run.created_by),
         )
@@ -182,11 +187,12 @@ async def _run(
     total = max(await _count_lines(storage, run.storage_key) - 1, 0)
     source = await open_file(storage, run.storage_key)
     mapping = {header: target for header, target in (run.mapping or {}).items() if header in source.headers}
-    if not can_identify(mapping):
+    kind = context.kind
+    if not can_identify(mapping, kind.vocabulary):
         await source.close()
         raise BadRequest("the mapping gives no name, e-mail or phone column", code="invalid_mapping")
-    reader = RowReader(source.headers, mapping, context.cipher, context.definitions, context.members)
-    writer = batch.Writer(
+    reader = kind.reader(source.headers, mapping, context.cipher, context.definitions, context.members)
+    writer = kind.writer(
         import_id=import_id,
         created_by=run.created_by,
         cipher=context.cipher,
@@ -213,7 +219,7 @@ async def _run(
 
 @dataclass
 class Prepared:
-    drafts: list[Draft]
+    drafts: list[Draft | LeadDraft]
     errors: list[tuple[int, str]]
 
 
@@ -224,9 +230,9 @@ class _Batches:
     import_id: uuid.UUID
     job_run_id: uuid.UUID
     total: int
-    reader: RowReader
+    reader: RowReader | LeadRowReader
     delimiter: str
-    writer: batch.Writer
+    writer: batch.Writer | LeadWriter
     policy: batch.Policy
     context: Context
 
@@ -287,7 +293,7 @@ class _Batches:
             if isinstance(outcome, str):
                 prepared.errors.append((record.line, outcome))
             else:
-                self.writer.prepare(outcome)
+                self.writer.prepare(outcome)  # type: ignore[arg-type]
                 prepared.drafts.append(outcome)
         return prepared
 
@@ -299,16 +305,21 @@ class _Batches:
             if await repository.status_of(session, self.import_id) != "running":
                 return False
             await repository.relax_commit(session)
+            kind = self.context.kind
             plan = await batch.plan(
-                session, self.organization_id, prepared.drafts, self.policy, self.context.definitions
+                session,
+                self.organization_id,
+                prepared.drafts,
+                self.policy,
+                self.context.definitions,
+                kind.dedupe,
             )
             written = await self.writer.write(session, plan.units)
             errors += plan.errors + written.errors
             # One notice per verb for the whole batch (followers enqueue one job, not one per row).
             for verb, ids in (("created", written.created_ids), ("updated", written.updated_ids)):
-                change = Change(
-                    self.organization_id, OBJECT_TYPE, tuple(ids), verb, actor_id=self.context.run.created_by
-                )
+                actor = self.context.run.created_by
+                change = Change(self.organization_id, kind.object_type, tuple(ids), verb, actor_id=actor)
                 await record_change(session, self.runtime, change)
             await repository.insert_errors(session, self.import_id, errors)
             await repository.add_counts(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from crm.core.errors import BadRequest
 from crm.models import CustomFieldDefinition
@@ -140,8 +141,7 @@ _EXACT: dict[str, tuple[str, ...]] = {
     "email": ("emails", "email", "emailaddress", "mail"),
     "phone": ("phones", "phone", "telephone", "tel", "mobile", "cell"),
 }
-_BY_KEY = {key: target for target, keys in _EXACT.items() for key in keys}
-_DROP = ("person", "contact", "primary", "main", "cf")
+_DROP = ("person", "contact", "lead", "primary", "main", "cf")
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -162,8 +162,35 @@ def _by_keyword(key: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the columns of one kind of import can fill, and the header names that suggest each."""
+
+    single: tuple[str, ...]
+    multi: tuple[str, ...]
+    doc: Mapping[str, str]
+    exact: Mapping[str, tuple[str, ...]]
+    identity: frozenset[str]  # a mapping must fill one of these (a record needs some identity)
+    by_key: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_key = {key: target for target, keys in self.exact.items() for key in keys}
+        object.__setattr__(self, "by_key", by_key)
+
+
+CONTACTS = Vocabulary(
+    SINGLE_TARGETS,
+    MULTI_TARGETS,
+    TARGET_DOC,
+    _EXACT,
+    frozenset({"first_name", "last_name", "full_name", "email", "phone"}),
+)
+
+
 def suggest(
-    headers: Sequence[str], definitions: Mapping[str, CustomFieldDefinition]
+    headers: Sequence[str],
+    definitions: Mapping[str, CustomFieldDefinition],
+    vocabulary: Vocabulary = CONTACTS,
 ) -> dict[str, str | None]:
     """A target per header (None: not imported). A single-value target is given once, to the first."""
     custom = {}
@@ -174,10 +201,13 @@ def suggest(
     mapping: dict[str, str | None] = {}
     for header in headers:
         key = normal(header)
-        target = _BY_KEY.get(key) or custom.get(key) or _by_keyword(key)
+        target = vocabulary.by_key.get(key) or custom.get(key) or _by_keyword(key)
+        known = target is None or target.startswith("cf.") or target in vocabulary.single
+        if not known and target not in vocabulary.multi:
+            target = None  # a keyword guess this kind of record has no field for
         if target in taken:
             target = None
-        if target is not None and target not in MULTI_TARGETS:
+        if target is not None and target not in vocabulary.multi:
             taken.add(target)
         mapping[header] = target
     return mapping
@@ -187,12 +217,13 @@ def check(
     mapping: Mapping[str, str | None],
     headers: Sequence[str],
     definitions: Mapping[str, CustomFieldDefinition],
+    vocabulary: Vocabulary = CONTACTS,
 ) -> dict[str, str]:
     """The mapping to store (header -> target), or 400 naming the first problem."""
     unknown_headers = [h for h in mapping if h not in headers]
     if unknown_headers:
         raise BadRequest(f"no column named {unknown_headers[0][:80]!r} in the file", code="invalid_mapping")
-    valid = set(SINGLE_TARGETS) | set(MULTI_TARGETS) | {f"cf.{key}" for key in definitions}
+    valid = set(vocabulary.single) | set(vocabulary.multi) | {f"cf.{key}" for key in definitions}
     used: dict[str, str] = {}
     cleaned: dict[str, str] = {}
     for header, target in mapping.items():
@@ -200,7 +231,7 @@ def check(
             continue
         if target not in valid:
             raise BadRequest(f"column {header[:80]!r}: unknown field {target[:80]!r}", code="invalid_mapping")
-        if target in used and target not in MULTI_TARGETS:
+        if target in used and target not in vocabulary.multi:
             raise BadRequest(
                 f"columns {used[target][:80]!r} and {header[:80]!r} both fill {target}",
                 code="invalid_mapping",
@@ -210,6 +241,7 @@ def check(
     return cleaned
 
 
-def can_identify(mapping: Mapping[str, str]) -> bool:
-    """A contact needs a name, an e-mail or a phone: the mapping must be able to give one."""
-    return bool({"first_name", "last_name", "full_name", "email", "phone"} & set(mapping.values()))
+def can_identify(mapping: Mapping[str, str], vocabulary: Vocabulary = CONTACTS) -> bool:
+    """A record needs some identity (a contact: a name, an e-mail or a phone): the mapping must
+    be able to give one."""
+    return bool(vocabulary.identity & set(mapping.values()))

@@ -9,10 +9,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DuplicatePolicy = Literal["skip", "update", "create"]
-ImportObject = Literal["contact"]
+ImportObject = Literal["contact", "lead"]
 POLICY_DOC = (
-    "what to do with a row whose e-mail or phone already belongs to a contact (or to an earlier row):"
-    " `skip` it, `update` that contact (values given win, e-mails/phones/tags add up), or `create` anyway"
+    "what to do with a row whose e-mail or phone already belongs to a record of the import's type"
+    " (or to an earlier row): `skip` it, `update` that record (values given win, a contact's"
+    " e-mails/phones and any tags add up), or `create` anyway"
 )
 
 
@@ -71,7 +72,9 @@ class PreviewRow(BaseModel):
     action: Literal["create", "update", "skip", "error"]
     values: dict[str, Any]
     errors: list[str]
-    duplicates: list[uuid.UUID] = Field(description="the contacts this row matches by e-mail or phone")
+    duplicates: list[uuid.UUID] = Field(
+        description="the records (contacts or leads) this row matches by e-mail or phone"
+    )
 
 
 class PreviewOut(BaseModel):

@@ -9,7 +9,6 @@ job (in the same transaction); the job writes in batches and reports progress.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,18 +23,15 @@ from crm.core import jobs
 from crm.core.db import after_commit
 from crm.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from crm.core.runtime import Runtime
-from crm.core.security.crypto import keystore_for, org_cipher
 from crm.core.storage import ObjectNotFound
 from crm.customfield import service as custom_fields
-from crm.dataio import batch, csvfile, importer, mapping, repository
-from crm.dataio.rows import Draft, RowReader
+from crm.dataio import csvfile, importer, mapping, repository
+from crm.dataio.kinds import kind_of
 from crm.dataio.schemas import (
     ImportColumn,
     ImportField,
     ImportOut,
     MappingIn,
-    PreviewOut,
-    PreviewRow,
     Progress,
     RowErrorOut,
     RunIn,
@@ -65,10 +61,18 @@ async def _run(
     return run
 
 
-def fields(definitions: dict[str, Any]) -> list[ImportField]:
+async def _definitions(
+    session: AsyncSession, runtime: Runtime, principal: Principal, object_type: str
+) -> dict[str, Any]:
+    return dict(await custom_fields.definitions(session, runtime, principal.organization_id, object_type))
+
+
+def fields(
+    definitions: dict[str, Any], vocabulary: mapping.Vocabulary = mapping.CONTACTS
+) -> list[ImportField]:
     found = [
-        ImportField(key=key, description=mapping.TARGET_DOC[key], multiple=key in mapping.MULTI_TARGETS)
-        for key in (*mapping.SINGLE_TARGETS, *mapping.MULTI_TARGETS)
+        ImportField(key=key, description=vocabulary.doc[key], multiple=key in vocabulary.multi)
+        for key in (*vocabulary.single, *vocabulary.multi)
     ]
     for key, definition in definitions.items():
         found.append(
@@ -77,9 +81,12 @@ def fields(definitions: dict[str, Any]) -> list[ImportField]:
     return found
 
 
-async def import_fields(session: AsyncSession, runtime: Runtime, principal: Principal) -> list[ImportField]:
-    definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    return fields(dict(definitions))
+async def import_fields(
+    session: AsyncSession, runtime: Runtime, principal: Principal, object_type: str = "contact"
+) -> list[ImportField]:
+    kind = kind_of(object_type)
+    definitions = await _definitions(session, runtime, principal, kind.object_type)
+    return fields(dict(definitions), kind.vocabulary)
 
 
 async def _headers(runtime: Runtime, run: ImportRun) -> list[str] | None:
@@ -143,11 +150,18 @@ async def _sniffed(part: FilePart, encoding: str | None) -> tuple[str, AsyncIter
 
 
 async def upload(
-    session: AsyncSession, runtime: Runtime, principal: Principal, part: FilePart, *, encoding: str | None
+    session: AsyncSession,
+    runtime: Runtime,
+    principal: Principal,
+    part: FilePart,
+    *,
+    encoding: str | None,
+    object_type: str = "contact",
 ) -> ImportOut:
     """Store the file, read its header and suggest a mapping; nothing is imported yet."""
-    if not principal.can("contacts", Action.create):
-        raise Forbidden("your role may not create contacts", code="forbidden")
+    kind = kind_of(object_type)
+    if not principal.can(kind.resource, Action.create):
+        raise Forbidden(f"your role may not create {kind.noun}", code="forbidden")
     import_id = uuid.uuid4()
     detected, chunks = await _sniffed(part, encoding)
     key = importer.source_key(principal.organization_id, import_id, detected)
@@ -155,11 +169,13 @@ async def upload(
     try:
         source = await importer.open_file(runtime.storage, key)
         await source.close()
-        definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-        suggested = mapping.suggest(source.headers, definitions)
+        definitions = await custom_fields.definitions(
+            session, runtime, principal.organization_id, kind.object_type
+        )
+        suggested = mapping.suggest(source.headers, definitions, kind.vocabulary)
         run = ImportRun(
             id=import_id,
-            object_type="contact",
+            object_type=kind.object_type,
             file_name=part.file_name,
             storage_key=key,
             mapping={header: target or "" for header, target in suggested.items()},
@@ -177,7 +193,7 @@ async def upload(
             entity_type="import",
             entity_id=run.id,
             meta={
-                "object_type": "contact",
+                "object_type": kind.object_type,
                 "size": stored.size,
                 "columns": len(source.headers),
                 "encoding": detected,
@@ -224,69 +240,15 @@ async def set_mapping(
     headers = await _headers(runtime, run)
     if headers is None:
         raise Conflict("the file of this import is gone; upload it again", code="import_file_gone")
-    definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    cleaned = mapping.check(body.mapping, headers, definitions)
+    kind = kind_of(run.object_type)
+    definitions = await _definitions(session, runtime, principal, kind.object_type)
+    cleaned = mapping.check(body.mapping, headers, definitions, kind.vocabulary)
     run.mapping = {header: cleaned.get(header, "") for header in headers}
     if body.duplicate_policy is not None:
         run.duplicate_policy = body.duplicate_policy
     await session.flush()
     await session.refresh(run)
     return to_out(run, headers, None)
-
-
-def _values(draft: Draft) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for item in dataclasses.fields(Draft):
-        if item.name in ("row", "present", "id", "email_indexes", "phone_indexes", "prepared"):
-            continue
-        value = getattr(draft, item.name)
-        if value not in (None, "", [], {}):
-            values[item.name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return values
-
-
-async def preview(
-    session: AsyncSession, runtime: Runtime, principal: Principal, import_id: uuid.UUID, *, limit: int
-) -> PreviewOut:
-    """The first rows as the import would read them: values, problems, and create/update/skip."""
-    run = await _run(session, principal, import_id, Action.read)
-    try:
-        source = await importer.open_file(runtime.storage, run.storage_key)
-    except ObjectNotFound:
-        raise Conflict(
-            "the file of this import is gone (the import is over)", code="import_file_gone"
-        ) from None
-    definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    cipher = await org_cipher(session, keystore_for(runtime.settings), principal.organization_id)
-    targets = {header: target for header, target in (run.mapping or {}).items() if target}
-    reader = RowReader(source.headers, targets, cipher, definitions, await repository.members(session))
-    outcomes: list[tuple[int, Draft | str]] = []
-    try:
-        async for record in source.records:
-            outcome = importer.read_row(reader, record, source.delimiter)
-            if outcome is not None:
-                outcomes.append((record.line, outcome))
-            if len(outcomes) >= limit:
-                break
-    finally:
-        await source.close()
-    drafts = [outcome for _, outcome in outcomes if isinstance(outcome, Draft)]
-    plan = await batch.plan(session, principal.organization_id, drafts, run.duplicate_policy, definitions)  # type: ignore[arg-type]
-    rows: list[PreviewRow] = []
-    summary = {"create": 0, "update": 0, "skip": 0, "error": 0}
-    for line, outcome in outcomes:
-        if isinstance(outcome, str):
-            rows.append(PreviewRow(row=line, action="error", values={}, errors=[outcome], duplicates=[]))
-        else:
-            action, ids = plan.actions[line]
-            errors = [error for row, error in plan.errors if row == line]
-            row = PreviewRow(row=line, action=action, values=_values(outcome), errors=errors, duplicates=ids)
-            rows.append(row)
-        summary[rows[-1].action] += 1
-    columns = [ImportColumn(header=h, target=targets.get(h)) for h in source.headers]
-    if not mapping.can_identify(targets):
-        raise BadRequest("map at least one name, e-mail or phone column", code="invalid_mapping")
-    return PreviewOut(columns=columns, rows=rows, summary=summary)
 
 
 async def start(
@@ -298,13 +260,14 @@ async def start(
         raise Conflict(f"this import is already {run.status}", code="import_started")
     if body.duplicate_policy is not None:
         run.duplicate_policy = body.duplicate_policy
-    if not principal.can("contacts", Action.create):
-        raise Forbidden("your role may not create contacts", code="forbidden")
-    if run.duplicate_policy == "update" and not principal.can("contacts", Action.update):
-        raise Forbidden("your role may not update contacts: choose skip or create", code="forbidden")
-    if not mapping.can_identify({h: t for h, t in (run.mapping or {}).items() if t}):
+    kind = kind_of(run.object_type)
+    if not principal.can(kind.resource, Action.create):
+        raise Forbidden(f"your role may not create {kind.noun}", code="forbidden")
+    if run.duplicate_policy == "update" and not principal.can(kind.resource, Action.update):
+        raise Forbidden(f"your role may not update {kind.noun}: choose skip or create", code="forbidden")
+    if not mapping.can_identify({h: t for h, t in (run.mapping or {}).items() if t}, kind.vocabulary):
         raise BadRequest("map at least one name, e-mail or phone column", code="invalid_mapping")
-    update_scope = principal.scope("contacts", Action.update).name
+    update_scope = principal.scope(kind.resource, Action.update).name
     organization_id, run_id = str(run.organization_id), str(run.id)
     if run.job_run_id is None:
         job = await jobs.start_tracked(
