@@ -3,7 +3,7 @@
 // "lost" asks for the reason; each demo role's home shows its own charts; phone-sized screenshots.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { assertNoHorizontalScroll, baseUrl, demoLogin, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
+import { assertNoHorizontalScroll, baseUrl, demoLogin, expectedError, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -159,6 +159,61 @@ describe("pipeline board", () => {
       assert.equal((await moved).status(), 200);
       const now = await boardState(page);
       assert.equal(now.find((c) => c.stage === target.stage).cards[0], dealId, "the menu put it on top of the chosen stage");
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("pipeline settings", () => {
+  it("lets an admin create a pipeline, add and reorder stages, and explains why a used stage cannot go", async () => {
+    const { page, problems, close } = await openPage(browser, { expected: expectedError(409, "/api/v1/pipelines/") });
+    try {
+      await signIn(page, demoLogin("admin"));
+      await page.goto(`${baseUrl}/settings/pipelines`);
+      const name = `Implants ${Date.now().toString(36)}`;
+      await page.getByRole("button", { name: "New pipeline" }).click();
+      const dialog = page.getByRole("dialog", { name: "New pipeline" });
+      await dialog.getByRole("button", { name: "Create pipeline" }).click();
+      await dialog.getByText("Name the pipeline.").waitFor();
+      await dialog.getByLabel("Pipeline name").fill(name);
+      await dialog.getByRole("button", { name: "Create pipeline" }).click();
+      const section = page.locator("section", { has: page.getByRole("heading", { name, exact: true }) });
+      await section.waitFor();
+
+      await section.getByRole("button", { name: `Add stage to ${name}` }).click();
+      const add = page.getByRole("dialog", { name: `Add a stage to ${name}` });
+      await add.getByLabel("Stage name").fill("Bone graft");
+      await add.getByLabel("Default probability (%)").fill("40");
+      await add.getByRole("button", { name: "Add stage" }).click();
+      await section.locator('[data-stage="Bone graft"]').waitFor();
+      const stages = () => section.locator("li[data-stage]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-stage")));
+      const order = await stages();
+      assert.ok(order.indexOf("Bone graft") < order.indexOf("Won"), "a new open stage goes before the won/lost ones");
+
+      // Keyboard reorder: focus the grip, Space, ArrowUp, Space.
+      const at = order.indexOf("Bone graft");
+      const saved = page.waitForResponse((r) => r.url().endsWith("/stages/reorder") && r.status() === 200);
+      await section.getByRole("button", { name: "Reorder Bone graft" }).focus();
+      await page.keyboard.press("Space");
+      await page.waitForTimeout(150);
+      await page.keyboard.press("ArrowUp");
+      await page.waitForTimeout(250);
+      await page.keyboard.press("Space");
+      await saved;
+      await page.reload();
+      await section.locator('[data-stage="Bone graft"]').waitFor();
+      assert.equal((await stages()).indexOf("Bone graft"), at - 1, "the new order was saved");
+      await screenshot(page, "settings-pipelines");
+
+      // A stage of the demo pipeline that deals sit in cannot be deleted: the dialog says why.
+      const demo = page.locator("section", { has: page.getByRole("heading", { name: "Patient journey", exact: true }) });
+      await demo.getByRole("button", { name: "Delete Enquiry" }).click();
+      const confirm = page.getByRole("dialog", { name: "Delete the stage Enquiry?" });
+      await confirm.getByRole("button", { name: "Delete stage" }).click();
+      await confirm.getByText(/deals are in this stage or passed through it/i).waitFor();
+      await confirm.getByRole("button", { name: "Cancel" }).click();
       assert.deepEqual(problems, []);
     } finally {
       await close();

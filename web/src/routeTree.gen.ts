@@ -46,6 +46,7 @@ import { Route as AppSettingsFlagsRouteImport } from './routes/_app/settings/fla
 import { Route as AppSettingsInvitationsRouteImport } from './routes/_app/settings/invitations'
 import { Route as AppSettingsMembersRouteImport } from './routes/_app/settings/members'
 import { Route as AppSettingsOutboxRouteImport } from './routes/_app/settings/outbox'
+import { Route as AppSettingsPipelinesRouteImport } from './routes/_app/settings/pipelines'
 import { Route as AppSettingsRolesRouteImport } from './routes/_app/settings/roles'
 import { Route as AppSettingsSecurityRouteImport } from './routes/_app/settings/security'
 import { Route as AppSettingsSignInsRouteImport } from './routes/_app/settings/sign-ins'
@@ -234,6 +235,11 @@ const AppSettingsOutboxRoute = AppSettingsOutboxRouteImport.update({
   path: '/outbox',
   getParentRoute: () => AppSettingsRoute,
 } as any)
+const AppSettingsPipelinesRoute = AppSettingsPipelinesRouteImport.update({
+  id: '/pipelines',
+  path: '/pipelines',
+  getParentRoute: () => AppSettingsRoute,
+} as any)
 const AppSettingsRolesRoute = AppSettingsRolesRouteImport.update({
   id: '/roles',
   path: '/roles',
@@ -283,6 +289,7 @@ export interface FileRoutesByFullPath {
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
   '/settings/outbox': typeof AppSettingsOutboxRoute
+  '/settings/pipelines': typeof AppSettingsPipelinesRoute
   '/settings/roles': typeof AppSettingsRolesRoute
   '/settings/security': typeof AppSettingsSecurityRoute
   '/settings/sign-ins': typeof AppSettingsSignInsRoute
@@ -322,6 +329,7 @@ export interface FileRoutesByTo {
   '/settings/invitations': typeof AppSettingsInvitationsRoute
   '/settings/members': typeof AppSettingsMembersRoute
   '/settings/outbox': typeof AppSettingsOutboxRoute
+  '/settings/pipelines': typeof AppSettingsPipelinesRoute
   '/settings/roles': typeof AppSettingsRolesRoute
   '/settings/security': typeof AppSettingsSecurityRoute
   '/settings/sign-ins': typeof AppSettingsSignInsRoute
@@ -366,6 +374,7 @@ export interface FileRoutesById {
   '/_app/settings/invitations': typeof AppSettingsInvitationsRoute
   '/_app/settings/members': typeof AppSettingsMembersRoute
   '/_app/settings/outbox': typeof AppSettingsOutboxRoute
+  '/_app/settings/pipelines': typeof AppSettingsPipelinesRoute
   '/_app/settings/roles': typeof AppSettingsRolesRoute
   '/_app/settings/security': typeof AppSettingsSecurityRoute
   '/_app/settings/sign-ins': typeof AppSettingsSignInsRoute
@@ -409,6 +418,7 @@ export interface FileRouteTypes {
     | '/settings/invitations'
     | '/settings/members'
     | '/settings/outbox'
+    | '/settings/pipelines'
     | '/settings/roles'
     | '/settings/security'
     | '/settings/sign-ins'
@@ -448,6 +458,7 @@ export interface FileRouteTypes {
     | '/settings/invitations'
     | '/settings/members'
     | '/settings/outbox'
+    | '/settings/pipelines'
     | '/settings/roles'
     | '/settings/security'
     | '/settings/sign-ins'
@@ -491,6 +502,7 @@ export interface FileRouteTypes {
     | '/_app/settings/invitations'
     | '/_app/settings/members'
     | '/_app/settings/outbox'
+    | '/_app/settings/pipelines'
     | '/_app/settings/roles'
     | '/_app/settings/security'
     | '/_app/settings/sign-ins'
@@ -772,6 +784,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsOutboxRouteImport
       parentRoute: typeof AppSettingsRoute
     }
+    '/_app/settings/pipelines': {
+      id: '/_app/settings/pipelines'
+      path: '/pipelines'
+      fullPath: '/settings/pipelines'
+      preLoaderRoute: typeof AppSettingsPipelinesRouteImport
+      parentRoute: typeof AppSettingsRoute
+    }
     '/_app/settings/roles': {
       id: '/_app/settings/roles'
       path: '/roles'
@@ -829,6 +848,7 @@ interface AppSettingsRouteChildren {
   AppSettingsInvitationsRoute: typeof AppSettingsInvitationsRoute
   AppSettingsMembersRoute: typeof AppSettingsMembersRoute
   AppSettingsOutboxRoute: typeof AppSettingsOutboxRoute
+  AppSettingsPipelinesRoute: typeof AppSettingsPipelinesRoute
   AppSettingsRolesRoute: typeof AppSettingsRolesRoute
   AppSettingsSecurityRoute: typeof AppSettingsSecurityRoute
   AppSettingsSignInsRoute: typeof AppSettingsSignInsRoute
@@ -844,6 +864,7 @@ const AppSettingsRouteChildren: AppSettingsRouteChildren = {
   AppSettingsInvitationsRoute: AppSettingsInvitationsRoute,
   AppSettingsMembersRoute: AppSettingsMembersRoute,
   AppSettingsOutboxRoute: AppSettingsOutboxRoute,
+  AppSettingsPipelinesRoute: AppSettingsPipelinesRoute,
   AppSettingsRolesRoute: AppSettingsRolesRoute,
   AppSettingsSecurityRoute: AppSettingsSecurityRoute,
   AppSettingsSignInsRoute: AppSettingsSignInsRoute,

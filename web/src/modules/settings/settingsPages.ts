@@ -36,6 +36,12 @@ export const settingsPages: SettingsPage[] = [
     allowed: (me) => canAny(me, ["teams:create", "teams:update", "teams:delete"]),
   },
   {
+    to: "/settings/pipelines",
+    label: "Pipelines",
+    description: "Pipelines and their stages: probabilities, won/lost, order.",
+    allowed: (me) => canAny(me, ["pipelines:create", "pipelines:update", "pipelines:delete"]),
+  },
+  {
     to: "/settings/security",
     label: "Organisation security",
     description: "Organisation name and who must use MFA.",
