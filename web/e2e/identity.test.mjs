@@ -106,7 +106,8 @@ describe("identity: invitations, MFA and sessions", { concurrency: false }, () =
       // The e-mail links to the server's public URL; open the same path on the server under test.
       const token = new URL(invitationLink).searchParams.get("token");
       await page.goto(`${baseUrl}/accept-invitation?token=${encodeURIComponent(token)}`);
-      await page.getByRole("heading", { level: 1, name: "Join your team on CliniGlobal" }).waitFor();
+      // The invitation preview names the organisation and the inviter.
+      await page.getByRole("heading", { level: 1, name: /^Join / }).waitFor();
       await page.getByLabel("Your name").fill("Ivy Invitee");
       await page.getByLabel("Password", { exact: true }).fill("short");
       await page.getByLabel("Repeat the password").fill("short");

@@ -15,6 +15,7 @@ import { applyApiError } from "@/lib/forms/apiErrors";
 import { totpCodeSchema } from "@/lib/forms/schemas";
 import { toast } from "@/lib/toast/toast";
 import { organizationQueryOptions } from "./accountQueries";
+import { ChangePasswordForm } from "./ChangePasswordForm";
 import { MfaEnrolment, RecoveryCodes } from "./MfaEnrolment";
 
 type Mode = { kind: "idle" } | { kind: "enrolling" } | { kind: "codes"; codes: string[] } | { kind: "disabling" };
@@ -29,8 +30,11 @@ export function SecurityPage() {
   const refreshMe = () => queryClient.invalidateQueries({ queryKey: meQueryKey });
 
   return (
-    <>
+    <div className="flex flex-col gap-6">
       <title>Security · CliniGlobal CRM</title>
+      <Section title="Password" description="Change the password you sign in with.">
+        <ChangePasswordForm />
+      </Section>
       <Section
         title="Two-step verification (MFA)"
         description="After your password, sign-in asks for a code from an authenticator app on your phone."
@@ -82,6 +86,11 @@ export function SecurityPage() {
           (me.mfa_enabled ? (
             <div className="flex flex-col gap-3 text-sm text-fg-muted">
               <p>Your account asks for a code at every sign-in. Lost your phone? Use a recovery code, or ask an admin to reset your MFA.</p>
+              <p data-recovery-codes-remaining={me.recovery_codes_remaining} className={me.recovery_codes_remaining <= 2 ? "font-medium text-warning" : undefined}>
+                {me.recovery_codes_remaining === 0
+                  ? "You have no recovery codes left: turn MFA off and on again to get new ones, or ask an admin to reset it."
+                  : `${me.recovery_codes_remaining} unused recovery ${me.recovery_codes_remaining === 1 ? "code" : "codes"} left.`}
+              </p>
               {required ? (
                 <p className="text-fg-subtle">Your organisation requires MFA for your role, so it cannot be turned off.</p>
               ) : (
@@ -99,7 +108,7 @@ export function SecurityPage() {
             </div>
           ))}
       </Section>
-    </>
+    </div>
   );
 }
 

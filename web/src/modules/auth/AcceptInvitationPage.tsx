@@ -1,4 +1,5 @@
 import { zodResolver } from "@hookform/resolvers/zod";
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
@@ -7,8 +8,12 @@ import { Alert } from "@/components/ui/Alert";
 import { FormError } from "@/components/ui/FormError";
 import { SubmitButton } from "@/components/ui/SubmitButton";
 import { TextField } from "@/components/ui/TextField";
+import { Spinner } from "@/components/ui/Spinner";
+import { isApiError } from "@/lib/api/ApiError";
+import { api, unwrap } from "@/lib/api/client";
 import { auth } from "@/lib/auth/auth";
-import { applyApiError } from "@/lib/forms/apiErrors";
+import { roleLabel } from "@/lib/auth/roles";
+import { applyApiError, errorMessage } from "@/lib/forms/apiErrors";
 import { currentPasswordSchema, newPasswordSchema, PASSWORD_MIN_LENGTH } from "@/lib/forms/schemas";
 import { AuthCard } from "./AuthCard";
 
@@ -31,8 +36,24 @@ export type AcceptInvitationPageProps = {
  * Joins an organisation from an invitation link. New people choose a name and password; people
  * who already have a CliniGlobal account confirm with their existing password.
  */
+/** Why an invitation link no longer works, by the preview's status (404 unknown, 409 used, 410 expired). */
+function invalidLinkMessage(error: unknown): string {
+  if (isApiError(error) && error.status === 404) return "This invitation link is not valid. Check that you opened the whole link, or ask for a new invitation.";
+  if (isApiError(error) && error.status === 409) return "This invitation has already been accepted. Sign in to continue.";
+  if (isApiError(error) && error.status === 410) return "This invitation has expired or was withdrawn. Ask the person who invited you for a new one.";
+  return errorMessage(error);
+}
+
 export function AcceptInvitationPage({ token, onAccepted }: AcceptInvitationPageProps) {
-  const [existing, setExisting] = useState(false);
+  const preview = useQuery({
+    queryKey: ["auth", "invitation", token],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/auth/invitations/{token}", { signal, params: { path: { token: token ?? "" } } })),
+    enabled: token !== undefined,
+    retry: false,
+  });
+  // Until the person picks, the preview says whether their e-mail already has an account.
+  const [choice, setChoice] = useState<boolean>();
+  const existing = choice ?? preview.data?.account_exists ?? false;
 
   if (!token) {
     return (
@@ -41,19 +62,45 @@ export function AcceptInvitationPage({ token, onAccepted }: AcceptInvitationPage
       </AuthCard>
     );
   }
+  if (preview.isPending) {
+    return (
+      <AuthCard title="Accept invitation">
+        <Spinner label="Checking your invitation…" showLabel className="justify-center py-6" />
+      </AuthCard>
+    );
+  }
+  if (preview.isError) {
+    return (
+      <AuthCard
+        title="Accept invitation"
+        footer={
+          <Link to="/sign-in" className="rounded font-medium text-accent hover:underline">
+            Go to sign in
+          </Link>
+        }
+      >
+        <Alert tone="danger">{invalidLinkMessage(preview.error)}</Alert>
+      </AuthCard>
+    );
+  }
 
+  const invitation = preview.data;
   return (
     <AuthCard
-      title="Join your team on CliniGlobal"
+      title={`Join ${invitation.organization_name}`}
       description={
-        existing
-          ? "Confirm with the password of your existing CliniGlobal account."
-          : "Choose your name and a password to accept the invitation."
+        <>
+          {invitation.invited_by ? `${invitation.invited_by} invited ` : "You are invited as "}
+          <strong className="font-medium text-fg">{invitation.email}</strong>
+          {invitation.invited_by ? " to join as " : " "}
+          {invitation.invited_by ? roleLabel(invitation.role) : `(${roleLabel(invitation.role)})`}.{" "}
+          {existing ? "Confirm with the password of your existing CliniGlobal account." : "Choose your name and a password to accept."}
+        </>
       }
       footer={
         <button
           type="button"
-          onClick={() => setExisting((value) => !value)}
+          onClick={() => setChoice(!existing)}
           className="cursor-pointer rounded font-medium text-accent hover:underline"
         >
           {existing ? "I'm new to CliniGlobal" : "I already have a CliniGlobal account"}

@@ -2,20 +2,35 @@ import { useState } from "react";
 import { Link } from "@tanstack/react-router";
 import { Alert } from "@/components/ui/Alert";
 import { auth } from "@/lib/auth/auth";
+import { mfaTokenFromHash } from "@/lib/auth/search";
 import { useAuthState } from "@/lib/auth/useAuth";
 import { AuthCard } from "./AuthCard";
 import { MfaStep } from "./MfaStep";
 import { PasswordStep } from "./PasswordStep";
+import { ssoErrorMessage } from "./ssoErrors";
+import { SsoSignIn } from "./SsoSignIn";
 
 export type SignInPageProps = {
   /** Called once the user holds a session. */
   onSignedIn: () => void;
+  /** Why a single sign-on failed (`?sso_error=`). */
+  ssoError?: string | undefined;
+  /** The organisation whose single sign-on to offer (`?org=`). */
+  organization?: string | undefined;
 };
 
-type Step = { kind: "password"; notice?: string } | { kind: "mfa"; mfaToken: string; email: string };
+/** An SSO sign-in that still needs the TOTP step arrives as `#mfa_token=…`; taken once, then cleared. */
+function initialStep(): Step {
+  const token = mfaTokenFromHash(location.hash);
+  if (token === null) return { kind: "password" };
+  history.replaceState(history.state, "", location.pathname + location.search);
+  return { kind: "mfa", mfaToken: token, email: null };
+}
 
-export function SignInPage({ onSignedIn }: SignInPageProps) {
-  const [step, setStep] = useState<Step>({ kind: "password" });
+type Step = { kind: "password"; notice?: string } | { kind: "mfa"; mfaToken: string; email: string | null };
+
+export function SignInPage({ onSignedIn, ssoError, organization }: SignInPageProps) {
+  const [step, setStep] = useState<Step>(initialStep);
   const state = useAuthState();
   const expired = state.status === "signed_out" && state.reason === "expired";
 
@@ -23,7 +38,7 @@ export function SignInPage({ onSignedIn }: SignInPageProps) {
     return (
       <AuthCard
         title="Two-step verification"
-        description={`Enter the code from your authenticator app for ${step.email}.`}
+        description={step.email ? `Enter the code from your authenticator app for ${step.email}.` : "Enter the code from your authenticator app to finish signing in."}
         footer={
           <button
             type="button"
@@ -60,6 +75,10 @@ export function SignInPage({ onSignedIn }: SignInPageProps) {
     >
       {step.notice ? (
         <Alert tone="warning">{step.notice}</Alert>
+      ) : ssoError ? (
+        <Alert tone="danger" title="Single sign-on failed" data-sso-error={ssoError}>
+          {ssoErrorMessage(ssoError)}
+        </Alert>
       ) : (
         expired && <Alert tone="info">Your session has ended. Sign in again to continue.</Alert>
       )}
@@ -73,6 +92,12 @@ export function SignInPage({ onSignedIn }: SignInPageProps) {
           }
         }}
       />
+      <div className="flex items-center gap-3 text-xs text-fg-subtle" aria-hidden="true">
+        <span className="h-px flex-1 bg-border" />
+        or
+        <span className="h-px flex-1 bg-border" />
+      </div>
+      <SsoSignIn organization={organization} />
     </AuthCard>
   );
 }
