@@ -45,7 +45,10 @@ export function TimelineItem({ entry, object, recordId, sentiment, memberName }:
     );
   }
   if (entry.event) {
-    const rows = fieldChanges(entry.event);
+    // People are stored by id: show their names.
+    const rows = fieldChanges(entry.event).map((row) =>
+      row.field === "owner_id" ? { ...row, before: row.before === "empty" ? row.before : memberName(row.before), after: row.after === "empty" ? row.after : memberName(row.after) } : row,
+    );
     return (
       <li className="flex gap-3 px-4 py-3 sm:px-5" data-timeline-entry="field_change">
         <Marker symbol="≡" />

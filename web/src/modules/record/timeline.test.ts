@@ -40,12 +40,13 @@ describe("fieldChanges", () => {
       action: "contact.update",
       actor_id: null,
       actor_type: "user",
-      changes: { job_title: ["Nurse", "Head nurse"], tags: [[], ["vip"]], version: [1, 2] },
+      changes: { job_title: { before: "Nurse", after: "Head nurse" }, tags: [[], ["vip"]], owner_id: { before: null, after: "u1" }, version: [1, 2] },
       redacted_fields: ["emails"],
     });
     expect(rows).toEqual([
       { field: "job_title", label: "Job title", before: "Nurse", after: "Head nurse", hidden: false },
       { field: "tags", label: "Tags", before: "empty", after: "vip", hidden: false },
+      { field: "owner_id", label: "Owner", before: "empty", after: "u1", hidden: false },
       { field: "emails", label: "Emails", before: "", after: "", hidden: true },
     ]);
   });

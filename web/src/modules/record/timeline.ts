@@ -47,16 +47,27 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The audit trail writes `{before, after}` (older events: `[before, after]`). */
+function beforeAfter(change: unknown): [unknown, unknown] {
+  if (Array.isArray(change) && change.length === 2) return [change[0], change[1]];
+  if (typeof change === "object" && change !== null && ("before" in change || "after" in change)) {
+    const pair = change as { before?: unknown; after?: unknown };
+    return [pair.before, pair.after];
+  }
+  return [undefined, change];
+}
+
 /**
- * The field changes of an audit event as rows. The audit trail stores `{field: [before, after]}`;
+ * The field changes of an audit event as rows. The audit trail stores `{field: {before, after}}`;
  * fields holding personal data are listed in `redacted_fields` and shown as changed, values hidden.
  */
 export function fieldChanges(event: NonNullable<TimelineEntry["event"]>): FieldChange[] {
   const rows: FieldChange[] = [];
   for (const [field, change] of Object.entries(event.changes)) {
     if (field === "version" || field === "updated_at") continue;
-    const pair = Array.isArray(change) && change.length === 2 ? change : [undefined, change];
-    rows.push({ field, label: humanize(field), before: show(pair[0]), after: show(pair[1]), hidden: false });
+    const [before, after] = beforeAfter(change);
+    const label = humanize(field.replace(/_id$/, ""));
+    rows.push({ field, label, before: show(before), after: show(after), hidden: false });
   }
   for (const field of event.redacted_fields) {
     if (!rows.some((row) => row.field === field)) rows.push({ field, label: humanize(field), before: "", after: "", hidden: true });
