@@ -78,7 +78,7 @@ export function RecordListPage({ object, search, onSearchChange }: RecordListPag
   // Selection survives scrolling and paging; a new query (other filters) starts afresh.
   const [selection, setSelection] = useState<{ key: string; ids: ReadonlySet<string> }>({ key: "", ids: new Set() });
   const paramsKey = JSON.stringify(params);
-  const selected = selection.key === paramsKey ? selection.ids : new Set<string>();
+  const selected = useMemo(() => (selection.key === paramsKey ? selection.ids : new Set<string>()), [selection, paramsKey]);
   const anchor = useRef<string | undefined>(undefined);
   const rowsRef = useRef(rows);
   useEffect(() => {
