@@ -15,11 +15,6 @@ export type NavItem = {
  */
 export function buildNavigation(me: Pick<Me, "permissions">): NavItem[] {
   const items: NavItem[] = [{ to: "/", label: "Home" }];
-  // Record lists: each shows only to roles that may read its records.
-  if (can(me, "contacts:read")) items.push({ to: "/contacts", label: "Contacts", fuzzy: true });
-  if (can(me, "companies:read")) items.push({ to: "/companies", label: "Companies", fuzzy: true });
-  if (can(me, "leads:read")) items.push({ to: "/leads", label: "Leads", fuzzy: true });
-  if (can(me, "deals:read")) items.push({ to: "/deals", label: "Deals", fuzzy: true });
   if (can(me, "deals:read")) items.push({ to: "/pipeline", label: "Pipeline", fuzzy: true });
   // Record lists: each shows only to roles that may read its records.
   if (can(me, "contacts:read")) items.push({ to: "/contacts", label: "Contacts", fuzzy: true });
