@@ -36,6 +36,15 @@ describe("role-aware navigation", () => {
     expect(buildNavigation(support).map((i) => i.label)).toContain("Settings");
   });
 
+  it("shows each record list only to roles that may read those records", () => {
+    const support = { permissions: { ...sales.permissions, "contacts:read": "all", "companies:read": "all", "leads:read": "none" } };
+    const labels = buildNavigation(support).map((i) => i.label);
+    expect(labels).toContain("Contacts");
+    expect(labels).toContain("Companies");
+    expect(labels).not.toContain("Leads");
+    expect(labels).not.toContain("Deals");
+  });
+
   it("treats the scope 'none' as no permission", () => {
     expect(can({ permissions: { "roles:read": "none" } }, "roles:read")).toBe(false);
     expect(can({ permissions: { "roles:read": "own" } }, "roles:read")).toBe(true);
