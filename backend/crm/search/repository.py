@@ -59,8 +59,9 @@ async def queue_everything(session: AsyncSession) -> int:
         if entity == "activity":
             source = source.where(*_activity_with_text())
         statement = insert(SearchIndexQueue).from_select(["entity", "entity_id"], source)
-        result = await session.execute(statement.on_conflict_do_nothing())
-        total += result.rowcount or 0  # type: ignore[attr-defined]
+        # Counted in the database (rowcount is -1 for this statement through psycopg).
+        inserted = statement.on_conflict_do_nothing().returning(SearchIndexQueue.entity_id).cte("inserted")
+        total += int((await session.execute(select(func.count()).select_from(inserted))).scalar_one())
     return total
 
 

@@ -141,3 +141,22 @@ async def test_a_narrow_scope_gets_k_after_the_index_window_runs_out(
     boss = principal(org, Role.admin, user_id=admin)
     top = await service._vector(db, runtime.settings, org, query, service._scopes(boss, ["deal"]), 3)
     assert {i for _, i in top.order[:3]} <= set(theirs)
+
+
+async def test_a_reindex_queues_every_live_record_with_text(db: AsyncSession, tenant: Tenant) -> None:
+    org = tenant.id
+    clinic = await factories.company(db, org, "Clínica Sol", "Clinic", 20)
+    gone = await factories.company(db, org, "Closed Clinic", "Clinic", 5)
+    gone.deleted_at = gone.created_at
+    note = await factories.activity(db, org, kind="note", body="Asked about flu shots", company_id=clinic.id)
+    await factories.activity(db, org, kind="task", subject="Call back", company_id=clinic.id)
+    await factories.activity(db, org, kind="call", company_id=clinic.id)  # no text: nothing to find
+    await db.flush()
+    other = await make_org(db, "Elsewhere")
+    await factories.company(db, other, "Not Mine", "Clinic", 5)
+
+    await set_tenant(db, org)
+    assert await repository.queue_everything(db) == 2
+    queued = await db.execute(text("SELECT entity, entity_id FROM search_index_queue ORDER BY entity"))
+    assert [tuple(r) for r in queued] == [("activity", note.id), ("company", clinic.id)]
+    assert await repository.queue_everything(db) == 0  # already queued: nothing twice
