@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +41,29 @@ for _column in PII_COLUMNS:
     register_encrypted_column(TABLE, _column)
 
 DEFAULT_SORT = SortSpec("updated_at", descending=True)
+# What ``to_out`` reads: lists and gets select these as plain rows instead of loading instances.
+OUT_COLUMNS = (
+    Contact.id,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.job_title,
+    Contact.company_id,
+    Contact.company_name,
+    Contact.lifecycle_stage,
+    Contact.owner_id,
+    Contact.emails,
+    Contact.phones,
+    Contact.date_of_birth,
+    Contact.address,
+    Contact.consent_email,
+    Contact.consent_sms,
+    Contact.consent_whatsapp,
+    Contact.tags,
+    Contact.version,
+    Contact.created_at,
+    Contact.updated_at,
+    Contact.deleted_at,
+)
 
 
 def _identifier_match(kind: str, cipher_holder: list[OrgCipher]) -> Any:
@@ -92,12 +116,14 @@ async def cipher_for(session: AsyncSession, runtime: Runtime, principal: Princip
     return await org_cipher(session, keystore_for(runtime.settings), principal.organization_id)
 
 
-def _decrypt_json(cipher: OrgCipher, row: Contact, column: str) -> Any:
+def _decrypt_json(cipher: OrgCipher, row: Any, column: str) -> Any:
     value = getattr(row, column)
-    return None if value is None else json.loads(cipher.decrypt(value, TABLE, column, row.id))
+    # orjson reads the same JSON as json.loads (these values were written by json.dumps), faster.
+    return None if value is None else orjson.loads(cipher.decrypt_bytes(value, TABLE, column, row.id))
 
 
-def to_out(row: Contact, cipher: OrgCipher, custom: dict[str, Any]) -> ContactOut:
+def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> ContactOut:
+    """The API shape of a contact: a ``Contact`` instance or a row of ``OUT_COLUMNS``."""
     birth = _decrypt_json(cipher, row, "date_of_birth")
     address = _decrypt_json(cipher, row, "address")
     return ContactOut(
@@ -323,7 +349,14 @@ async def _in_scope(
 async def get(
     session: AsyncSession, runtime: Runtime, principal: Principal, contact_id: uuid.UUID
 ) -> ContactOut:
-    row = await _in_scope(session, principal, contact_id, Action.read)
+    row = await repository.get_row(
+        session,
+        OUT_COLUMNS,
+        contact_id,
+        scope_clause(principal.scope("contacts", Action.read), Contact.owner_id, principal),
+    )
+    if row is None:
+        raise NotFound("no such contact")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
     custom = await custom_values.read(session, cipher, definitions, [row.id])
@@ -360,6 +393,7 @@ async def list_contacts(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
+        columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
     return Page[ContactOut](

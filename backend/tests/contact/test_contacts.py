@@ -191,6 +191,49 @@ async def test_custom_fields_filter_and_sort(client: httpx.AsyncClient, admin: d
     assert invalid.status_code == 400 and invalid.json()["error"] == "invalid_custom_field"
 
 
+async def test_custom_field_filter_and_sort_on_the_same_field_pages_through_every_match(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """The filter on the sorted field is applied to the joined value row (one index range): the
+    pages must still hold exactly the matches, in order, ties broken by id, none twice."""
+    field = {"object_type": "contact", "key": "score", "label": "Score", "field_type": "number"}
+    assert (await client.post("/api/v1/custom-fields", json=field, headers=admin)).status_code == 201
+    scores = [5, 40, 40, 40, 12, 99, 3, 40, 70]
+    for index, score in enumerate(scores):
+        body = {"first_name": f"S{index}", "custom_fields": {"score": score}}
+        assert (await client.post("/api/v1/contacts", json=body, headers=admin)).status_code == 201
+    assert (
+        await client.post("/api/v1/contacts", json={"first_name": "none"}, headers=admin)
+    ).status_code == 201
+    seen: list[tuple[float, str]] = []
+    cursor = None
+    totals = []
+    while True:
+        params = {"limit": "2", "sort": "-cf.score", "cf.score__gte": "12"} | (
+            {"cursor": cursor} if cursor else {}
+        )
+        response = await client.get("/api/v1/contacts", params=params, headers=admin)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        totals.append(page["total"])
+        seen += [(float(c["custom_fields"]["score"]), c["id"]) for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert totals[0] == {"value": 7, "exact": True} and totals[1:] == [None] * (len(totals) - 1)
+    assert [score for score, _ in seen] == [99, 70, 40, 40, 40, 40, 12]
+    assert seen == sorted(seen, key=lambda pair: (-pair[0], uuid.UUID(pair[1]).int * -1))
+    assert len({contact_id for _, contact_id in seen}) == 7
+    between = (
+        await client.get(
+            "/api/v1/contacts",
+            params={"sort": "cf.score", "cf.score__gt": "3", "cf.score__lt": "70"},
+            headers=admin,
+        )
+    ).json()
+    assert [float(c["custom_fields"]["score"]) for c in between["items"]] == [5, 12, 40, 40, 40, 40]
+
+
 async def test_optimistic_concurrency(client: httpx.AsyncClient, admin: dict[str, str]) -> None:
     contact = (await client.post("/api/v1/contacts", json={"first_name": "Opt"}, headers=admin)).json()
     ok = await client.patch(

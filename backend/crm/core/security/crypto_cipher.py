@@ -91,7 +91,16 @@ class OrgCipher:
     and the blind-index keys; none of them appears in ``repr`` or can be pickled.
     """
 
-    __slots__ = ("_active", "_aead", "_context", "_header", "_index_keys", "_index_root", "organization_id")
+    __slots__ = (
+        "_active",
+        "_aead",
+        "_context",
+        "_decrypt_prefix",
+        "_header",
+        "_index_keys",
+        "_index_root",
+        "organization_id",
+    )
 
     def __init__(
         self,
@@ -109,6 +118,9 @@ class OrgCipher:
         self._index_root = index_root
         self._index_keys: dict[str, bytes] = {}
         self._context: dict[tuple[str, str], bytes] = {}
+        # (header, table, column) -> (AESGCM, AAD up to the row id): a page decrypts a few hundred
+        # values of a handful of columns, so the key lookup and AAD prefix are built once each.
+        self._decrypt_prefix: dict[tuple[bytes, str, str], tuple[AESGCM, bytes]] = {}
 
     @property
     def active_version(self) -> int:
@@ -118,12 +130,15 @@ class OrgCipher:
     def versions(self) -> frozenset[int]:
         return frozenset(self._aead)
 
-    def _aad(self, header: bytes, table: str, column: str, row_id: RowId) -> bytes:
+    def _context_of(self, table: str, column: str) -> bytes:
         context = self._context.get((table, column))
         if context is None:
             context = self.organization_id.bytes + _field(table.encode()) + _field(column.encode())
             self._context[(table, column)] = context
-        return header + context + _field(_row_bytes(row_id))
+        return context
+
+    def _aad(self, header: bytes, table: str, column: str, row_id: RowId) -> bytes:
+        return header + self._context_of(table, column) + _field(_row_bytes(row_id))
 
     def encrypt_bytes(self, value: bytes, table: str, column: str, row_id: RowId) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -132,15 +147,24 @@ class OrgCipher:
         return header + nonce + sealed
 
     def decrypt_bytes(self, ciphertext: bytes, table: str, column: str, row_id: RowId) -> bytes:
-        version = key_version(ciphertext)
-        aead = self._aead.get(version)
-        if aead is None:
-            raise UnknownKeyVersion(f"data key version {version} is unknown for this organisation")
+        if len(ciphertext) < _MIN_ORG_CIPHERTEXT or ciphertext[0] != ORG_FORMAT:
+            raise InvalidCiphertext("not an organisation ciphertext")
         header = ciphertext[:ORG_HEADER_BYTES]
-        nonce = ciphertext[ORG_HEADER_BYTES : ORG_HEADER_BYTES + NONCE_BYTES]
+        cached = self._decrypt_prefix.get((header, table, column))
+        if cached is None:
+            version = key_version(ciphertext)
+            aead = self._aead.get(version)
+            if aead is None:
+                raise UnknownKeyVersion(f"data key version {version} is unknown for this organisation")
+            cached = (aead, header + self._context_of(table, column))
+            self._decrypt_prefix[(header, table, column)] = cached
+        aead, prefix = cached
+        row = row_id.bytes if type(row_id) is uuid.UUID else _row_bytes(row_id)
         try:
             return aead.decrypt(
-                nonce, ciphertext[ORG_HEADER_BYTES + NONCE_BYTES :], self._aad(header, table, column, row_id)
+                ciphertext[ORG_HEADER_BYTES : ORG_HEADER_BYTES + NONCE_BYTES],
+                ciphertext[ORG_HEADER_BYTES + NONCE_BYTES :],
+                prefix + _field(row),
             )
         except InvalidTag:
             raise InvalidCiphertext(f"a {table}.{column} value does not authenticate") from None
