@@ -107,7 +107,7 @@ export function SsoSignIn({ organization, loginHint }: { organization?: string |
         }}
         className="cursor-pointer self-center rounded text-sm font-medium text-accent hover:underline"
       >
-        {slug === "" ? "Sign in with single sign-on (SSO)" : "Use another organisation's SSO"}
+        {slug === "" ? "Use single sign-on (SSO)" : "Use another organisation's SSO"}
       </button>
     </div>
   );
