@@ -59,6 +59,10 @@ class ActivityOut(BaseModel):
     company_id: uuid.UUID | None
     lead_id: uuid.UUID | None
     deal_id: uuid.UUID | None
+    sentiment_label: Literal["negative", "neutral", "positive"] | None = Field(
+        default=None, description="null until the AI service has read the text (tasks are not read)"
+    )
+    sentiment_score: float | None = Field(default=None, description="-1 (negative) .. 1 (positive)")
     version: int = Field(description="changes on every write; send it back as If-Match")
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -83,6 +83,8 @@ def to_out(row: Activity, now: dt.datetime) -> ActivityOut:
         company_id=row.company_id,
         lead_id=row.lead_id,
         deal_id=row.deal_id,
+        sentiment_label=row.sentiment_label,  # the table's CHECK keeps it to the three labels
+        sentiment_score=row.sentiment_score,
         version=version_of(row),
         created_at=row.created_at,
         updated_at=row.updated_at,
