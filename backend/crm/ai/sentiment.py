@@ -2,7 +2,8 @@
 
 Results are stored on the activity (label, signed score, confidence, driving sentences, model), so
 record pages, filters and the per-contact/company trends read the database, not the AI service:
-they keep working while it is down.
+they keep working while it is down. Storing one also refreshes the rollup on its contact and company
+(``crm.ai.sentiment_rollup``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.ai import sentiment_repository as repo
+from crm.ai import sentiment_rollup as rollup
 from crm.ai.client import BATCH, INTERACTIVE, AIRejected, client_for
 from crm.ai.schemas import (
     MAX_TEXT_CHARS,
@@ -130,6 +132,7 @@ async def analyze_activity(
     before = await repo.previous_label(session, activity_id)
     stored = _stored(activity_id, result, _model_tag(answer))
     at = await repo.store(session, [stored])
+    await rollup.refresh_for_activities(session, [activity_id])
     await record_event(
         session,
         action="activity.sentiment",
@@ -197,6 +200,8 @@ async def analyze_pending(
                 await _analyze_batch(settings, organization_id, readable) if readable else ([], {})
             )
             await repo.store(session, [*stored, *unreadable])
+            # Same transaction: a contact's or company's stored rollup never lags its activities.
+            await rollup.refresh_for_activities(session, [s.activity_id for s in stored])
             if stored:
                 await record_event(
                     session,

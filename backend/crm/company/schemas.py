@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,11 @@ class CompanyOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None
+    # Rollup of the sentiment of its activities (see crm.ai.sentiment_rollup for the rule).
+    sentiment_label: Literal["negative", "neutral", "positive"] | None = None
+    sentiment_score: float | None = None
+    sentiment_count: int = 0
+    sentiment_at: dt.datetime | None = None
 
 
 class CompanyBulkUpdate(BaseModel):

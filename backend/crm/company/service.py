@@ -37,6 +37,7 @@ from crm.models import Company, CustomFieldDefinition, Membership
 
 OBJECT = "company"
 DEFAULT_SORT = SortSpec("updated_at", descending=True)
+SENTIMENT_LABELS = frozenset({"negative", "neutral", "positive"})
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -66,6 +67,11 @@ def field_specs() -> dict[str, FieldSpec]:
         "tags": FieldSpec(Kind.tags, Company.tags),
         "created_at": FieldSpec(Kind.datetime, Company.created_at, sortable=True, nullable=False),
         "updated_at": FieldSpec(Kind.datetime, Company.updated_at, sortable=True, nullable=False),
+        # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
+        "sentiment_label": FieldSpec(Kind.enum, Company.sentiment_label, choices=SENTIMENT_LABELS),
+        "sentiment_score": FieldSpec(Kind.number, Company.sentiment_score, sortable=True),
+        "sentiment_count": FieldSpec(Kind.number, Company.sentiment_count, nullable=False),
+        "sentiment_at": FieldSpec(Kind.datetime, Company.sentiment_at),
     }
 
 
@@ -86,6 +92,10 @@ def to_out(row: Company, custom: dict[str, Any]) -> CompanyOut:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        sentiment_label=row.sentiment_label,
+        sentiment_score=row.sentiment_score,
+        sentiment_count=row.sentiment_count,
+        sentiment_at=row.sentiment_at,
     )
 
 

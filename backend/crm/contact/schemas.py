@@ -72,6 +72,11 @@ class ContactOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None
+    # Rollup of the sentiment of its activities (see crm.ai.sentiment_rollup for the rule).
+    sentiment_label: Literal["negative", "neutral", "positive"] | None = None
+    sentiment_score: float | None = None
+    sentiment_count: int = 0
+    sentiment_at: dt.datetime | None = None
 
 
 class DuplicateOut(BaseModel):

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import ColumnElement, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.ai import sentiment_rollup
 from crm.attachment.service import purge_record
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
@@ -33,6 +34,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.messaging import repository as messaging_repository
 from crm.models import Contact, ContactIdentifier, CustomFieldDefinition, Membership
 
 TABLE = "contacts"
@@ -41,6 +43,7 @@ for _column in PII_COLUMNS:
     register_encrypted_column(TABLE, _column)
 
 DEFAULT_SORT = SortSpec("updated_at", descending=True)
+SENTIMENT_LABELS = frozenset({"negative", "neutral", "positive"})
 # What ``to_out`` reads: lists and gets select these as plain rows instead of loading instances.
 OUT_COLUMNS = (
     Contact.id,
@@ -63,6 +66,10 @@ OUT_COLUMNS = (
     Contact.created_at,
     Contact.updated_at,
     Contact.deleted_at,
+    Contact.sentiment_label,
+    Contact.sentiment_score,
+    Contact.sentiment_count,
+    Contact.sentiment_at,
 )
 
 
@@ -109,6 +116,11 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
         "updated_at": FieldSpec(Kind.datetime, Contact.updated_at, sortable=True, nullable=False),
         "email": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("email", holder)),
         "phone": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("phone", holder)),
+        # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
+        "sentiment_label": FieldSpec(Kind.enum, Contact.sentiment_label, choices=SENTIMENT_LABELS),
+        "sentiment_score": FieldSpec(Kind.number, Contact.sentiment_score, sortable=True),
+        "sentiment_count": FieldSpec(Kind.number, Contact.sentiment_count, nullable=False),
+        "sentiment_at": FieldSpec(Kind.datetime, Contact.sentiment_at),
     }
 
 
@@ -148,6 +160,10 @@ def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> ContactOut:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        sentiment_label=row.sentiment_label,
+        sentiment_score=row.sentiment_score,
+        sentiment_count=row.sentiment_count,
+        sentiment_at=row.sentiment_at,
     )
 
 
@@ -489,9 +505,13 @@ async def restore(
 
 async def erase(session: AsyncSession, runtime: Runtime, principal: Principal, contact_id: uuid.UUID) -> None:
     """GDPR erasure: the row and everything keyed on it go; the audit keeps only that it happened."""
-    await _in_scope(session, principal, contact_id, Action.delete, include_deleted=True)
+    row = await _in_scope(session, principal, contact_id, Action.delete, include_deleted=True)
+    company_id = row.company_id
     await purge_record(session, runtime, "contact", contact_id)
+    await messaging_repository.erase_sms_to_contact(session, contact_id)
     await repository.erase(session, contact_id)
+    # Its activities went with it (cascade): its company's sentiment rollup no longer counts them.
+    await sentiment_rollup.refresh_companies(session, [company_id])
     await record_event(
         session, action="contact.erase", actor=principal, entity_type="contact", entity_id=contact_id
     )

@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import EmailMessage, SmsMessage
+from crm.models import ContactIdentifier, EmailMessage, SmsMessage
 
 
 async def insert_email(session: AsyncSession, **values: Any) -> EmailMessage:
@@ -59,3 +59,20 @@ async def lock_sms_for_delivery(session: AsyncSession, sms_id: uuid.UUID) -> Sms
 
 async def record_sms_delivery(session: AsyncSession, sms_id: uuid.UUID, **values: Any) -> None:
     await session.execute(update(SmsMessage).where(SmsMessage.id == sms_id).values(**values))
+
+
+async def erase_sms_to_contact(session: AsyncSession, contact_id: uuid.UUID) -> int:
+    """GDPR erase: delete the SMS outbox rows sent to the contact's phone numbers (found by blind index).
+
+    Run before the contact's identifiers go. A number another contact also holds (a shared clinic
+    line) keeps its messages: they may be that other person's, and their erasure removes them.
+    Queued rows go too, so nothing is sent to an erased person.
+    """
+    phones = ContactIdentifier.kind == "phone"
+    mine = select(ContactIdentifier.blind_index).where(phones, ContactIdentifier.contact_id == contact_id)
+    shared = select(ContactIdentifier.blind_index).where(phones, ContactIdentifier.contact_id != contact_id)
+    statement = delete(SmsMessage).where(
+        SmsMessage.to_number_bidx.in_(mine), SmsMessage.to_number_bidx.not_in(shared)
+    )
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Computed, Index, Integer, Numeric, String, text
+from sqlalchemy import Computed, DateTime, Float, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +27,23 @@ class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         ),
         Index("ix_companies_org_domain", "organization_id", "domain"),
         Index("ix_companies_org_owner", "organization_id", "owner_id", "id"),
+        # Sentiment rollup (crm.ai.sentiment_rollup): sort by score (unscored last ascending, as the
+        # list's NULLS LAST order), and filter by label with the same sort.
+        Index(
+            "ix_companies_org_sentiment",
+            "organization_id",
+            "sentiment_score",
+            "id",
+            postgresql_where=NOT_DELETED,
+        ),
+        Index(
+            "ix_companies_org_sentiment_label",
+            "organization_id",
+            "sentiment_label",
+            "sentiment_score",
+            "id",
+            postgresql_where=NOT_DELETED,
+        ),
         Index("ix_companies_search", "search_vector", postgresql_using="gin"),
         Index("ix_companies_tags", "tags", postgresql_using="gin"),
     )
@@ -38,6 +56,12 @@ class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     # A company's address is not personal data; kept in clear and structured.
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Rollup of the sentiment of its activities (crm.ai.sentiment_rollup has the rule); never
+    # written by edits, so it does not move ``version``.
+    sentiment_label: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sentiment_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(

@@ -10,7 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, Computed, DateTime, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +65,23 @@ class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             text("updated_at DESC"),
             text("id DESC"),
         ),
+        # Sentiment rollup (crm.ai.sentiment_rollup): sort by score (unscored last ascending, as the
+        # list's NULLS LAST order), and filter by label with the same sort.
+        Index(
+            "ix_contacts_org_sentiment",
+            "organization_id",
+            "sentiment_score",
+            "id",
+            postgresql_where=NOT_DELETED,
+        ),
+        Index(
+            "ix_contacts_org_sentiment_label",
+            "organization_id",
+            "sentiment_label",
+            "sentiment_score",
+            "id",
+            postgresql_where=NOT_DELETED,
+        ),
         Index("ix_contacts_search", "search_vector", postgresql_using="gin"),
         Index("ix_contacts_tags", "tags", postgresql_using="gin"),
     )
@@ -75,6 +103,12 @@ class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     phones: Mapped[bytes | None] = mapped_column(LargeBinary)
     date_of_birth: Mapped[bytes | None] = mapped_column(LargeBinary)
     address: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Rollup of the sentiment of its activities (crm.ai.sentiment_rollup has the rule); never
+    # written by edits, so it does not move ``version``.
+    sentiment_label: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sentiment_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
