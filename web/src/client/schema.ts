@@ -2367,10 +2367,12 @@ export interface paths {
         put?: never;
         /**
          * Upload Import
-         * @description Upload a CSV file (`multipart/form-data`, part `file`), streamed with a 64 MiB limit. The
+         * @description Upload a CSV file (`multipart/form-data`, part `file`), streamed with a 64 MiB limit, to
+         *     import as `object_type` (`contact` or `lead`; your role must be allowed to create those). The
          *     separator (`,` `;` tab `|`) and encoding are detected; the answer lists the columns with a
          *     suggested field for each (common HubSpot, Salesforce, Pipedrive, Outlook and Google headers
-         *     are recognised). Nothing is imported until you run it.
+         *     are recognised, e.g. Lead Source, Lead Status, Company, Title for leads). Nothing is imported
+         *     until you run it.
          */
         post: operations["upload_import_api_v1_imports_post"];
         delete?: never;
@@ -2535,7 +2537,8 @@ export interface paths {
         };
         /**
          * Import Fields
-         * @description The fields a column can be mapped to (standard ones, then the organisation's custom fields).
+         * @description The fields a column of a `contact` or `lead` import can be mapped to (standard ones, then the
+         *     organisation's custom fields of that object).
          */
         get: operations["import_fields_api_v1_imports_fields_get"];
         put?: never;
@@ -3646,6 +3649,16 @@ export interface components {
             owner_id: string | null;
             /** Reminder At */
             reminder_at: string | null;
+            /**
+             * Sentiment Label
+             * @description null until the AI service has read the text (tasks are not read)
+             */
+            sentiment_label?: ("negative" | "neutral" | "positive") | null;
+            /**
+             * Sentiment Score
+             * @description -1 (negative) .. 1 (positive)
+             */
+            sentiment_score?: number | null;
             /** Subject */
             subject: string | null;
             /**
@@ -4118,6 +4131,17 @@ export interface components {
             name: string;
             /** Owner Id */
             owner_id: string | null;
+            /** Sentiment At */
+            sentiment_at?: string | null;
+            /**
+             * Sentiment Count
+             * @default 0
+             */
+            sentiment_count: number;
+            /** Sentiment Label */
+            sentiment_label?: ("negative" | "neutral" | "positive") | null;
+            /** Sentiment Score */
+            sentiment_score?: number | null;
             /** Tags */
             tags: string[];
             /**
@@ -4256,6 +4280,17 @@ export interface components {
             owner_id: string | null;
             /** Phones */
             phones: string[];
+            /** Sentiment At */
+            sentiment_at?: string | null;
+            /**
+             * Sentiment Count
+             * @default 0
+             */
+            sentiment_count: number;
+            /** Sentiment Label */
+            sentiment_label?: ("negative" | "neutral" | "positive") | null;
+            /** Sentiment Score */
+            sentiment_score?: number | null;
             /** Tags */
             tags: string[];
             /**
@@ -5572,7 +5607,7 @@ export interface components {
         MappingIn: {
             /**
              * Duplicate Policy
-             * @description what to do with a row whose e-mail or phone already belongs to a contact (or to an earlier row): `skip` it, `update` that contact (values given win, e-mails/phones/tags add up), or `create` anyway
+             * @description what to do with a row whose e-mail or phone already belongs to a record of the import's type (or to an earlier row): `skip` it, `update` that record (values given win, a contact's e-mails/phones and any tags add up), or `create` anyway
              */
             duplicate_policy?: ("skip" | "update" | "create") | null;
             /**
@@ -6214,7 +6249,7 @@ export interface components {
             action: "create" | "update" | "skip" | "error";
             /**
              * Duplicates
-             * @description the contacts this row matches by e-mail or phone
+             * @description the records (contacts or leads) this row matches by e-mail or phone
              */
             duplicates: string[];
             /** Errors */
@@ -6560,7 +6595,7 @@ export interface components {
         RunIn: {
             /**
              * Duplicate Policy
-             * @description what to do with a row whose e-mail or phone already belongs to a contact (or to an earlier row): `skip` it, `update` that contact (values given win, e-mails/phones/tags add up), or `create` anyway
+             * @description what to do with a row whose e-mail or phone already belongs to a record of the import's type (or to an earlier row): `skip` it, `update` that record (values given win, a contact's e-mails/phones and any tags add up), or `create` anyway
              */
             duplicate_policy?: ("skip" | "update" | "create") | null;
         };
@@ -12112,7 +12147,7 @@ export interface operations {
             query?: {
                 /** @description auto (BOM, else UTF-8, else Windows-1252), utf-8, utf-16, windows-1252, latin-1 */
                 encoding?: string;
-                object_type?: "contact";
+                object_type?: "contact" | "lead";
             };
             header?: never;
             path?: never;
@@ -12422,7 +12457,9 @@ export interface operations {
     };
     import_fields_api_v1_imports_fields_get: {
         parameters: {
-            query?: never;
+            query?: {
+                object_type?: "contact" | "lead";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -12436,6 +12473,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportField"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

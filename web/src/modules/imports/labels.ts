@@ -4,6 +4,7 @@ import type { DuplicatePolicy, ImportObject, ImportStatus } from "./queries";
 /** Every object the backend imports; the type makes a new one fail the build until it is named here. */
 export const importObjectLabels: Record<ImportObject, { plural: string; singular: string }> = {
   contact: { plural: "Contacts", singular: "contact" },
+  lead: { plural: "Leads", singular: "lead" },
 };
 
 export function objectLabel(objectType: string): { plural: string; singular: string } {

@@ -28,7 +28,7 @@ export const importKeys = {
   one: (id: string) => ["imports", "one", id] as const,
   preview: (id: string) => ["imports", "preview", id] as const,
   errors: (id: string) => ["imports", "errors", id] as const,
-  fields: () => ["imports", "fields"] as const,
+  fields: (objectType: ImportObject) => ["imports", "fields", objectType] as const,
 };
 
 export const importsQueryOptions = () =>
@@ -48,10 +48,12 @@ export const importQueryOptions = (id: string) =>
     refetchInterval: (query) => (query.state.data && isActive(query.state.data.status) ? 1_000 : false),
   });
 
-export const importFieldsQueryOptions = () =>
+/** The fields a column can fill depend on what is imported (a lead has a source and a status). */
+export const importFieldsQueryOptions = (objectType: ImportObject) =>
   queryOptions({
-    queryKey: importKeys.fields(),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/imports/fields", { signal })),
+    queryKey: importKeys.fields(objectType),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/imports/fields", { signal, params: { query: { object_type: objectType } } })),
     staleTime: 5 * 60_000,
   });
 
