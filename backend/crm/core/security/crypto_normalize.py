@@ -21,7 +21,8 @@ def normalize_email(value: str) -> str:
     """Trimmed, case-folded (NFKC) address; raises ValueError for something that is not an address."""
     email = unicodedata.normalize("NFKC", value).strip().lower()
     local, at, domain = email.rpartition("@")
-    if not at or not local or not domain or any(ch.isspace() for ch in email):
+    # split() breaks on exactly the characters isspace() accepts, in C rather than a Python loop.
+    if not at or not local or not domain or len(email.split()) != 1:
         raise ValueError("not an email address")
     return email
 
