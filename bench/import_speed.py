@@ -34,6 +34,8 @@ from common import bench_settings, emit, ensure_backend_on_path, machine, note
 ensure_backend_on_path()
 
 import psycopg  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
 from crm.auth.permissions import Scope  # noqa: E402
 from crm.core import migrate  # noqa: E402
 from crm.core.config import Settings  # noqa: E402
@@ -45,7 +47,6 @@ from crm.dataio import importer  # noqa: E402
 from crm.dataio.mapping import suggest  # noqa: E402
 from crm.member.service import add_member  # noqa: E402
 from crm.models import ImportRun, JobRun, Organization, Role  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 DATABASE = f"crm_bench_import_{os.getpid()}"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -288,7 +289,7 @@ if __name__ == "__main__":
     parser.add_argument("--existing", type=int, default=10_000)
     parser.add_argument("--profile", help="write a cProfile of the timed import to this file")
     arguments = parser.parse_args()
-    settings = bench_settings(password_hash_profile="test")
+    settings = bench_settings(password_hash_profile="test")  # noqa: S106 (a hashing profile, no secret)
     passwords.configure(settings.password_hash_profile)
     urls, owner = _database(settings)
     try:
