@@ -129,6 +129,30 @@ describe("workspace: import wizard, global search, notifications", { concurrency
     }
   });
 
+  test("admin reviews duplicates: search, field-by-field merge dialog", async () => {
+    const { page, problems, close } = await openPage(browser);
+    try {
+      await signIn(page, demoLogin("admin"));
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Duplicates" }).click();
+      await page.getByRole("heading", { level: 1, name: "Duplicates" }).waitFor();
+      await page.getByRole("button", { name: "Search again" }).click();
+      await page.getByRole("button", { name: "Search again" }).waitFor({ timeout: 60_000 });
+      await page.locator("[data-suggestion]").or(page.getByText("No possible duplicates")).first().waitFor();
+      if ((await page.locator("[data-suggestion]").count()) > 0) {
+        await page.locator("[data-suggestion]").first().getByRole("button", { name: "Merge…" }).click();
+        const dialog = page.getByRole("dialog", { name: "Merge contacts" });
+        await dialog.getByRole("button", { name: "Keep the other one" }).waitFor();
+        await screenshot(page, "workspace-merge", { fullPage: false });
+        await dialog.getByRole("button", { name: "Cancel" }).click();
+        await dialog.waitFor({ state: "hidden" });
+      }
+      await screenshot(page, "workspace-duplicates");
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
   test("phone: imports, the report, search and notifications fit 375 px", async () => {
     assert.ok(importUrl, "the import test ran first");
     const { page, problems, close } = await openPage(browser, { viewport: PHONE });

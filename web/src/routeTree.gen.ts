@@ -14,6 +14,7 @@ import { Route as AuthRouteImport } from './routes/_auth'
 import { Route as StatusRouteImport } from './routes/status'
 import { Route as AppIndexRouteImport } from './routes/_app/index'
 import { Route as AppAccountRouteImport } from './routes/_app/account'
+import { Route as AppDuplicatesRouteImport } from './routes/_app/duplicates'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
 import { Route as AuthAcceptInvitationRouteImport } from './routes/_auth/accept-invitation'
 import { Route as AuthForgotPasswordRouteImport } from './routes/_auth/forgot-password'
@@ -73,6 +74,11 @@ const AppIndexRoute = AppIndexRouteImport.update({
 const AppAccountRoute = AppAccountRouteImport.update({
   id: '/account',
   path: '/account',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppDuplicatesRoute = AppDuplicatesRouteImport.update({
+  id: '/duplicates',
+  path: '/duplicates',
   getParentRoute: () => AppRoute,
 } as any)
 const AppSettingsRoute = AppSettingsRouteImport.update({
@@ -265,6 +271,7 @@ export interface FileRoutesByFullPath {
   '/': typeof AppIndexRoute
   '/status': typeof StatusRoute
   '/account': typeof AppAccountRouteWithChildren
+  '/duplicates': typeof AppDuplicatesRoute
   '/settings': typeof AppSettingsRouteWithChildren
   '/accept-invitation': typeof AuthAcceptInvitationRoute
   '/forgot-password': typeof AuthForgotPasswordRoute
@@ -306,6 +313,7 @@ export interface FileRoutesByFullPath {
 export interface FileRoutesByTo {
   '/': typeof AppIndexRoute
   '/status': typeof StatusRoute
+  '/duplicates': typeof AppDuplicatesRoute
   '/accept-invitation': typeof AuthAcceptInvitationRoute
   '/forgot-password': typeof AuthForgotPasswordRoute
   '/reset-password': typeof AuthResetPasswordRoute
@@ -349,6 +357,7 @@ export interface FileRoutesById {
   '/_auth': typeof AuthRouteWithChildren
   '/status': typeof StatusRoute
   '/_app/account': typeof AppAccountRouteWithChildren
+  '/_app/duplicates': typeof AppDuplicatesRoute
   '/_app/settings': typeof AppSettingsRouteWithChildren
   '/_auth/accept-invitation': typeof AuthAcceptInvitationRoute
   '/_auth/forgot-password': typeof AuthForgotPasswordRoute
@@ -394,6 +403,7 @@ export interface FileRouteTypes {
     | '/'
     | '/status'
     | '/account'
+    | '/duplicates'
     | '/settings'
     | '/accept-invitation'
     | '/forgot-password'
@@ -435,6 +445,7 @@ export interface FileRouteTypes {
   to:
     | '/'
     | '/status'
+    | '/duplicates'
     | '/accept-invitation'
     | '/forgot-password'
     | '/reset-password'
@@ -477,6 +488,7 @@ export interface FileRouteTypes {
     | '/_auth'
     | '/status'
     | '/_app/account'
+    | '/_app/duplicates'
     | '/_app/settings'
     | '/_auth/accept-invitation'
     | '/_auth/forgot-password'
@@ -558,6 +570,13 @@ declare module '@tanstack/react-router' {
       path: '/account'
       fullPath: '/account'
       preLoaderRoute: typeof AppAccountRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/duplicates': {
+      id: '/_app/duplicates'
+      path: '/duplicates'
+      fullPath: '/duplicates'
+      preLoaderRoute: typeof AppDuplicatesRouteImport
       parentRoute: typeof AppRoute
     }
     '/_app/settings': {
@@ -878,6 +897,7 @@ const AppSettingsRouteWithChildren = AppSettingsRoute._addFileChildren(
 
 interface AppRouteChildren {
   AppAccountRoute: typeof AppAccountRouteWithChildren
+  AppDuplicatesRoute: typeof AppDuplicatesRoute
   AppSettingsRoute: typeof AppSettingsRouteWithChildren
   AppIndexRoute: typeof AppIndexRoute
   AppCompaniesCompanyIdRoute: typeof AppCompaniesCompanyIdRoute
@@ -897,6 +917,7 @@ interface AppRouteChildren {
 
 const AppRouteChildren: AppRouteChildren = {
   AppAccountRoute: AppAccountRouteWithChildren,
+  AppDuplicatesRoute: AppDuplicatesRoute,
   AppSettingsRoute: AppSettingsRouteWithChildren,
   AppIndexRoute: AppIndexRoute,
   AppCompaniesCompanyIdRoute: AppCompaniesCompanyIdRoute,

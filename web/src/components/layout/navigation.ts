@@ -22,6 +22,7 @@ export function buildNavigation(me: Pick<Me, "permissions">): NavItem[] {
   if (can(me, "leads:read")) items.push({ to: "/leads", label: "Leads", fuzzy: true });
   if (can(me, "deals:read")) items.push({ to: "/deals", label: "Deals", fuzzy: true });
   if (can(me, "imports:read")) items.push({ to: "/imports", label: "Imports", fuzzy: true });
+  if (can(me, "duplicates:read")) items.push({ to: "/duplicates", label: "Duplicates" });
   if (allowedSettingsPages(me).length > 0) items.push({ to: "/settings", label: "Settings", fuzzy: true });
   items.push({ to: "/status", label: "System status" });
   return items;
