@@ -1,10 +1,12 @@
 import {
-  closestCorners,
+  closestCenter,
   DndContext,
   DragOverlay,
   KeyboardSensor,
   MouseSensor,
+  getFirstCollision,
   pointerWithin,
+  rectIntersection,
   TouchSensor,
   useSensor,
   useSensors,
@@ -12,10 +14,11 @@ import {
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
+  type UniqueIdentifier,
 } from "@dnd-kit/core";
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { toast } from "@/lib/toast/toast";
 import { announcements, instructions } from "./announcements";
 import { BoardActionsContext, type BoardActions } from "./boardActions";
@@ -26,12 +29,6 @@ import { LostReasonDialog } from "./LostReasonDialog";
 import { OUTCOME_PREFIX, OutcomeZone } from "./OutcomeZone";
 import { boardQueryKey, fetchStagePage, type Board, type BoardFilters, type DealCard } from "./queries";
 import { useMoveDeal } from "./useMoveDeal";
-
-// Won/lost zones win when the pointer is inside them; elsewhere the nearest card or column does.
-const collisionDetection: CollisionDetection = (args) => {
-  const zone = pointerWithin(args).find((collision) => String(collision.id).startsWith(OUTCOME_PREFIX));
-  return zone ? [zone] : closestCorners(args);
-};
 
 export type KanbanBoardProps = {
   board: Board;
@@ -67,6 +64,42 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
     itemsRef.current = items;
   }, [items]);
   const originRef = useRef<{ stageId: string; ids: string[] } | null>(null);
+
+  // After a card jumps to another column the layout shifts under the pointer; until the next
+  // frame the collision keeps answering "the card itself", or the card would bounce back and
+  // forth between the two columns (dnd-kit's multiple-containers recipe).
+  const lastOverId = useRef<UniqueIdentifier | null>(null);
+  const recentlyMoved = useRef(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      recentlyMoved.current = false;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [items]);
+
+  const collisionDetection = useCallback<CollisionDetection>(
+    (args) => {
+      const pointer = pointerWithin(args);
+      // Won/lost zones win when the pointer is inside them.
+      const zone = pointer.find((collision) => String(collision.id).startsWith(OUTCOME_PREFIX));
+      if (zone) return [zone];
+      let overId = getFirstCollision(pointer.length > 0 ? pointer : rectIntersection(args), "id");
+      if (overId !== null) {
+        const column = itemsRef.current[String(overId)];
+        if (column && column.length > 0) {
+          // Over a column: the closest of its cards.
+          const inColumn = new Set(column);
+          overId =
+            closestCenter({ ...args, droppableContainers: args.droppableContainers.filter((c) => inColumn.has(String(c.id))) })[0]?.id ?? overId;
+        }
+        lastOverId.current = overId;
+        return [{ id: overId }];
+      }
+      if (recentlyMoved.current && activeId) lastOverId.current = activeId;
+      return lastOverId.current !== null ? [{ id: lastOverId.current }] : [];
+    },
+    [activeId],
+  );
 
   const sensors = useSensors(
     useSensor(MouseSensor, { activationConstraint: { distance: 6 } }),
@@ -168,6 +201,7 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
       index = overIndex + (below ? 1 : 0);
     }
     const next = moveItem(current, id, to, index);
+    recentlyMoved.current = true;
     itemsRef.current = next;
     setDragItems(next);
   };

@@ -6,7 +6,7 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/ui/States";
 import { can, meQueryOptions } from "@/lib/auth/me";
 import { membersQueryOptions } from "@/modules/settings/queries";
 import { BoardToolbar } from "./BoardToolbar";
-import { formatTotals } from "./format";
+import { formatTotals, sumByCurrency } from "./format";
 import { KanbanBoard } from "./KanbanBoard";
 import { boardQueryOptions, defaultPipeline, pipelinesQueryOptions, type BoardFilters } from "./queries";
 
@@ -33,14 +33,9 @@ export function PipelinePage({ pipelineId, filters, onFiltersChange, onPipelineC
   // "own" scope (Sales) sees only its deals: the owner filter would only ever show the user.
   const showOwnerFilter = me.permissions["deals:read"] !== "own";
 
-  const openValue = board.data
-    ? formatTotals(
-        board.data.columns
-          .filter((c) => !c.stage.is_won && !c.stage.is_lost)
-          .flatMap((c) => c.totals),
-      )
-    : null;
-  const openCount = board.data?.columns.filter((c) => !c.stage.is_won && !c.stage.is_lost).reduce((n, c) => n + c.count, 0);
+  const openColumns = board.data?.columns.filter((c) => !c.stage.is_won && !c.stage.is_lost) ?? [];
+  const openValue = formatTotals(sumByCurrency(openColumns.flatMap((c) => c.totals)));
+  const openCount = board.data ? openColumns.reduce((n, c) => n + c.count, 0) : undefined;
 
   return (
     <div className="flex h-[calc(100dvh-7.5rem)] min-h-[36rem] flex-col gap-4 lg:h-[calc(100dvh-8.5rem)]">

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appendPage, columnItems, moveCard, moveItem, neighbours } from "./boardState";
+import { sumByCurrency } from "./format";
 import type { Board, BoardColumn, DealCard } from "./queries";
 
 function card(id: string, stageId: string, amount: string | null = "100.00", currency = "EUR"): DealCard {
@@ -112,5 +113,19 @@ describe("appendPage", () => {
     expect(next.columns[0]?.cards.map((c) => c.id)).toEqual(["1", "2"]);
     expect(next.columns[0]?.next_cursor).toBeNull();
     expect(columnItems(next)).toEqual({ a: ["1", "2"] });
+  });
+});
+
+describe("sumByCurrency", () => {
+  it("adds column totals per currency", () => {
+    const sums = sumByCurrency([
+      { currency: "EUR", count: 2, amount: "100.00", weighted_amount: null },
+      { currency: "USD", count: 1, amount: "5.00", weighted_amount: null },
+      { currency: "EUR", count: 1, amount: "50.50", weighted_amount: null },
+    ]);
+    expect(sums).toEqual([
+      { currency: "EUR", count: 3, amount: "150.50", weighted_amount: null },
+      { currency: "USD", count: 1, amount: "5.00", weighted_amount: null },
+    ]);
   });
 });

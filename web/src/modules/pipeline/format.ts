@@ -44,3 +44,15 @@ export function isOverdue(date: string | null, today = new Date()): boolean {
   const iso = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
   return date < iso;
 }
+
+/** Column totals added up per currency (the board header's "open value"). */
+export function sumByCurrency(totals: CurrencyTotal[]): CurrencyTotal[] {
+  const sums = new Map<string, CurrencyTotal>();
+  for (const total of totals) {
+    const seen = sums.get(total.currency);
+    const amount =
+      total.amount === null ? (seen?.amount ?? null) : (Number(seen?.amount ?? 0) + Number(total.amount)).toFixed(2);
+    sums.set(total.currency, { currency: total.currency, count: (seen?.count ?? 0) + total.count, amount, weighted_amount: null });
+  }
+  return [...sums.values()];
+}
