@@ -8,6 +8,7 @@ transaction scoped to the caller's organisation. No endpoint checks roles by han
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from crm.auth.principal import ActorType, Principal
 from crm.core.db import unit_of_work
 from crm.core.deps import RuntimeDep
 from crm.core.errors import Forbidden, Unauthorized
-from crm.core.security.tokens import InvalidToken, read_access_token
+from crm.core.security.tokens import AccessClaims, InvalidToken, Keyring, read_access_token
 from crm.core.telemetry import request_id_var
 from crm.models.tenancy import Role
 
@@ -37,6 +38,25 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+# Access tokens already verified by this process, until they expire. A token is a fixed string
+# signed by a key of a keyring that does not change while the process runs, so its signature,
+# issuer and audience check gives the same answer every time; only expiry moves, and it is
+# checked on every use. (Revocation is checked per request below, never cached here.)
+_VERIFIED_MAX = 4096
+_verified: dict[str, tuple[Keyring, AccessClaims, float]] = {}
+
+
+def _access_claims(keyring: Keyring, token: str) -> AccessClaims:
+    hit = _verified.get(token)
+    if hit is not None and hit[0] is keyring and time.time() < hit[2]:
+        return hit[1]
+    claims = read_access_token(keyring, token)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()  # crude but bounded: a burst of new tokens only costs re-verification
+    _verified[token] = (keyring, claims, claims.expires_at.timestamp())
+    return claims
+
+
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -51,7 +71,7 @@ async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
         principal = await access.principal_for_api_key(runtime, token, client_ip(request))
     else:
         try:
-            claims = read_access_token(runtime.keyring, token)
+            claims = _access_claims(runtime.keyring, token)
         except InvalidToken as exc:
             log.info("access token refused", extra={"reason": str(exc)})
             raise Unauthorized("invalid or expired token", code="invalid_token", headers=_CHALLENGE) from None

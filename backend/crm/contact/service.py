@@ -24,9 +24,10 @@ from crm.auth.permissions import Action
 from crm.auth.principal import Principal
 from crm.contact import repository
 from crm.contact.schemas import LIFECYCLE_STAGES, Address, ContactCreate, ContactOut, ContactPatch
+from crm.core.config import Settings
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
-from crm.core.security.crypto import OrgCipher, keystore_for, org_cipher, register_encrypted_column
+from crm.core.security.crypto import KeyStore, OrgCipher, keystore_for, org_cipher, register_encrypted_column
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.kit.followups import Change, record_change
@@ -124,8 +125,22 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
     }
 
 
+# keystore_for resolves the master key's path on the file system on every call; the settings
+# object of a process does not change, so its key store is looked up once per settings object.
+_keystores: dict[int, tuple[Settings, KeyStore]] = {}
+
+
+def _keystore(settings: Settings) -> KeyStore:
+    hit = _keystores.get(id(settings))
+    if hit is None or hit[0] is not settings:
+        if len(_keystores) >= 64:
+            _keystores.clear()
+        hit = _keystores[id(settings)] = (settings, keystore_for(settings))
+    return hit[1]
+
+
 async def cipher_for(session: AsyncSession, runtime: Runtime, principal: Principal) -> OrgCipher:
-    return await org_cipher(session, keystore_for(runtime.settings), principal.organization_id)
+    return await org_cipher(session, _keystore(runtime.settings), principal.organization_id)
 
 
 def _decrypt_json(cipher: OrgCipher, row: Any, column: str) -> Any:

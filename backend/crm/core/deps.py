@@ -19,7 +19,9 @@ from crm.core.db import unit_of_work
 from crm.core.runtime import Runtime
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, and that
+    # hand-off cost more CPU than anything else this request-wide dependency does.
     runtime: Runtime = request.app.state.runtime
     return runtime
 
