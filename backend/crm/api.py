@@ -41,7 +41,14 @@ root_router = APIRouter()
 root_router.include_router(health_router)
 
 api_router = APIRouter()
+# Routes are matched in order, one pattern at a time: the busiest record lists and pages come
+# first. No path of a later router can match theirs (checked when this order was set: the
+# routers sharing a first segment keep their relative order), so only the search got shorter.
 for router in (
+    contacts_router,
+    companies_router,
+    deals_router,
+    leads_router,
     auth_router,
     oidc_router,
     onboarding_router,
@@ -52,8 +59,6 @@ for router in (
     outbox_router,
     jobs_router,
     custom_fields_router,
-    contacts_router,
-    companies_router,
     pipelines_router,
     dashboards_router,
     audit_router,
@@ -63,8 +68,6 @@ for router in (
     ai_router,
     personalization_router,
     forecast_router,
-    deals_router,
-    leads_router,
     activities_router,
     attachments_router,
     transcripts_router,
