@@ -138,7 +138,7 @@ function CompanyView({ company }: { company: Company }) {
               />
             )}
             <Attachments object="companies" id={company.id} canUpload={can(me, "attachments:create") && editable} canDelete={can(me, "attachments:delete")} />
-            {can(me, "ai:read") && <SentimentCard query={sentiment} />}
+            {can(me, "ai:read") && <SentimentCard query={sentiment} stored={company} />}
             {can(me, "ai:read") && <VoiceNotes object="companies" id={company.id} canUpload={editable && can(me, "attachments:create")} />}
           </>
         }

@@ -156,7 +156,7 @@ function ContactView({ contact }: { contact: Contact }) {
               />
             )}
             <Attachments object="contacts" id={contact.id} canUpload={can(me, "attachments:create") && editable} canDelete={can(me, "attachments:delete")} />
-            {can(me, "ai:read") && <SentimentCard query={sentiment} />}
+            {can(me, "ai:read") && <SentimentCard query={sentiment} stored={contact} />}
             {can(me, "ai:read") && !trash.trashed && <NextActions object="contacts" id={contact.id} contactId={contact.id} />}
             {can(me, "ai:read") && <VoiceNotes object="contacts" id={contact.id} canUpload={editable && can(me, "attachments:create")} />}
           </>

@@ -1,6 +1,7 @@
 import { Badge, type BadgeTone } from "@/components/ui/Badge";
 import { Section } from "@/components/ui/Section";
 import { Spinner } from "@/components/ui/Spinner";
+import { SentimentCell } from "@/modules/records/SentimentCell";
 import type { SentimentTrend } from "./types";
 
 const DIRECTION: Record<string, { label: string; tone: BadgeTone }> = {
@@ -16,7 +17,14 @@ const month = new Intl.DateTimeFormat(undefined, { month: "short", year: "2-digi
  * month, above the line for positive on average, below for negative. A table carries the same
  * figures for screen readers.
  */
-export function SentimentCard({ query }: { query: { data?: SentimentTrend | undefined; isPending: boolean; isError: boolean } }) {
+export function SentimentCard({
+  query,
+  stored,
+}: {
+  query: { data?: SentimentTrend | undefined; isPending: boolean; isError: boolean };
+  /** The record's stored rollup (the label its list shows and filters on). */
+  stored?: { sentiment_label?: string | null; sentiment_score?: number | null; sentiment_count?: number; sentiment_at?: string | null };
+}) {
   // The AI features may be off for this organisation or role: then the card is absent.
   if (query.isError) return null;
   const data = query.data;
@@ -36,6 +44,12 @@ export function SentimentCard({ query }: { query: { data?: SentimentTrend | unde
       )}
       {data && data.overall.count > 0 && (
         <div className="flex flex-col gap-3" data-sentiment>
+          {stored?.sentiment_label && (
+            <p className="flex items-center gap-2 text-sm" data-sentiment-overall>
+              <span className="text-fg-muted">Overall</span>
+              <SentimentCell row={stored} />
+            </p>
+          )}
           <p className="flex flex-wrap gap-x-3 gap-y-1 text-sm">
             <span className="text-success">{data.overall.positive} positive</span>
             <span className="text-fg-muted">{data.overall.neutral} neutral</span>

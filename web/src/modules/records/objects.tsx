@@ -22,6 +22,7 @@ import {
   type CustomFieldDefinition,
 } from "./format";
 import { LeadScoreCell } from "./LeadScoreCell";
+import { SENTIMENT_LABELS, SentimentCell } from "./SentimentCell";
 import { customSortable, type FilterField } from "./listQuery";
 import type { BaseRow, Company, Contact, Deal, Lead, ObjectKey, ObjectType, RowOf } from "./recordApi";
 import { TagList } from "./TagList";
@@ -89,6 +90,18 @@ const dateFilters: FilterField[] = [
   { name: "updated_at", label: "Updated", kind: "datetime" },
 ];
 
+const sentiment = <R extends Contact | Company>(): Column<R> => ({
+  key: "sentiment",
+  label: "Sentiment",
+  width: 130,
+  sort: "sentiment_score",
+  render: (row) => <SentimentCell row={row} />,
+});
+const sentimentFilters: FilterField[] = [
+  { name: "sentiment_label", label: "Sentiment", kind: "enum", choices: SENTIMENT_LABELS },
+  { name: "sentiment_score", label: "Sentiment score (−1 to 1)", kind: "number" },
+];
+
 function badge(value: string | null | undefined): ReactNode {
   if (!value) return text("");
   return <Badge tone={statusTone(value)}>{humanize(value)}</Badge>;
@@ -108,6 +121,7 @@ const contactColumns = columnsOf<Contact>([
   { key: "phones", label: "Phone", width: 160, export: "phones", render: (row) => text(row.phones[0]) },
   owner<Contact>(),
   tags<Contact>(),
+  sentiment<Contact>(),
   { key: "consent_email", label: "E-mail consent", width: 130, export: "consent_email", render: (row) => (row.consent_email ? "Yes" : "No") },
   ...timestamps<Contact>(),
 ]);
@@ -118,6 +132,7 @@ const companyColumns = columnsOf<Company>([
   { key: "industry", label: "Industry", width: 160, export: "industry", render: (row) => text(row.industry) },
   { key: "employee_count", label: "Employees", width: 120, sort: "employee_count", descendingFirst: true, export: "employee_count", align: "end", render: (row) => text(formatNumber(row.employee_count)) },
   { key: "annual_revenue", label: "Revenue", width: 150, sort: "annual_revenue", descendingFirst: true, export: "annual_revenue", align: "end", render: (row) => text(formatMoney(row.annual_revenue, row.currency)) },
+  sentiment<Company>(),
   owner<Company>(),
   tags<Company>(),
   ...timestamps<Company>(),
@@ -172,6 +187,7 @@ export const OBJECTS: Record<ObjectKey, ObjectConfig> = {
       { name: "consent_email", label: "E-mail consent", kind: "boolean" },
       { name: "consent_sms", label: "SMS consent", kind: "boolean" },
       { name: "consent_whatsapp", label: "WhatsApp consent", kind: "boolean" },
+      ...sentimentFilters,
       ...dateFilters,
     ],
   },
@@ -192,6 +208,7 @@ export const OBJECTS: Record<ObjectKey, ObjectConfig> = {
       { name: "annual_revenue", label: "Revenue", kind: "number" },
       ownerFilter,
       tagFilter,
+      ...sentimentFilters,
       ...dateFilters,
     ],
   },
