@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.errors import BadRequest
@@ -89,16 +90,44 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+# The planner's estimate is trusted without counting only when it is this many times the cap:
+# a row estimate is off by a small factor on ordinary filters, not by ten.
+ESTIMATE_TRUSTED_FACTOR = 10
+
+
+async def _estimate(session: AsyncSession, filtered: Select[Any]) -> int | None:
+    """The planner's row estimate for ``filtered`` (EXPLAIN only: nothing is read).
+
+    The statement is explained exactly as it runs, with its values bound as parameters (the
+    server plans with them), not inlined as literals: an inlined value is escaped and typed
+    differently and could make EXPLAIN fail, which would abort the request's transaction.
+    """
+    connection = await session.connection()
+    try:
+        compiled = filtered.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    except CompileError:
+        return None
+    result = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+    plan = result.scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 async def count_total(session: AsyncSession, filtered: Select[Any]) -> Total:
-    """Exact up to EXACT_TOTAL_LIMIT; beyond that the planner's row estimate, marked inexact."""
+    """Exact up to EXACT_TOTAL_LIMIT; beyond that the planner's row estimate, marked inexact.
+
+    The estimate comes first (a plan, no rows read). When it is far beyond the limit
+    (``ESTIMATE_TRUSTED_FACTOR`` times) the list is plainly in "estimate" territory and the
+    capped count is skipped: counting 10,001 matches reads 10,001 rows, hundreds of
+    milliseconds on a cold million-row table, for a number that would be replaced by the
+    estimate anyway. Otherwise the matches are counted up to the limit, so every total up to
+    10,000 is exact.
+    """
+    estimate = await _estimate(session, filtered)
+    if estimate is not None and estimate >= ESTIMATE_TRUSTED_FACTOR * EXACT_TOTAL_LIMIT:
+        return Total(value=estimate, exact=False)
     capped = select(func.count()).select_from(filtered.limit(EXACT_TOTAL_LIMIT + 1).subquery())
     exact = (await session.execute(capped)).scalar_one()
     if exact <= EXACT_TOTAL_LIMIT:
         return Total(value=exact, exact=True)
-    try:
-        compiled = filtered.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        plan = (await session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}"))).scalar_one()
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-    except Exception:  # a filter value the compiler cannot inline: say "more than" rather than guess
-        estimate = 0
-    return Total(value=max(estimate, EXACT_TOTAL_LIMIT + 1), exact=False)
+    # "More than" rather than a guess below what was just counted.
+    return Total(value=max(estimate or 0, EXACT_TOTAL_LIMIT + 1), exact=False)
