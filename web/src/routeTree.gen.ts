@@ -15,6 +15,7 @@ import { Route as StatusRouteImport } from './routes/status'
 import { Route as AppIndexRouteImport } from './routes/_app/index'
 import { Route as AppAccountRouteImport } from './routes/_app/account'
 import { Route as AppDuplicatesRouteImport } from './routes/_app/duplicates'
+import { Route as AppForecastRouteImport } from './routes/_app/forecast'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
 import { Route as AuthAcceptInvitationRouteImport } from './routes/_auth/accept-invitation'
 import { Route as AuthForgotPasswordRouteImport } from './routes/_auth/forgot-password'
@@ -79,6 +80,11 @@ const AppAccountRoute = AppAccountRouteImport.update({
 const AppDuplicatesRoute = AppDuplicatesRouteImport.update({
   id: '/duplicates',
   path: '/duplicates',
+  getParentRoute: () => AppRoute,
+} as any)
+const AppForecastRoute = AppForecastRouteImport.update({
+  id: '/forecast',
+  path: '/forecast',
   getParentRoute: () => AppRoute,
 } as any)
 const AppSettingsRoute = AppSettingsRouteImport.update({
@@ -272,6 +278,7 @@ export interface FileRoutesByFullPath {
   '/status': typeof StatusRoute
   '/account': typeof AppAccountRouteWithChildren
   '/duplicates': typeof AppDuplicatesRoute
+  '/forecast': typeof AppForecastRoute
   '/settings': typeof AppSettingsRouteWithChildren
   '/accept-invitation': typeof AuthAcceptInvitationRoute
   '/forgot-password': typeof AuthForgotPasswordRoute
@@ -314,6 +321,7 @@ export interface FileRoutesByTo {
   '/': typeof AppIndexRoute
   '/status': typeof StatusRoute
   '/duplicates': typeof AppDuplicatesRoute
+  '/forecast': typeof AppForecastRoute
   '/accept-invitation': typeof AuthAcceptInvitationRoute
   '/forgot-password': typeof AuthForgotPasswordRoute
   '/reset-password': typeof AuthResetPasswordRoute
@@ -358,6 +366,7 @@ export interface FileRoutesById {
   '/status': typeof StatusRoute
   '/_app/account': typeof AppAccountRouteWithChildren
   '/_app/duplicates': typeof AppDuplicatesRoute
+  '/_app/forecast': typeof AppForecastRoute
   '/_app/settings': typeof AppSettingsRouteWithChildren
   '/_auth/accept-invitation': typeof AuthAcceptInvitationRoute
   '/_auth/forgot-password': typeof AuthForgotPasswordRoute
@@ -404,6 +413,7 @@ export interface FileRouteTypes {
     | '/status'
     | '/account'
     | '/duplicates'
+    | '/forecast'
     | '/settings'
     | '/accept-invitation'
     | '/forgot-password'
@@ -446,6 +456,7 @@ export interface FileRouteTypes {
     | '/'
     | '/status'
     | '/duplicates'
+    | '/forecast'
     | '/accept-invitation'
     | '/forgot-password'
     | '/reset-password'
@@ -489,6 +500,7 @@ export interface FileRouteTypes {
     | '/status'
     | '/_app/account'
     | '/_app/duplicates'
+    | '/_app/forecast'
     | '/_app/settings'
     | '/_auth/accept-invitation'
     | '/_auth/forgot-password'
@@ -577,6 +589,13 @@ declare module '@tanstack/react-router' {
       path: '/duplicates'
       fullPath: '/duplicates'
       preLoaderRoute: typeof AppDuplicatesRouteImport
+      parentRoute: typeof AppRoute
+    }
+    '/_app/forecast': {
+      id: '/_app/forecast'
+      path: '/forecast'
+      fullPath: '/forecast'
+      preLoaderRoute: typeof AppForecastRouteImport
       parentRoute: typeof AppRoute
     }
     '/_app/settings': {
@@ -898,6 +917,7 @@ const AppSettingsRouteWithChildren = AppSettingsRoute._addFileChildren(
 interface AppRouteChildren {
   AppAccountRoute: typeof AppAccountRouteWithChildren
   AppDuplicatesRoute: typeof AppDuplicatesRoute
+  AppForecastRoute: typeof AppForecastRoute
   AppSettingsRoute: typeof AppSettingsRouteWithChildren
   AppIndexRoute: typeof AppIndexRoute
   AppCompaniesCompanyIdRoute: typeof AppCompaniesCompanyIdRoute
@@ -918,6 +938,7 @@ interface AppRouteChildren {
 const AppRouteChildren: AppRouteChildren = {
   AppAccountRoute: AppAccountRouteWithChildren,
   AppDuplicatesRoute: AppDuplicatesRoute,
+  AppForecastRoute: AppForecastRoute,
   AppSettingsRoute: AppSettingsRouteWithChildren,
   AppIndexRoute: AppIndexRoute,
   AppCompaniesCompanyIdRoute: AppCompaniesCompanyIdRoute,

@@ -21,6 +21,7 @@ export function buildNavigation(me: Pick<Me, "permissions">): NavItem[] {
   if (can(me, "companies:read")) items.push({ to: "/companies", label: "Companies", fuzzy: true });
   if (can(me, "leads:read")) items.push({ to: "/leads", label: "Leads", fuzzy: true });
   if (can(me, "deals:read")) items.push({ to: "/deals", label: "Deals", fuzzy: true });
+  if (can(me, "deals:read") && can(me, "deal_amounts:read")) items.push({ to: "/forecast", label: "Forecast" });
   if (can(me, "imports:read")) items.push({ to: "/imports", label: "Imports", fuzzy: true });
   if (can(me, "duplicates:read")) items.push({ to: "/duplicates", label: "Duplicates" });
   if (allowedSettingsPages(me).length > 0) items.push({ to: "/settings", label: "Settings", fuzzy: true });
