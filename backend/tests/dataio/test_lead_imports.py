@@ -139,7 +139,10 @@ async def test_lead_import_dedupes_validates_and_keeps_provenance(
 
     await set_tenant(db, tenant.id)
     provenance = await db.execute(
-        text("SELECT count(*), bool_and(position('@'::bytea in email) = 0) FROM leads WHERE import_id = :id"),
+        text(
+            "SELECT count(*), bool_and(position(convert_to('@engines.example', 'UTF8') in email) = 0"
+            " AND position(convert_to('@gpo.example', 'UTF8') in email) = 0) FROM leads WHERE import_id = :id"
+        ),
         {"id": body["id"]},
     )
     assert tuple(provenance.one()) == (2, True)  # the import's leads, PII encrypted at rest
