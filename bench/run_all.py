@@ -1,4 +1,4 @@
-"""Run every benchmark: seed (once), API latency, EXPLAIN of the queries, throughput.
+"""Run every benchmark: seed (once), API latency, EXPLAIN of the queries, throughput, UI smoothness.
 
     make bench                                         # full scale (first run seeds ~2 x 4.5M rows)
     backend/.venv/bin/python bench/run_all.py --scale 0.01 --n 100   # a quick pass
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=300, help="requests per scenario and target")
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument(
-        "--skip", default="", help="comma-separated steps to skip: seed,latency,explain,throughput"
+        "--skip", default="", help="comma-separated steps to skip: seed,latency,explain,throughput,ui"
     )
     args = parser.parse_args(argv)
     results = open_results(f"run-s{args.scale:g}")
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         ("latency", ["bench/api_latency.py", *scale, "--n", str(args.n)]),
         ("explain", ["bench/explain.py", *scale]),
         ("throughput", ["bench/throughput.py", *scale, "--duration", str(args.duration)]),
+        # Chromium long tasks while scrolling the contacts list and dragging on a 500-card board
+        # (needs web/dist: cd web && npm run build).
+        ("ui", ["bench/ui_stack.py", *scale]),
     ]
     skipped = {s.strip() for s in args.skip.split(",") if s.strip()}
     failures = 0

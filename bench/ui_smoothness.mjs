@@ -136,6 +136,7 @@ async function loadBoard(page, wanted) {
 async function dragCard(page, card, target) {
   const from = await card.boundingBox();
   const to = await target.boundingBox();
+  if (!from || !to) throw new Error("a card or column to drag between is not on screen");
   const sx = from.x + from.width / 2;
   const sy = from.y + 12;
   await page.mouse.move(sx, sy);
@@ -170,8 +171,11 @@ async function dragOnBoard(page) {
       const there = page.waitForResponse((r) => r.url().includes(`/deals/${id}/move`), { timeout: 30_000 });
       await dragCard(page, card, columns.nth(fromIndex + 1).locator("ul"));
       if ((await there).ok()) moved++;
+      const moved_ = page.locator(`[data-deal-id="${id}"]`);
+      if ((await moved_.count()) === 0) continue;
+      await moved_.scrollIntoViewIfNeeded();
       const back = page.waitForResponse((r) => r.url().includes(`/deals/${id}/move`), { timeout: 30_000 });
-      await dragCard(page, page.locator(`[data-deal-id="${id}"]`), source.locator("ul"));
+      await dragCard(page, moved_, source.locator("ul"));
       if ((await back).ok()) moved++;
     }
     return { cards: await boardCards(page) };

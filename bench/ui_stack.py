@@ -16,14 +16,25 @@ import os
 import subprocess
 import sys
 
-from common import ADMIN_PASSWORD, ORG_SLUGS, REPO, VENV_BIN, BenchDatabase, emit, ensure_backend_on_path, note
+from common import (
+    ADMIN_PASSWORD,
+    ORG_SLUGS,
+    REPO,
+    VENV_BIN,
+    BenchDatabase,
+    emit,
+    ensure_backend_on_path,
+    note,
+)
 from servers import Server, free_port
 
 ensure_backend_on_path()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--drags", type=int, default=12)
     parser.add_argument("--scroll-steps", type=int, default=240)
@@ -31,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
 
     dist = REPO / "web" / "dist"
     if not (dist / "index.html").is_file():
-        emit({"bench": "ui_smoothness", "status": "skipped", "reason": "build the web app first: cd web && npm run build"})
+        emit(
+            {
+                "bench": "ui_smoothness",
+                "status": "skipped",
+                "reason": "build the web app first: cd web && npm run build",
+            }
+        )
         return 1
     db = BenchDatabase(args.scale)
     env = db.api_env()

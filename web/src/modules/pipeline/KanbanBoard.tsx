@@ -18,12 +18,12 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { toast } from "@/lib/toast/toast";
 import { announcements, instructions } from "./announcements";
 import { BoardActionsContext, type BoardActions } from "./boardActions";
 import { BoardColumnView } from "./BoardColumnView";
-import { appendPage, columnItems, findColumnOf, moveItem, type ColumnItems } from "./boardState";
+import { appendPage, columnItems, findColumnOf } from "./boardState";
 import { DealCardView } from "./DealCardView";
 import { LostReasonDialog } from "./LostReasonDialog";
 import { OUTCOME_PREFIX, OutcomeZone } from "./OutcomeZone";
@@ -53,11 +53,13 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
   const cacheItems = useMemo(() => columnItems({ ...board, columns: openColumns }), [board, openColumns]);
   const cardsById = useMemo(() => new Map(board.columns.flatMap((c) => c.cards.map((card) => [card.id, card] as const))), [board.columns]);
 
-  const [dragItems, setDragItems] = useState<ColumnItems | null>(null);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [overColumn, setOverColumn] = useState<string | null>(null);
   const [losing, setLosing] = useState<DealCard>();
-  const items = dragItems ?? cacheItems;
+  // Cards stay in their columns while dragging (the target column lights up, the sortable
+  // strategy opens a gap within the card's own column): moving cards between columns mid-drag
+  // shifts the layout under the pointer, which on a full board fed back into endless updates.
+  const items = cacheItems;
   // Handlers read the latest order without being re-created on every move.
   const itemsRef = useRef(items);
   useLayoutEffect(() => {
@@ -65,17 +67,8 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
   }, [items]);
   const originRef = useRef<{ stageId: string; ids: string[] } | null>(null);
 
-  // After a card jumps to another column the layout shifts under the pointer; until the next
-  // frame the collision keeps answering "the card itself", or the card would bounce back and
-  // forth between the two columns (dnd-kit's multiple-containers recipe).
+  // Over a gap between cards the last target holds, so the highlight does not flicker.
   const lastOverId = useRef<UniqueIdentifier | null>(null);
-  const recentlyMoved = useRef(false);
-  useEffect(() => {
-    const frame = requestAnimationFrame(() => {
-      recentlyMoved.current = false;
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [items]);
 
   const collisionDetection = useCallback<CollisionDetection>(
     (args) => {
@@ -95,10 +88,9 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
         lastOverId.current = overId;
         return [{ id: overId }];
       }
-      if (recentlyMoved.current && activeId) lastOverId.current = activeId;
       return lastOverId.current !== null ? [{ id: lastOverId.current }] : [];
     },
-    [activeId],
+    [],
   );
 
   const sensors = useSensors(
@@ -171,43 +163,17 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
     const stageId = findColumnOf(cacheItems, id);
     originRef.current = stageId ? { stageId, ids: cacheItems[stageId] ?? [] } : null;
     setActiveId(id);
-    itemsRef.current = cacheItems;
-    setDragItems(cacheItems);
     setOverColumn(stageId ?? null);
   };
 
-  const onDragOver = ({ active, over }: DragOverEvent) => {
+  const onDragOver = ({ over }: DragOverEvent) => {
     if (!over) return;
     const overId = String(over.id);
-    if (overId.startsWith(OUTCOME_PREFIX)) {
-      setOverColumn(null);
-      return;
-    }
-    const current = itemsRef.current;
-    const id = String(active.id);
-    const from = findColumnOf(current, id);
-    const to = findColumnOf(current, overId);
-    if (!from || !to) return;
-    setOverColumn(to);
-    if (from === to) return;
-    // Entering another column: take the hovered card's place (or the place after it when the
-    // card being dragged is below its middle); over the column itself, go to the bottom.
-    const target = current[to] ?? [];
-    let index = target.length;
-    if (overId !== to) {
-      const overIndex = target.indexOf(overId);
-      const dragged = active.rect.current.translated;
-      const below = dragged !== null && dragged.top > over.rect.top + over.rect.height / 2;
-      index = overIndex + (below ? 1 : 0);
-    }
-    const next = moveItem(current, id, to, index);
-    recentlyMoved.current = true;
-    itemsRef.current = next;
-    setDragItems(next);
+    const column = overId.startsWith(OUTCOME_PREFIX) ? null : (findColumnOf(itemsRef.current, overId) ?? null);
+    setOverColumn((current) => (current === column ? current : column));
   };
 
   const finish = () => {
-    setDragItems(null);
     setActiveId(null);
     setOverColumn(null);
     originRef.current = null;
@@ -230,15 +196,27 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
       else actions.moveTo(card, stageId);
       return;
     }
-    const to = findColumnOf(current, id);
+    const to = findColumnOf(current, overId);
     if (!to) {
       finish();
       return;
     }
-    let ids = current[to] ?? [];
-    const overIndex = ids.indexOf(overId);
-    const activeIndex = ids.indexOf(id);
-    if (overIndex >= 0 && overIndex !== activeIndex) ids = arrayMove(ids, activeIndex, overIndex);
+    let ids: string[];
+    if (to === origin.stageId) {
+      // Within the column: where the sortable strategy showed the gap.
+      const overIndex = overId === to ? origin.ids.length - 1 : origin.ids.indexOf(overId);
+      ids = arrayMove(origin.ids, origin.ids.indexOf(id), overIndex);
+    } else {
+      // Into another column: in place of the card under it, or after it when dropped on its lower half.
+      const target = (current[to] ?? []).filter((cardId) => cardId !== id);
+      let index = target.length;
+      if (overId !== to) {
+        const dragged = active.rect.current.translated;
+        const below = dragged !== null && dragged.top + dragged.height / 2 > over.rect.top + over.rect.height / 2;
+        index = target.indexOf(overId) + (below ? 1 : 0);
+      }
+      ids = [...target.slice(0, index), id, ...target.slice(index)];
+    }
     const unchanged = to === origin.stageId && ids.length === origin.ids.length && ids.every((cardId, i) => cardId === origin.ids[i]);
     if (!unchanged) moveNow({ card, stageId: to, ids });
     finish();
