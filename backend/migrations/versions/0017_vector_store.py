@@ -76,7 +76,9 @@ def upgrade() -> None:
             name=op.f("fk_embeddings_organization_id_organizations"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("organization_id", "entity", "entity_id", "chunk", name=op.f("pk_embeddings")),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "entity", "entity_id", "chunk", name=op.f("pk_embeddings")
+        ),
     )
     op.create_table(
         "search_index_queue",
