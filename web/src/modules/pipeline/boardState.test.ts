@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendPage, columnItems, moveCard, moveItem, neighbours } from "./boardState";
+import { appendPage, columnItems, moveCard, neighbours } from "./boardState";
 import { sumByCurrency } from "./format";
 import type { Board, BoardColumn, DealCard } from "./queries";
 
@@ -39,21 +39,6 @@ function column(stageId: string, cards: DealCard[], nextCursor: string | null = 
 function board(...columns: BoardColumn[]): Board {
   return { pipeline: { id: "p", name: "P", position: 0, is_default: true, archived_at: null, stages: [] }, columns };
 }
-
-describe("moveItem", () => {
-  it("moves between columns and within one", () => {
-    const items = { a: ["1", "2"], b: ["3"] };
-    expect(moveItem(items, "1", "b", 1)).toEqual({ a: ["2"], b: ["3", "1"] });
-    expect(moveItem(items, "2", "a", 0)).toEqual({ a: ["2", "1"], b: ["3"] });
-    expect(moveItem(items, "1", "b", 99)).toEqual({ a: ["2"], b: ["3", "1"] });
-  });
-
-  it("leaves untouched columns as the same arrays", () => {
-    const items = { a: ["1"], b: ["2"], c: ["3"] };
-    const next = moveItem(items, "1", "b", 0);
-    expect(next.c).toBe(items.c);
-  });
-});
 
 describe("neighbours", () => {
   it("names the cards above and below", () => {

@@ -17,20 +17,6 @@ export function findColumnOf(items: ColumnItems, id: string): string | undefined
   return Object.keys(items).find((stageId) => items[stageId]?.includes(id));
 }
 
-/**
- * Moves `id` within `items` to `stageId` at `index` (clamped), returning new arrays only for
- * the columns that changed so memoised columns elsewhere do not re-render.
- */
-export function moveItem(items: ColumnItems, id: string, stageId: string, index: number): ColumnItems {
-  const from = findColumnOf(items, id);
-  if (from === undefined || !(stageId in items)) return items;
-  const source = (items[from] ?? []).filter((cardId) => cardId !== id);
-  const target = from === stageId ? source : [...(items[stageId] ?? [])];
-  const at = Math.max(0, Math.min(index, target.length));
-  target.splice(at, 0, id);
-  return { ...items, [from]: from === stageId ? target : source, [stageId]: target };
-}
-
 /** The cards right above and below `id` once it sits in `ids` (what POST /deals/{id}/move takes). */
 export function neighbours(ids: readonly string[], id: string): { after_id: string | null; before_id: string | null } {
   const index = ids.indexOf(id);
