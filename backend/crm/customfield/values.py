@@ -192,15 +192,18 @@ async def write(
         )
 
 
+# Core columns of the table (not ORM attributes): the read is a plain Core statement, with no
+# ORM compile or result machinery for a few hundred values per page.
+_VALUES = CustomFieldValue.__table__.c
 _READ_COLUMNS = (
-    CustomFieldValue.record_id,
-    CustomFieldValue.field_id,
-    CustomFieldValue.value_text,
-    CustomFieldValue.value_number,
-    CustomFieldValue.value_date,
-    CustomFieldValue.value_bool,
-    CustomFieldValue.value_options,
-    CustomFieldValue.value_encrypted,
+    _VALUES.record_id,
+    _VALUES.field_id,
+    _VALUES.value_text,
+    _VALUES.value_number,
+    _VALUES.value_date,
+    _VALUES.value_bool,
+    _VALUES.value_options,
+    _VALUES.value_encrypted,
 )
 _POSITION_OF = {column.key: position for position, column in enumerate(_READ_COLUMNS)}
 _ENCRYPTED = _POSITION_OF["value_encrypted"]
@@ -228,8 +231,8 @@ async def read(
     }
     rows = await session.execute(
         select(*_READ_COLUMNS).where(
-            CustomFieldValue.record_id == any_(literal(ids, _UUID_ARRAY)),
-            CustomFieldValue.field_id == any_(literal(list(plan), _UUID_ARRAY)),
+            _VALUES.record_id == any_(literal(ids, _UUID_ARRAY)),
+            _VALUES.field_id == any_(literal(list(plan), _UUID_ARRAY)),
         )
     )
     for row in rows:

@@ -111,7 +111,13 @@ async def run_list(
     if nullable:
         order = [c.desc().nulls_first() if sort.descending else c.asc().nulls_last() for c in sort_columns]
         order.append(id_column.desc() if sort.descending else id_column.asc())
-    result = await session.execute(page.order_by(*order).limit(limit + 1))
+    page = page.order_by(*order).limit(limit + 1)
+    if columns:
+        # Plain rows straight from the connection: no ORM result processing, nothing to flush
+        # (a list is read in a GET, and nothing it reads is pending in the session).
+        result = await (await session.connection()).execute(page)
+    else:
+        result = await session.execute(page)
     fetched = list(result)
     next_cursor = None
     if len(fetched) > limit:
