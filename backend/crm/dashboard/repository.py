@@ -4,45 +4,93 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, Company, Deal, Lead, Stage
+from crm.models import Activity, Company, Deal, Lead, Pipeline, Stage
+
+
+def _per_currency(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Totals per currency, largest first: amounts in different currencies are never added up."""
+    totals: dict[str, Decimal] = {}
+    for currency, amount in pairs:
+        totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount or 0)
+    return [{"currency": c, "amount": a} for c, a in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _default_pipeline() -> ScalarSelect[uuid.UUID]:
+    """The organisation's default pipeline (else the first active one), as a scalar subquery."""
+    return (
+        select(Pipeline.id)
+        .where(Pipeline.archived_at.is_(None))
+        .order_by(Pipeline.is_default.desc(), Pipeline.position, Pipeline.name)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 async def pipeline_by_stage(
-    session: AsyncSession, pipeline_id: uuid.UUID, scope: ColumnElement[bool]
-) -> list[dict[str, Any]]:
-    """Open deals per stage of a pipeline: count and total amount (stages with none included)."""
+    session: AsyncSession, pipeline_id: uuid.UUID | None, scope: ColumnElement[bool]
+) -> dict[str, Any]:
+    """Open deals per stage of a pipeline (default: the default one): count and total per currency.
+
+    One statement: stages left-joined to (stage, currency) aggregates, so stages with no deals appear.
+    """
+    chosen: Any = pipeline_id if pipeline_id is not None else _default_pipeline()
     deals = (
         select(
             Deal.stage_id,
+            Deal.currency,
             func.count().label("count"),
             func.coalesce(func.sum(Deal.amount), 0).label("amount"),
         )
-        .where(Deal.pipeline_id == pipeline_id, Deal.deleted_at.is_(None), Deal.status == "open", scope)
-        .group_by(Deal.stage_id)
+        .where(Deal.pipeline_id == chosen, Deal.deleted_at.is_(None), Deal.status == "open", scope)
+        .group_by(Deal.stage_id, Deal.currency)
         .subquery()
     )
     rows = await session.execute(
         select(
             Stage.id,
             Stage.name,
-            Stage.position,
             Stage.probability,
-            func.coalesce(deals.c.count, 0),
-            func.coalesce(deals.c.amount, 0),
+            Stage.is_won,
+            Stage.is_lost,
+            Pipeline.id,
+            Pipeline.name,
+            deals.c.currency,
+            deals.c.count,
+            deals.c.amount,
         )
+        .join(Pipeline, Pipeline.id == Stage.pipeline_id)
         .outerjoin(deals, deals.c.stage_id == Stage.id)
-        .where(Stage.pipeline_id == pipeline_id)
-        .order_by(Stage.position)
+        .where(Stage.pipeline_id == chosen)
+        .order_by(Stage.position, Stage.id)
     )
-    return [
-        {"stage_id": r[0], "name": r[1], "probability": r[3], "count": int(r[4]), "amount": r[5]}
-        for r in rows
-    ]
+    stages: dict[uuid.UUID, dict[str, Any]] = {}
+    pairs: dict[uuid.UUID, list[tuple[str, Any]]] = {}
+    pipeline: dict[str, Any] = {"pipeline_id": None, "pipeline_name": None}
+    for stage_id, name, probability, is_won, is_lost, p_id, p_name, currency, count, amount in rows:
+        pipeline = {"pipeline_id": p_id, "pipeline_name": p_name}
+        stage = stages.setdefault(
+            stage_id,
+            {
+                "stage_id": stage_id,
+                "name": name,
+                "probability": probability,
+                "is_won": is_won,
+                "is_lost": is_lost,
+                "count": 0,
+            },
+        )
+        if currency is not None:
+            stage["count"] += int(count)
+            pairs.setdefault(stage_id, []).append((currency, amount))
+    for stage_id, stage in stages.items():
+        stage["amounts"] = _per_currency(pairs.get(stage_id, []))
+    return {**pipeline, "stages": list(stages.values())}
 
 
 async def win_rate(
@@ -52,6 +100,7 @@ async def win_rate(
     rows = await session.execute(
         select(
             period.label("period"),
+            Deal.currency,
             func.count().filter(Deal.status == "won"),
             func.count().filter(Deal.status == "lost"),
             func.coalesce(func.sum(Deal.amount).filter(Deal.status == "won"), 0),
@@ -63,19 +112,28 @@ async def win_rate(
             Deal.closed_at < end + dt.timedelta(days=1),
             scope,
         )
-        .group_by(period)
-        .order_by(period)
+        .group_by(period, Deal.currency)
+        .order_by(period, Deal.currency)
     )
+    periods: dict[dt.date, dict[str, Any]] = {}
+    for start_of_period, currency, won, lost, won_amount in rows:
+        entry = periods.setdefault(
+            start_of_period.date(), {"period": start_of_period.date(), "won": 0, "lost": 0, "pairs": []}
+        )
+        entry["won"] += won
+        entry["lost"] += lost
+        if won:
+            entry["pairs"].append((currency, won_amount))
     result = []
-    for start_of_period, won, lost, won_amount in rows:
-        closed = won + lost
+    for entry in periods.values():
+        closed = entry["won"] + entry["lost"]
         result.append(
             {
-                "period": start_of_period.date(),
-                "won": won,
-                "lost": lost,
-                "won_amount": won_amount,
-                "win_rate": round(won / closed, 4) if closed else None,
+                "period": entry["period"],
+                "won": entry["won"],
+                "lost": entry["lost"],
+                "won_amounts": _per_currency(entry.pop("pairs")),
+                "win_rate": round(entry["won"] / closed, 4) if closed else None,
             }
         )
     return result
@@ -84,7 +142,7 @@ async def win_rate(
 async def closing(
     session: AsyncSession, start: dt.date, end: dt.date, scope: ColumnElement[bool], limit: int = 10
 ) -> dict[str, Any]:
-    """Open deals expected to close in the period: count, total, weighted total, and the largest."""
+    """Open deals closing in the period: count, total and weighted total per currency, the largest."""
     in_period = and_(
         Deal.status == "open",
         Deal.deleted_at.is_(None),
@@ -93,15 +151,24 @@ async def closing(
         scope,
     )
     weight = func.coalesce(Deal.probability, 0) / literal(100.0)
-    totals = (
-        await session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(Deal.amount), 0),
-                func.coalesce(func.sum(Deal.amount * weight), 0),
-            ).where(in_period)
+    totals = await session.execute(
+        select(
+            Deal.currency,
+            func.count(),
+            func.coalesce(func.sum(Deal.amount), 0),
+            func.coalesce(func.sum(Deal.amount * weight), 0),
         )
-    ).one()
+        .where(in_period)
+        .group_by(Deal.currency)
+        .order_by(func.coalesce(func.sum(Deal.amount), 0).desc(), Deal.currency)
+    )
+    count, amounts = 0, []
+    for currency, n, amount, weighted in totals:
+        count += n
+        amounts.append(
+            {"currency": currency, "amount": amount, "weighted_amount": round(Decimal(weighted or 0), 2)}
+        )
+    # Largest first within the period; amounts in different currencies are ordered by face value.
     top = await session.execute(
         select(Deal.id, Deal.name, Deal.amount, Deal.currency, Deal.expected_close_date, Deal.probability)
         .where(in_period)
@@ -109,9 +176,8 @@ async def closing(
         .limit(limit)
     )
     return {
-        "count": totals[0],
-        "amount": totals[1],
-        "weighted_amount": round(float(totals[2] or 0), 2),
+        "count": count,
+        "amounts": amounts,
         "deals": [
             {
                 "id": r[0],
@@ -169,8 +235,14 @@ async def activities_due(
 async def top_accounts(
     session: AsyncSession, start: dt.date, end: dt.date, scope: ColumnElement[bool], limit: int
 ) -> list[dict[str, Any]]:
+    """Companies by won value in the period, one row per (company, currency): sums never mix currencies."""
     won = (
-        select(Deal.company_id, func.sum(Deal.amount).label("won_amount"), func.count().label("won_deals"))
+        select(
+            Deal.company_id,
+            Deal.currency,
+            func.sum(Deal.amount).label("won_amount"),
+            func.count().label("won_deals"),
+        )
         .where(
             Deal.status == "won",
             Deal.deleted_at.is_(None),
@@ -179,14 +251,17 @@ async def top_accounts(
             Deal.closed_at < end + dt.timedelta(days=1),
             scope,
         )
-        .group_by(Deal.company_id)
-        .order_by(func.sum(Deal.amount).desc().nulls_last())
+        .group_by(Deal.company_id, Deal.currency)
+        .order_by(func.sum(Deal.amount).desc().nulls_last(), Deal.company_id, Deal.currency)
         .limit(limit)
         .subquery()
     )
     rows = await session.execute(
-        select(Company.id, Company.name, won.c.won_amount, won.c.won_deals)
+        select(Company.id, Company.name, won.c.currency, won.c.won_amount, won.c.won_deals)
         .join(won, won.c.company_id == Company.id)
-        .order_by(won.c.won_amount.desc().nulls_last())
+        .order_by(won.c.won_amount.desc().nulls_last(), Company.id, won.c.currency)
     )
-    return [{"company_id": r[0], "name": r[1], "won_amount": r[2], "won_deals": r[3]} for r in rows]
+    return [
+        {"company_id": r[0], "name": r[1], "currency": r[2], "won_amount": r[3], "won_deals": r[4]}
+        for r in rows
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,10 @@ from crm.core.db import set_tenant
 from crm.kit.hotcache import CACHE_REQUESTS
 from crm.models import Activity, Company, Deal, Lead, Pipeline, Role, Stage
 from tests.fixtures.people import Tenant, bearer, token_for
+
+
+def _money(amounts: list[dict[str, Any]]) -> dict[str, float]:
+    return {a["currency"]: float(a["amount"]) for a in amounts}
 
 
 async def _seed(db: AsyncSession, tenant: Tenant) -> uuid.UUID:
@@ -52,10 +57,21 @@ async def _seed(db: AsyncSession, tenant: Tenant) -> uuid.UUID:
         ),
         Deal(
             name="B",
-            amount=Decimal(3000),
+            amount=Decimal(2000),
             pipeline_id=pipeline.id,
             stage_id=stages[1].id,
             board_rank="a",
+            owner_id=admin,
+            expected_close_date=today,
+            probability=50,
+        ),
+        Deal(
+            name="B2",
+            amount=Decimal(1000),
+            currency="USD",
+            pipeline_id=pipeline.id,
+            stage_id=stages[1].id,
+            board_rank="b",
             owner_id=admin,
             expected_close_date=today,
             probability=50,
@@ -119,22 +135,29 @@ async def test_numbers_scopes_and_hidden_amounts(
             "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=admin
         )
     ).json()["stages"]
-    assert [(s["name"], s["count"], float(s["amount"])) for s in stages] == [
-        ("Enquiry", 1, 1000.0),
-        ("Proposal", 1, 3000.0),
-        ("Won", 0, 0.0),
-        ("Lost", 0, 0.0),
+    assert [(s["name"], s["count"], _money(s["amounts"])) for s in stages] == [
+        ("Enquiry", 1, {"EUR": 1000.0}),
+        ("Proposal", 2, {"EUR": 2000.0, "USD": 1000.0}),
+        ("Won", 0, {}),
+        ("Lost", 0, {}),
     ]
     win = (await client.get("/api/v1/dashboards/win-rate", headers=admin)).json()["periods"]
     assert (win[-1]["won"], win[-1]["lost"], win[-1]["win_rate"]) == (1, 1, 0.5)
     closing = (await client.get("/api/v1/dashboards/closing", headers=admin)).json()
-    assert closing["count"] == 2 and float(closing["amount"]) == 4000 and closing["weighted_amount"] == 1600
+    assert closing["count"] == 3 and _money(closing["amounts"]) == {"EUR": 3000.0, "USD": 1000.0}
+    assert {a["currency"]: float(a["weighted_amount"]) for a in closing["amounts"]} == {
+        "EUR": 1100.0,
+        "USD": 500.0,
+    }
     sources = (await client.get("/api/v1/dashboards/lead-sources", headers=admin)).json()["sources"]
     assert sources[0] == {"source": "web", "count": 2, "converted": 1}
     tasks = (await client.get("/api/v1/dashboards/activities", headers=admin)).json()
     assert tasks["overdue"] == 1 and tasks["next_7_days"] + tasks["today"] == 1
     accounts = (await client.get("/api/v1/dashboards/top-accounts", headers=admin)).json()["accounts"]
-    assert [a["name"] for a in accounts] == ["Acme Dental"]
+    assert [(a["name"], a["currency"], float(a["won_amount"])) for a in accounts] == [
+        ("Acme Dental", "EUR", 5000.0)
+    ]
+    assert _money(win[-1]["won_amounts"]) == {"EUR": 5000.0}
 
     # Sales sees only their own deals; marketing sees counts but no money.
     sales = bearer(await token_for(client, tenant.people[Role.sales]))
@@ -150,7 +173,7 @@ async def test_numbers_scopes_and_hidden_amounts(
             "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=marketing
         )
     ).json()["stages"]
-    assert [s["count"] for s in hidden] == [1, 1, 0, 0] and all(s["amount"] is None for s in hidden)
+    assert [s["count"] for s in hidden] == [1, 2, 0, 0] and all(s["amounts"] is None for s in hidden)
     support = bearer(await token_for(client, tenant.people[Role.support]))
     assert (await client.get("/api/v1/dashboards/lead-sources", headers=support)).status_code == 403
 
@@ -161,7 +184,7 @@ async def test_numbers_scopes_and_hidden_amounts(
             "/api/v1/dashboards/pipeline", params={"pipeline_id": str(pipeline_id)}, headers=theirs
         )
     ).json()
-    assert empty == {"stages": []}
+    assert empty["stages"] == []
     assert (await client.get("/api/v1/dashboards/lead-sources", headers=theirs)).json() == {"sources": []}
 
 
