@@ -1601,9 +1601,33 @@ export interface paths {
         };
         /**
          * Pipeline
-         * @description Open deals of a pipeline by stage: count and value (value hidden without deal_amounts).
+         * @description Open deals of a pipeline (default: the default pipeline) by stage: count and value per currency.
          */
         get: operations["pipeline_api_v1_dashboards_pipeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Several dashboard widgets in one call, each the same numbers (and cache entries) as its own endpoint.
+         *
+         *     Widgets whose data the caller may not read are skipped, not failed, and listed in ``skipped``.
+         *     Defaults per widget match the single endpoints: closing covers this month, lead sources the last
+         *     90 days, win rate and top accounts the last 365 days, unless ``from``/``to`` are given.
+         */
+        get: operations["summary_api_v1_dashboards_summary_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1621,7 +1645,7 @@ export interface paths {
         };
         /**
          * Top Accounts
-         * @description Companies by won deal value in the period (default: the last 365 days).
+         * @description Companies by won deal value in the period (default: the last 365 days), per currency.
          */
         get: operations["top_accounts_api_v1_dashboards_top_accounts_get"];
         put?: never;
@@ -3549,6 +3573,17 @@ export interface components {
          * @enum {string}
          */
         Action: "read" | "create" | "update" | "delete" | "export" | "manage";
+        /** ActivitiesSummary */
+        ActivitiesSummary: {
+            /** Later */
+            later: number;
+            /** Next 7 Days */
+            next_7_days: number;
+            /** Overdue */
+            overdue: number;
+            /** Today */
+            today: number;
+        };
         /** ActivityBulkUpdate */
         ActivityBulkUpdate: {
             /** Completed */
@@ -4038,6 +4073,33 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** ClosingDeal */
+        ClosingDeal: {
+            /** Amount */
+            amount: string | null;
+            /** Currency */
+            currency: string;
+            /** Expected Close Date */
+            expected_close_date: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Probability */
+            probability: number | null;
+        };
+        /** ClosingSummary */
+        ClosingSummary: {
+            /** Amounts */
+            amounts: components["schemas"]["CurrencyClosingAmount"][] | null;
+            /** Count */
+            count: number;
+            /** Deals */
+            deals: components["schemas"]["ClosingDeal"][];
+        };
         /** CompanyBulkUpdate */
         CompanyBulkUpdate: {
             /** Add Tags */
@@ -4384,6 +4446,31 @@ export interface components {
              */
             impact: number;
         };
+        /** CurrencyAmount */
+        CurrencyAmount: {
+            /** Amount */
+            amount: string;
+            /**
+             * Currency
+             * @description ISO 4217 code
+             */
+            currency: string;
+        };
+        /** CurrencyClosingAmount */
+        CurrencyClosingAmount: {
+            /** Amount */
+            amount: string;
+            /**
+             * Currency
+             * @description ISO 4217 code
+             */
+            currency: string;
+            /**
+             * Weighted Amount
+             * @description sum of amount x stage probability
+             */
+            weighted_amount: string;
+        };
         /** CurrencyTotal */
         CurrencyTotal: {
             /** Amount */
@@ -4461,6 +4548,23 @@ export interface components {
             position?: number | null;
             /** Required */
             required?: boolean | null;
+        };
+        /**
+         * DashboardSummary
+         * @description The requested widgets in one answer; a widget absent here is listed in ``skipped`` or was not asked.
+         */
+        DashboardSummary: {
+            activities?: components["schemas"]["ActivitiesSummary"] | null;
+            closing?: components["schemas"]["ClosingSummary"] | null;
+            lead_sources?: components["schemas"]["LeadSourcesSummary"] | null;
+            pipeline?: components["schemas"]["PipelineSummary"] | null;
+            /**
+             * Skipped
+             * @default []
+             */
+            skipped: components["schemas"]["SkippedWidget"][];
+            top_accounts?: components["schemas"]["TopAccountsSummary"] | null;
+            win_rate?: components["schemas"]["WinRateSummary"] | null;
         };
         /** DealBulkUpdate */
         DealBulkUpdate: {
@@ -5603,6 +5707,20 @@ export interface components {
              */
             scored_at: string;
         };
+        /** LeadSource */
+        LeadSource: {
+            /** Converted */
+            converted: number;
+            /** Count */
+            count: number;
+            /** Source */
+            source: string;
+        };
+        /** LeadSourcesSummary */
+        LeadSourcesSummary: {
+            /** Sources */
+            sources: components["schemas"]["LeadSource"][];
+        };
         /** MappingIn */
         MappingIn: {
             /**
@@ -6188,6 +6306,18 @@ export interface components {
             name?: string | null;
             /** Position */
             position?: number | null;
+        };
+        /** PipelineSummary */
+        PipelineSummary: {
+            /**
+             * Pipeline Id
+             * @description the pipeline summarised (the default one if none was named)
+             */
+            pipeline_id: string | null;
+            /** Pipeline Name */
+            pipeline_name: string | null;
+            /** Stages */
+            stages: components["schemas"]["StageSummary"][];
         };
         /** PresignedUploadOut */
         PresignedUploadOut: {
@@ -7025,6 +7155,24 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** SkippedWidget */
+        SkippedWidget: {
+            /**
+             * Permission
+             * @description the matrix cell the caller lacks, e.g. leads:read
+             */
+            permission: string;
+            /**
+             * Reason
+             * @constant
+             */
+            reason: "forbidden";
+            /**
+             * Widget
+             * @enum {string}
+             */
+            widget: "pipeline" | "win_rate" | "closing" | "lead_sources" | "activities" | "top_accounts";
+        };
         /** StageChangeOut */
         StageChangeOut: {
             /**
@@ -7111,6 +7259,26 @@ export interface components {
             name?: string | null;
             /** Probability */
             probability?: number | null;
+        };
+        /** StageSummary */
+        StageSummary: {
+            /** Amounts */
+            amounts: components["schemas"]["CurrencyAmount"][] | null;
+            /** Count */
+            count: number;
+            /** Is Lost */
+            is_lost: boolean;
+            /** Is Won */
+            is_won: boolean;
+            /** Name */
+            name: string;
+            /** Probability */
+            probability: number;
+            /**
+             * Stage Id
+             * Format: uuid
+             */
+            stage_id: string;
         };
         /** SuggestionOut */
         SuggestionOut: {
@@ -7307,6 +7475,27 @@ export interface components {
              * @constant
              */
             token_type: "Bearer";
+        };
+        /** TopAccount */
+        TopAccount: {
+            /**
+             * Company Id
+             * Format: uuid
+             */
+            company_id: string;
+            /** Currency */
+            currency: string;
+            /** Name */
+            name: string;
+            /** Won Amount */
+            won_amount: string | null;
+            /** Won Deals */
+            won_deals: number;
+        };
+        /** TopAccountsSummary */
+        TopAccountsSummary: {
+            /** Accounts */
+            accounts: components["schemas"]["TopAccount"][];
         };
         /** Total */
         Total: {
@@ -7514,6 +7703,30 @@ export interface components {
             version: string;
             /** Won */
             won: number;
+        };
+        /** WinRatePeriod */
+        WinRatePeriod: {
+            /** Lost */
+            lost: number;
+            /**
+             * Period
+             * Format: date
+             */
+            period: string;
+            /**
+             * Win Rate
+             * @description won / (won + lost); null without closed deals
+             */
+            win_rate: number | null;
+            /** Won */
+            won: number;
+            /** Won Amounts */
+            won_amounts: components["schemas"]["CurrencyAmount"][] | null;
+        };
+        /** WinRateSummary */
+        WinRateSummary: {
+            /** Periods */
+            periods: components["schemas"]["WinRatePeriod"][];
         };
     };
     responses: never;
@@ -10546,9 +10759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ActivitiesSummary"];
                 };
             };
             /** @description Validation Error */
@@ -10581,9 +10792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ClosingSummary"];
                 };
             };
             /** @description Validation Error */
@@ -10615,9 +10824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LeadSourcesSummary"];
                 };
             };
             /** @description Validation Error */
@@ -10633,8 +10840,8 @@ export interface operations {
     };
     pipeline_api_v1_dashboards_pipeline_get: {
         parameters: {
-            query: {
-                pipeline_id: string;
+            query?: {
+                pipeline_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -10648,9 +10855,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PipelineSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    summary_api_v1_dashboards_summary_get: {
+        parameters: {
+            query: {
+                /** @description range start for win_rate, lead_sources, top_accounts */
+                from?: string | null;
+                interval?: "week" | "month" | "quarter";
+                /** @description rows in closing and top_accounts */
+                limit?: number;
+                /** @description activities widget: your tasks only */
+                mine?: boolean;
+                /** @description pipeline widget; default pipeline if absent */
+                pipeline_id?: string | null;
+                /** @description range end (inclusive) */
+                to?: string | null;
+                /** @description comma-separated, of: pipeline, win_rate, closing, lead_sources, activities, top_accounts */
+                widgets: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSummary"];
                 };
             };
             /** @description Validation Error */
@@ -10683,9 +10931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TopAccountsSummary"];
                 };
             };
             /** @description Validation Error */
@@ -10718,9 +10964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WinRateSummary"];
                 };
             };
             /** @description Validation Error */
