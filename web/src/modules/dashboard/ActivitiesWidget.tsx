@@ -1,10 +1,8 @@
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
 import { cn } from "@/lib/cn";
 import { ANIMATE, COLORS } from "./chartTheme";
-import { activitiesOptions } from "./queries";
-import { WidgetCard } from "./WidgetCard";
+import type { DashboardSummary } from "./types";
+import { WidgetCard, type WidgetState } from "./WidgetCard";
 
 const BUCKETS = [
   { key: "overdue", label: "Overdue", color: COLORS.danger, tone: "text-danger" },
@@ -14,12 +12,20 @@ const BUCKETS = [
 ] as const;
 
 /** Open tasks by due date; yours or everyone's you may see. */
-export function ActivitiesWidget({ defaultMine }: { defaultMine: boolean }) {
-  const [mine, setMine] = useState(defaultMine);
-  const query = useQuery(activitiesOptions(mine));
-  const rows = BUCKETS.map((bucket) => ({ ...bucket, fill: bucket.color, value: query.data?.[bucket.key] ?? 0 }));
+export function ActivitiesWidget({
+  data,
+  state,
+  mine,
+  onMineChange,
+}: {
+  data: DashboardSummary["activities"] | undefined;
+  state: WidgetState;
+  mine: boolean;
+  onMineChange: (mine: boolean) => void;
+}) {
+  const rows = BUCKETS.map((bucket) => ({ ...bucket, fill: bucket.color, value: data?.[bucket.key] ?? 0 }));
   const total = rows.reduce((n, r) => n + r.value, 0);
-  const overdue = query.data?.overdue ?? 0;
+  const overdue = data?.overdue ?? 0;
   return (
     <WidgetCard
       testId="widget-activities"
@@ -30,7 +36,7 @@ export function ActivitiesWidget({ defaultMine }: { defaultMine: boolean }) {
           <span className="ml-2 text-sm font-normal text-fg-muted">overdue · {total} open</span>
         </>
       }
-      state={query}
+      state={state}
       empty={total === 0}
       emptyText={mine ? "You have no open tasks with a due date." : "No open tasks with a due date."}
       action={
@@ -43,7 +49,7 @@ export function ActivitiesWidget({ defaultMine }: { defaultMine: boolean }) {
               key={option.label}
               type="button"
               aria-pressed={mine === option.value}
-              onClick={() => setMine(option.value)}
+              onClick={() => onMineChange(option.value)}
               className={cn("cursor-pointer rounded px-2 py-1 font-medium", mine === option.value ? "bg-accent-subtle text-accent-fg" : "text-fg-muted hover:text-fg")}
             >
               {option.label}

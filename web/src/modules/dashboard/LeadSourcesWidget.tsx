@@ -1,15 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
 import { Bar, BarChart, CartesianGrid, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { humanize } from "@/modules/records/format";
 import { ANIMATE, axisProps, COLORS, percent, SERIES } from "./chartTheme";
-import type { DateRange } from "./dateRange";
-import { leadSourcesOptions } from "./queries";
-import { WidgetCard } from "./WidgetCard";
+import type { DashboardSummary } from "./types";
+import { WidgetCard, type WidgetState } from "./WidgetCard";
 
 /** New leads by source in the range: the share of each source, and how many of each converted. */
-export function LeadSourcesWidget({ range }: { range: DateRange }) {
-  const query = useQuery(leadSourcesOptions(range));
-  const rows = (query.data?.sources ?? []).map((s) => ({ name: humanize(s.source), count: s.count, converted: s.converted }));
+export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lead_sources"] | undefined; state: WidgetState }) {
+  const rows = (data?.sources ?? []).map((s) => ({ name: humanize(s.source), count: s.count, converted: s.converted }));
   // Slices take their colour from `fill`; the bars keep their series colours, so only the pie gets it.
   const slices = rows.map((row, index) => ({ ...row, fill: SERIES[index % SERIES.length] }));
   const total = rows.reduce((n, r) => n + r.count, 0);
@@ -26,7 +23,7 @@ export function LeadSourcesWidget({ range }: { range: DateRange }) {
           </span>
         </>
       }
-      state={query}
+      state={state}
       empty={rows.length === 0}
       emptyText="No new leads in this period."
       className="lg:col-span-2"

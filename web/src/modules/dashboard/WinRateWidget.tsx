@@ -1,11 +1,9 @@
-import { useQuery } from "@tanstack/react-query";
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { ANIMATE, axisProps, COLORS, money, percent } from "./chartTheme";
+import { ANIMATE, axisProps, COLORS, percent } from "./chartTheme";
 import type { DateRange } from "./dateRange";
 import { intervalFor } from "./dateRange";
-import { winRateOptions } from "./queries";
-import { toNumber } from "./types";
-import { WidgetCard } from "./WidgetCard";
+import { type DashboardSummary, formatAmounts, sumAmounts } from "./types";
+import { WidgetCard, type WidgetState } from "./WidgetCard";
 
 const monthFormat = new Intl.DateTimeFormat(undefined, { month: "short", year: "2-digit" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
@@ -18,20 +16,19 @@ function periodLabel(period: string, interval: "week" | "month" | "quarter"): st
 }
 
 /** Won and lost deals per period with the win rate as a line over them. */
-export function WinRateWidget({ range }: { range: DateRange }) {
-  const query = useQuery(winRateOptions(range));
+export function WinRateWidget({ data, state, range }: { data: DashboardSummary["win_rate"] | undefined; state: WidgetState; range: DateRange }) {
   const interval = intervalFor(range);
-  const rows = (query.data?.periods ?? []).map((p) => ({
+  const periods = data?.periods ?? [];
+  const rows = periods.map((p) => ({
     label: periodLabel(p.period, interval),
     won: p.won,
     lost: p.lost,
     rate: p.win_rate === null ? null : Math.round(p.win_rate * 100),
-    wonAmount: toNumber(p.won_amount),
   }));
   const won = rows.reduce((n, r) => n + r.won, 0);
   const lost = rows.reduce((n, r) => n + r.lost, 0);
-  const wonAmount = rows.reduce((n, r) => n + (r.wonAmount ?? 0), 0);
-  const amountsShown = rows.some((r) => r.wonAmount !== null);
+  // Won value per currency ("€40K + $5K won"); absent for roles that may not see amounts.
+  const wonAmounts = periods.some((p) => p.won_amounts === null) ? null : formatAmounts(sumAmounts(periods.map((p) => p.won_amounts)));
 
   return (
     <WidgetCard
@@ -41,11 +38,11 @@ export function WinRateWidget({ range }: { range: DateRange }) {
         <>
           {percent(won + lost ? won / (won + lost) : null)}
           <span className="ml-2 text-sm font-normal text-fg-muted">
-            {won} won · {lost} lost{amountsShown ? ` · ${money(wonAmount)} won` : ""}
+            {won} won · {lost} lost{wonAmounts ? ` · ${wonAmounts} won` : ""}
           </span>
         </>
       }
-      state={query}
+      state={state}
       empty={rows.length === 0}
       emptyText="No deals were won or lost in this period."
     >

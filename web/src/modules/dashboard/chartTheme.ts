@@ -15,14 +15,9 @@ export const COLORS = {
 
 export const SERIES = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0d9488", "#64748b"];
 
-/**
- * The summary endpoints add amounts up without a currency; deals default to EUR, which the demo
- * and single-currency clinics use.
- */
-export const DASHBOARD_CURRENCY = "EUR";
-
-export function money(value: number | null | undefined, compact = true): string {
-  return value === null || value === undefined ? "—" : (formatAmount(value, DASHBOARD_CURRENCY, compact) ?? "—");
+/** One amount in its currency ("€12.5K"); "—" when hidden or when there is no currency to name. */
+export function money(value: number | null | undefined, currency: string | null, compact = true): string {
+  return value === null || value === undefined || currency === null ? "—" : (formatAmount(value, currency, compact) ?? "—");
 }
 
 export const axisProps = { stroke: COLORS.muted, tick: { fill: COLORS.text, fontSize: 12 }, tickLine: false } as const;

@@ -1,59 +1,48 @@
-import { queryOptions } from "@tanstack/react-query";
+import { keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api/client";
 import type { DateRange } from "./dateRange";
 import { intervalFor } from "./dateRange";
-import type { ActivitiesSummary, ClosingSummary, LeadSourcesSummary, PipelineSummary, TopAccountsSummary, WinRateSummary } from "./types";
+import type { ServerWidget } from "./types";
+import type { WidgetKey } from "./widgets";
 
 // The server caches these for seconds; a minute here avoids refetching on every visit home.
 const STALE_MS = 60_000;
+// Rows in "closing this month" and "top accounts".
+export const LIST_LIMIT = 8;
 
-export const pipelineSummaryOptions = (pipelineId: string) =>
-  queryOptions({
-    queryKey: ["dashboards", "pipeline", pipelineId],
-    queryFn: async ({ signal }) =>
-      (await unwrap(api.GET("/api/v1/dashboards/pipeline", { signal, params: { query: { pipeline_id: pipelineId } } }))) as PipelineSummary,
-    staleTime: STALE_MS,
-  });
+export const SERVER_NAME: Record<WidgetKey, ServerWidget> = {
+  pipeline: "pipeline",
+  winRate: "win_rate",
+  closing: "closing",
+  topAccounts: "top_accounts",
+  leadSources: "lead_sources",
+  activities: "activities",
+};
 
-export const winRateOptions = (range: DateRange) =>
-  queryOptions({
-    queryKey: ["dashboards", "win-rate", range],
-    queryFn: async ({ signal }) =>
-      (await unwrap(
-        api.GET("/api/v1/dashboards/win-rate", { signal, params: { query: { ...range, interval: intervalFor(range) } } }),
-      )) as WinRateSummary,
-    staleTime: STALE_MS,
-  });
+export type SummaryRequest = { widgets: WidgetKey[]; range: DateRange; mine: boolean; pipelineId?: string };
 
-/** Deals expected to close this month (the server's default period). */
-export const closingOptions = () =>
+/** Every widget of the dashboard in one call: GET /api/v1/dashboards/summary. */
+export const dashboardSummaryOptions = ({ widgets, range, mine, pipelineId }: SummaryRequest) =>
   queryOptions({
-    queryKey: ["dashboards", "closing"],
-    queryFn: async ({ signal }) =>
-      (await unwrap(api.GET("/api/v1/dashboards/closing", { signal, params: { query: { limit: 5 } } }))) as ClosingSummary,
+    queryKey: ["dashboards", "summary", { widgets, range, mine, pipelineId }],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/dashboards/summary", {
+          signal,
+          params: {
+            query: {
+              widgets: widgets.map((key) => SERVER_NAME[key]).join(","),
+              from: range.start,
+              to: range.end,
+              interval: intervalFor(range),
+              mine,
+              limit: LIST_LIMIT,
+              ...(pipelineId ? { pipeline_id: pipelineId } : {}),
+            },
+          },
+        }),
+      ),
     staleTime: STALE_MS,
-  });
-
-export const leadSourcesOptions = (range: DateRange) =>
-  queryOptions({
-    queryKey: ["dashboards", "lead-sources", range],
-    queryFn: async ({ signal }) =>
-      (await unwrap(api.GET("/api/v1/dashboards/lead-sources", { signal, params: { query: range } }))) as LeadSourcesSummary,
-    staleTime: STALE_MS,
-  });
-
-export const activitiesOptions = (mine: boolean) =>
-  queryOptions({
-    queryKey: ["dashboards", "activities", { mine }],
-    queryFn: async ({ signal }) =>
-      (await unwrap(api.GET("/api/v1/dashboards/activities", { signal, params: { query: { mine } } }))) as ActivitiesSummary,
-    staleTime: STALE_MS,
-  });
-
-export const topAccountsOptions = (range: DateRange) =>
-  queryOptions({
-    queryKey: ["dashboards", "top-accounts", range],
-    queryFn: async ({ signal }) =>
-      (await unwrap(api.GET("/api/v1/dashboards/top-accounts", { signal, params: { query: { ...range, limit: 8 } } }))) as TopAccountsSummary,
-    staleTime: STALE_MS,
+    // A new range keeps the old charts on screen until the new numbers arrive.
+    placeholderData: keepPreviousData,
   });

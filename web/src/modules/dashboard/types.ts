@@ -1,42 +1,45 @@
-/**
- * Shapes of /api/v1/dashboards/* responses. The backend returns these as plain JSON objects
- * (no response model, so the generated client types them as `unknown` maps); amounts arrive as
- * decimal strings, or null for roles that may not see deal amounts.
- */
-export type Money = string | number | null;
+import type { components } from "@/client/schema";
+import { formatAmount } from "@/modules/pipeline/format";
 
-export type PipelineSummary = {
-  stages: { stage_id: string; name: string; probability: number; count: number; amount: Money }[];
-};
+type Schemas = components["schemas"];
 
-export type WinRateSummary = {
-  periods: { period: string; won: number; lost: number; won_amount: Money; win_rate: number | null }[];
-};
+/** The combined answer of GET /api/v1/dashboards/summary (types generated from the backend). */
+export type DashboardSummary = Schemas["DashboardSummary"];
+export type CurrencyAmount = Schemas["CurrencyAmount"];
+export type ServerWidget = Schemas["SkippedWidget"]["widget"];
 
-export type ClosingSummary = {
-  count: number;
-  amount: Money;
-  weighted_amount: Money;
-  deals: {
-    id: string;
-    name: string;
-    amount: Money;
-    currency: string;
-    expected_close_date: string | null;
-    probability: number | null;
-  }[];
-};
-
-export type LeadSourcesSummary = { sources: { source: string; count: number; converted: number }[] };
-
-export type ActivitiesSummary = { overdue: number; today: number; next_7_days: number; later: number };
-
-export type TopAccountsSummary = {
-  accounts: { company_id: string; name: string; won_amount: Money; won_deals: number }[];
-};
-
-export function toNumber(value: Money | undefined): number | null {
+export function toNumber(value: string | number | null | undefined): number | null {
   if (value === null || value === undefined || value === "") return null;
   const number = Number(value);
   return Number.isFinite(number) ? number : null;
+}
+
+/**
+ * Totals per currency as one line ("€12.5K + $3K"); null when amounts are hidden (null) and "—"-free
+ * empty string when there is nothing. Currencies are never added together.
+ */
+export function formatAmounts(amounts: readonly CurrencyAmount[] | null | undefined, compact = true): string | null {
+  if (amounts === null || amounts === undefined) return null;
+  return amounts
+    .map((a) => formatAmount(a.amount, a.currency, compact))
+    .filter((part): part is string => part !== null)
+    .join(" + ");
+}
+
+/** Adds lists of per-currency totals, currency by currency (largest first). */
+export function sumAmounts(lists: readonly (readonly CurrencyAmount[] | null | undefined)[]): CurrencyAmount[] {
+  const sums = new Map<string, number>();
+  for (const list of lists) for (const a of list ?? []) sums.set(a.currency, (sums.get(a.currency) ?? 0) + Number(a.amount));
+  return [...sums.entries()].sort((x, y) => y[1] - x[1]).map(([currency, amount]) => ({ currency, amount: amount.toFixed(2) }));
+}
+
+/** The currency a chart plots: the one with the largest total (the others are named in its headline). */
+export function mainCurrency(amounts: readonly CurrencyAmount[]): string | null {
+  return sumAmounts([amounts])[0]?.currency ?? null;
+}
+
+/** The amount in one currency out of a per-currency list (0 when that currency has none). */
+export function amountIn(amounts: readonly CurrencyAmount[] | null | undefined, currency: string | null): number | null {
+  if (amounts === null || amounts === undefined || currency === null) return null;
+  return toNumber(amounts.find((a) => a.currency === currency)?.amount) ?? 0;
 }
