@@ -50,7 +50,9 @@ export const RecordRow = memo(function RecordRow({
         "absolute left-0 flex items-center border-b border-border text-sm",
         selected ? "bg-accent-subtle" : "bg-surface hover:bg-surface-hover",
       )}
-      style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT, width }}
+      // Fixed geometry, so "strict" containment is safe: the browser lays out and paints each row
+      // on its own when it mounts instead of walking the whole list.
+      style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT, width, contain: "strict" }}
     >
       <div role="cell" className="flex h-full shrink-0 items-center gap-1 pl-4" style={{ width: SELECT_WIDTH }}>
         <input

@@ -58,6 +58,9 @@ export function RecordTable({
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
     scrollMargin: HEADER_HEIGHT,
+    // Let React batch scroll frames instead of forcing a synchronous render per scroll event: on a
+    // fast wheel flick the synchronous renders queued up into long tasks.
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? 0;
@@ -134,7 +137,8 @@ export function RecordTable({
             );
           })}
         </div>
-        <div role="rowgroup" className="relative" style={{ height: virtualizer.getTotalSize() }}>
+        {/* Size containment: mounting rows never re-lays-out or repaints the rest of the page. */}
+        <div role="rowgroup" className="relative" style={{ height: virtualizer.getTotalSize(), contain: "strict" }}>
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;

@@ -100,6 +100,8 @@ export type CustomFieldDefinition = components["schemas"]["CustomFieldOut"];
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 const dateOnly = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 const dateTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+// Created once: building an Intl formatter costs far more than formatting, and cells format on every scroll frame.
+const timestampDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
 /** Every lead status, "converted" included (LEAD_STATUSES are the ones a person may set). */
 export const ALL_LEAD_STATUSES = ["new", "contacted", "qualified", "converted", "lost"] as const;
@@ -116,7 +118,7 @@ export function formatDate(value: string | null | undefined): string {
   if (!value) return EMPTY;
   const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(date.getTime())) return value;
-  return value.length === 10 ? dateOnly.format(date) : new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
+  return value.length === 10 ? dateOnly.format(date) : timestampDate.format(date);
 }
 
 export function formatDateTime(value: string | null | undefined): string {
