@@ -21,7 +21,10 @@ export const SortableDealCard = memo(function SortableDealCard({ card, disabled 
   return (
     <li
       ref={setNodeRef}
-      style={{ transform: CSS.Translate.toString(transform), transition }}
+      // Cards scrolled out of their column skip layout and paint (the box keeps its last size, or
+      // about a card's height before it was ever shown), so appending 100 cards to a 500-card board
+      // only lays out the ones in view. They stay in the DOM, so dnd-kit can still measure them.
+      style={{ transform: CSS.Translate.toString(transform), transition, contentVisibility: "auto", containIntrinsicSize: "auto 92px" }}
       className={cn(
         "rounded-md outline-none focus-visible:ring-2 focus-visible:ring-accent focus-visible:ring-offset-2",
         !disabled && "cursor-grab touch-manipulation",
