@@ -15,8 +15,8 @@ export function toNumber(value: string | number | null | undefined): number | nu
 }
 
 /**
- * Totals per currency as one line ("€12.5K + $3K"); null when amounts are hidden (null) and "—"-free
- * empty string when there is nothing. Currencies are never added together.
+ * Totals per currency as one line ("€12.5K + $3K"): null when amounts are hidden, an empty string
+ * when there are none. Currencies are never added together.
  */
 export function formatAmounts(amounts: readonly CurrencyAmount[] | null | undefined, compact = true): string | null {
   if (amounts === null || amounts === undefined) return null;
