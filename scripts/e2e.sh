@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export CRM_DATA_DIR="${CRM_E2E_DATA_DIR:-$PWD/.data/e2e}" CRM_LOG_LEVEL=WARNING
+# Every suite signs in from 127.0.0.1: lift the per-IP sign-in budget (accounts keep their lockout).
+export CRM_DATA_DIR="${CRM_E2E_DATA_DIR:-$PWD/.data/e2e}" CRM_LOG_LEVEL=WARNING CRM_SIGNIN_ATTEMPTS_PER_IP=10000
 mkdir -p "$CRM_DATA_DIR"
 backend/.venv/bin/crm run --port "$port" --no-ai >"$CRM_DATA_DIR/server.log" 2>&1 &
 server=$!

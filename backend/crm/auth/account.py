@@ -76,7 +76,7 @@ async def change_password(
     user = await session.get(User, principal.user_id)
     if user is None:
         raise BadRequest("not a user session", code="not_a_user")
-    guard = SignInGuard(runtime.cache)
+    guard = SignInGuard(runtime.cache, runtime.settings.signin_attempts_per_ip)
     await guard.before_attempt(principal.ip, user.email)
     if not verify_password(user.password_hash, body.current_password):
         await guard.failed(user.email)

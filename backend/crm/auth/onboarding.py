@@ -41,7 +41,7 @@ async def sign_up(
     ip: str | None,
     user_agent: str | None,
 ) -> IssuedTokens:
-    guard = SignInGuard(runtime.cache)
+    guard = SignInGuard(runtime.cache, runtime.settings.signin_attempts_per_ip)
     await guard.limit("signup", ip or "unknown", SIGNUPS_PER_IP_PER_HOUR, 3600)
     email = normalize_email(email)
     check_password(password, email=email)
@@ -74,7 +74,7 @@ async def sign_up(
 
 async def request_reset(session: AsyncSession, runtime: Runtime, *, email: str, ip: str | None) -> None:
     """E-mail a reset link when the account exists; the caller answers the same either way."""
-    guard = SignInGuard(runtime.cache)
+    guard = SignInGuard(runtime.cache, runtime.settings.signin_attempts_per_ip)
     await guard.limit("reset-ip", ip or "unknown", RESETS_PER_HOUR * 4, 3600)
     try:
         email = normalize_email(email)

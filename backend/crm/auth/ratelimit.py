@@ -15,7 +15,7 @@ import math
 from crm.core.cache import Cache
 from crm.core.errors import TooManyRequests
 
-IP_LIMIT = 30  # attempts per IP per window
+IP_LIMIT = 30  # attempts per IP per window (CRM_SIGNIN_ATTEMPTS_PER_IP)
 ACCOUNT_LIMIT = 10  # failures per account per window before a lockout
 WINDOW_S = 900.0
 LOCKOUT_S = 900.0
@@ -28,14 +28,15 @@ def _account_key(email: str) -> str:
 
 
 class SignInGuard:
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, ip_limit: int = IP_LIMIT) -> None:
         self.cache = cache
+        self.ip_limit = ip_limit
 
     async def before_attempt(self, ip: str | None, email: str) -> None:
         """Refuse when the IP is over its budget or the account is locked; else wait out the delay."""
         if ip is not None:
             attempts = await self.cache.incr(f"rl:ip:{ip}", ttl=WINDOW_S)
-            if attempts > IP_LIMIT:
+            if attempts > self.ip_limit:
                 raise self._too_many(await self.cache.ttl(f"rl:ip:{ip}"))
         account = _account_key(email)
         locked_for = await self.cache.ttl(f"rl:lock:{account}")

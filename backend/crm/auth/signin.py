@@ -60,7 +60,7 @@ async def sign_in(
     ip: str | None,
     user_agent: str | None,
 ) -> IssuedTokens | MfaChallenge:
-    guard = SignInGuard(runtime.cache)
+    guard = SignInGuard(runtime.cache, runtime.settings.signin_attempts_per_ip)
     await guard.before_attempt(ip, email)
     record = await login_record(session, email.strip())
     valid = verify_password(record.password_hash if record else None, password)
@@ -132,7 +132,7 @@ async def complete_mfa(
         method = str(claims.get("method", "password"))
     except (InvalidToken, KeyError, ValueError):
         raise Unauthorized("the sign-in step expired; start again", code="invalid_mfa_token") from None
-    guard = SignInGuard(runtime.cache)
+    guard = SignInGuard(runtime.cache, runtime.settings.signin_attempts_per_ip)
     await guard.before_attempt(ip, f"mfa:{user_id}")
     membership = await _choose_membership(session, user_id, organization_id)
     if membership is None:

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=900)
     refresh_token_ttl_days: int = Field(default=14, ge=1, le=90)
     cookie_secure: bool = True
+    # Sign-in attempts per client IP per 15 minutes (accounts have their own lockout). The browser
+    # tests sign in dozens of times from 127.0.0.1 and raise it; production keeps the default.
+    signin_attempts_per_ip: int = Field(default=30, ge=1, le=100_000)
     password_hash_profile: Literal["rfc9106_low_memory", "test"] = "rfc9106_low_memory"  # noqa: S105
     master_key: SecretStr | None = None  # base64 of 32 bytes; wraps every organisation's data key
     master_key_file: Path | None = None
