@@ -9,6 +9,7 @@ cannot be saved fails alone and nothing of it is left half-written.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import json
 import uuid
@@ -182,12 +183,13 @@ def _primary(error: Exception) -> str:
     return str(getattr(getattr(origin, "diag", None), "message_primary", None) or "database error")
 
 
-class SavepointWriter:
+class SavepointWriter(abc.ABC):
     """Writes a batch's units in one savepoint; if the database refuses, unit by unit, so a row
     that cannot be saved fails alone and nothing of it is left half-written."""
 
+    @abc.abstractmethod
     async def _write(self, session: AsyncSession, units: Sequence[Unit]) -> Outcome:
-        raise NotImplementedError
+        """Writes the units; each object type's writer says how."""
 
     async def write(self, session: AsyncSession, units: Sequence[Unit]) -> Outcome:
         """All units in one savepoint; if the database refuses, unit by unit."""
