@@ -17,6 +17,7 @@ from crm.models.lead import Lead
 from crm.models.notification import Notification
 from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage, SmsMessage
+from crm.models.rollup import DealCloseTotal, DealStageTotal, LeadSourceTotal, OpenTaskTotal
 from crm.models.search import Embedding, SearchIndexQueue
 from crm.models.tenancy import Membership, Organization, Role, User
 from crm.models.transcript import Transcript, TranscriptProposal
@@ -36,7 +37,9 @@ __all__ = [
     "CustomFieldDefinition",
     "CustomFieldValue",
     "Deal",
+    "DealCloseTotal",
     "DealContact",
+    "DealStageTotal",
     "DealStageChange",
     "DuplicateSuggestion",
     "EmailMessage",
@@ -47,9 +50,11 @@ __all__ = [
     "Invitation",
     "JobRun",
     "Lead",
+    "LeadSourceTotal",
     "Membership",
     "Notification",
     "OidcIdentity",
+    "OpenTaskTotal",
     "OidcProvider",
     "Organization",
     "OrganizationDomain",

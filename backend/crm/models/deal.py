@@ -81,6 +81,21 @@ class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             "ix_deals_org_close", "organization_id", "expected_close_date", "id", postgresql_where=NOT_DELETED
         ),
         Index("ix_deals_org_status_closed", "organization_id", "status", "closed_at"),
+        # Dashboards (migration 0023): open deals closing in a period, won deals in a period.
+        Index(
+            "ix_deals_open_closing",
+            "organization_id",
+            "expected_close_date",
+            postgresql_include=["currency", "amount", "probability", "owner_id", "id"],
+            postgresql_where=text("deleted_at IS NULL AND status = 'open'"),
+        ),
+        Index(
+            "ix_deals_won_closed",
+            "organization_id",
+            "closed_at",
+            postgresql_include=["company_id", "currency", "amount", "owner_id"],
+            postgresql_where=text("deleted_at IS NULL AND status = 'won'"),
+        ),
         Index("ix_deals_org_company", "organization_id", "company_id"),
         Index("ix_deals_org_owner", "organization_id", "owner_id", text("updated_at DESC"), text("id DESC")),
         Index("ix_deals_search", "search_vector", postgresql_using="gin"),
