@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from crm.audit.service import record_event
 from crm.auth.permissions import Action
@@ -170,9 +171,20 @@ def _pii_custom(definitions: Mapping[str, CustomFieldDefinition]) -> set[str]:
     return {f"cf.{key}" for key, definition in definitions.items() if definition.is_pii}
 
 
-async def _now(session: AsyncSession) -> dt.datetime:
+async def _stamp(session: AsyncSession, primary: Any, duplicate: Any) -> None:
+    """New versions for both, the duplicate trashed, written now.
+
+    ``updated_at`` is marked modified so it is always in the UPDATE: a record created earlier in
+    this transaction already holds this transaction's ``now()``, an equal value the ORM would
+    leave out; the column's ``onupdate`` would then fire instead and expire the attribute, and
+    reading it afterwards (the answer) would need a lazy load, which async code cannot do.
+    """
     now: dt.datetime = (await session.execute(text("SELECT now()"))).scalar_one()
-    return now
+    primary.version, primary.updated_at = primary.version + 1, now
+    duplicate.version, duplicate.deleted_at, duplicate.updated_at = duplicate.version + 1, now, now
+    for row in (primary, duplicate):
+        flag_modified(row, "updated_at")
+    await session.flush()
 
 
 def _plain_contact(cipher: OrgCipher, row: Contact) -> dict[str, Any]:
@@ -232,10 +244,7 @@ async def merge_contacts(
     custom_choices, custom_changes, moved.custom_fields = await _custom(
         session, cipher, definitions, body, primary.id, duplicate.id
     )
-    now = await _now(session)
-    primary.version, primary.updated_at = primary.version + 1, now
-    duplicate.version, duplicate.deleted_at, duplicate.updated_at = duplicate.version + 1, now, now
-    await session.flush()
+    await _stamp(session, primary, duplicate)
     all_choices = {**choices, **custom_choices}
     await repository.mark_merged(
         session, "contact", primary.id, duplicate.id, f"merged by {principal.actor_id}"
@@ -301,10 +310,7 @@ async def merge_companies(
     custom_choices, custom_changes, moved.custom_fields = await _custom(
         session, cipher, definitions, body, primary.id, duplicate.id
     )
-    now = await _now(session)
-    primary.version, primary.updated_at = primary.version + 1, now
-    duplicate.version, duplicate.deleted_at, duplicate.updated_at = duplicate.version + 1, now, now
-    await session.flush()
+    await _stamp(session, primary, duplicate)
     all_choices = {**choices, **custom_choices}
     await repository.mark_merged(
         session, "company", primary.id, duplicate.id, f"merged by {principal.actor_id}"
