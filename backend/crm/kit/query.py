@@ -1,6 +1,20 @@
 """Build and run one list query for any CRM object: scope, filters (standard and custom), text
-search, sort (standard or custom field) and a keyset page — always two statements at most
-(the page, and the capped total on a first page)."""
+search, sort (standard or custom field) and a keyset page — two statements at most (the page,
+and the capped total on a first page), plus one probe of the search index when there is a ``q``.
+
+Text search (``q``) under row-level security: ``tsvector @@ tsquery`` is not a leakproof
+operator, so as the app role PostgreSQL never uses the GIN index for it and filters every row
+of the organisation instead (seconds for a rare name at 1M records). The list first asks the
+``search_match_ids`` SECURITY DEFINER function (migration 0024), which probes the index for the
+organisation's matches, for up to ``SEARCH_CANDIDATE_CAP + 1`` ids:
+
+- at most ``SEARCH_CANDIDATE_CAP`` matches (a rare term): these are all of them, so the page is
+  those rows, filtered and sorted (exact, a few thousand primary-key reads at most), and the
+  first page's total is counted in the same statement;
+- more (a common term): matches are dense, so the walk of the sort index with the text filter
+  finds a page's rows after a few thousand rows and stops (as before), and the total is the
+  usual capped count or estimate.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +23,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.security.crypto import OrgCipher
@@ -26,9 +55,24 @@ class ListResult:
     total: Total | None
 
 
-def _search(model: Any, q: str) -> ColumnElement[bool]:
-    # websearch_to_tsquery accepts what people type (quotes, OR, -word) and never raises on syntax.
-    return model.search_vector.op("@@")(func.websearch_to_tsquery("simple", q))  # type: ignore[no-any-return]
+# Matches a rare term may have before the list treats it as common. Above it the sort-index walk
+# reads about ``page size * rows / matches`` rows (under ~25,000 for a 50-row page of a million
+# records); below it sorting the matches costs at most this many primary-key reads.
+SEARCH_CANDIDATE_CAP = 2_000
+
+
+def search_query(q: str) -> ColumnElement[Any]:
+    """The tsquery for what someone typed; the last word also matches as a prefix while it is
+    being typed (``"ann smi"`` finds Ann Smith), not once followed by a space or closing quote.
+
+    websearch_to_tsquery accepts what people type (quotes, OR, -word) and never raises on
+    syntax; its text form ends with the last lexeme, so ``:*`` makes that lexeme a prefix.
+    """
+    typed = func.websearch_to_tsquery("simple", q)
+    if not q[-1:].isalnum():
+        return typed
+    prefixed = cast(func.concat(cast(typed, Text), ":*"), TSQUERY)
+    return case((func.numnode(typed) == 0, typed), else_=prefixed)
 
 
 async def run_list(
@@ -72,8 +116,17 @@ async def run_list(
             where.append(clause(condition, custom_values.field_spec(definition)))
             continue
         where.append(custom_values.filter_clause(definition, condition, model.id, cipher))
+    matches: list[uuid.UUID] | None = None  # all of a rare term's matches, else None
     if q:
-        where.append(_search(model, q[:200]))
+        tsquery = search_query(q[:200])
+        probe = select(func.search_match_ids(model.__tablename__, tsquery, SEARCH_CANDIDATE_CAP + 1))
+        found = list((await (await session.connection()).execute(probe)).scalars())
+        if len(found) <= SEARCH_CANDIDATE_CAP:
+            matches = found
+            where.append(model.id == any_(bindparam("search_matches", found, type_=ARRAY(Uuid()))))
+        # Kept with the ids too: the page's rows are read under RLS and re-checked here, so the list
+        # never depends on the function alone for what it shows.
+        where.append(model.search_vector.op("@@")(tsquery))
 
     head: tuple[Any, ...] = tuple(columns) if columns else (model,)
     id_column: Any = model.id
@@ -100,7 +153,10 @@ async def run_list(
             and_(CustomFieldValue.record_id == model.id, CustomFieldValue.field_id == sort_definition.id),
         )
     filtered = statement.where(*where)
-    page = filtered
+    # A rare term's first page counts its rows in the same statement: they are all read and
+    # sorted anyway, so the total costs nothing more.
+    total_in_page = want_total and matches is not None and not cursor
+    page = filtered.add_columns(func.count().over().label("search_total")) if total_in_page else filtered
     if cursor:
         values = decode_cursor(cursor, sort.key, len(sort_columns) + 1)
         values[-1] = uuid.UUID(str(values[-1]))
@@ -112,6 +168,9 @@ async def run_list(
         order = [c.desc().nulls_first() if sort.descending else c.asc().nulls_last() for c in sort_columns]
         order.append(id_column.desc() if sort.descending else id_column.asc())
     page = page.order_by(*order).limit(limit + 1)
+    if matches == []:
+        return ListResult(rows=[], next_cursor=None, total=Total(value=0, exact=True) if want_total else None)
+    result: Result[Any]
     if columns:
         # Plain rows straight from the connection: no ORM result processing, nothing to flush
         # (a list is read in a GET, and nothing it reads is pending in the session).
@@ -125,6 +184,11 @@ async def run_list(
         last = fetched[-1]
         last_id = last[0] if columns else last[0].id
         next_cursor = encode_cursor(sort.key, [*(last[i] for i in positions), last_id])
-    total = await count_total(session, filtered.with_only_columns(model.id)) if want_total else None
+    if total_in_page:
+        total: Total | None = Total(value=fetched[0][-1] if fetched else 0, exact=True)
+    elif want_total:
+        total = await count_total(session, filtered.with_only_columns(model.id))
+    else:
+        total = None
     rows = fetched if columns else [row[0] for row in fetched]
     return ListResult(rows=rows, next_cursor=next_cursor, total=total)
