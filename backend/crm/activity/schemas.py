@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult
+from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
 
 ActivityKind = Literal["note", "call", "meeting", "email", "task"]
 ACTIVITY_KINDS = frozenset(ActivityKind.__args__)  # type: ignore[attr-defined]

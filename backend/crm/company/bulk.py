@@ -1,54 +1,16 @@
-"""Bulk edits of companies with a result per row: one bad row never stops the others."""
+"""Bulk edits of companies: owner, industry and tags; one result per row (crm.kit.bulk)."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from crm.auth.principal import Principal
 from crm.company import service
-from crm.company.schemas import BulkDelete, BulkResponse, BulkResult, CompanyBulkUpdate, CompanyPatch
-from crm.core.errors import AppError
-from crm.core.runtime import Runtime
-from crm.kit.followups import batched
+from crm.company.schemas import CompanyBulkUpdate, CompanyPatch
+from crm.kit.bulk import RecordBulk
 
-
-async def bulk_update(
-    session: AsyncSession, runtime: Runtime, principal: Principal, body: CompanyBulkUpdate
-) -> BulkResponse:
-    results = []
-    async with batched(session, runtime) as batch:
-        for company_id in dict.fromkeys(body.ids):
-            try:
-                # Each row in its own savepoint: a failure undoes that row only.
-                async with batch.row(), session.begin_nested():
-                    current = await service.get(session, runtime, principal, company_id)
-                    patch: dict[str, object] = {}
-                    if body.owner_id is not None:
-                        patch["owner_id"] = body.owner_id
-                    if body.industry is not None:
-                        patch["industry"] = body.industry
-                    if body.add_tags or body.remove_tags:
-                        tags = (set(current.tags) | set(body.add_tags or [])) - set(body.remove_tags or [])
-                        patch["tags"] = sorted(tags)
-                    await service.update(
-                        session, runtime, principal, company_id, CompanyPatch(**patch), expected_version=None
-                    )
-                results.append(BulkResult(id=company_id, ok=True))
-            except AppError as error:
-                results.append(BulkResult(id=company_id, ok=False, error=error.detail))
-    return BulkResponse(results=results)
-
-
-async def bulk_delete(
-    session: AsyncSession, runtime: Runtime, principal: Principal, body: BulkDelete
-) -> BulkResponse:
-    results = []
-    async with batched(session, runtime) as batch:
-        for company_id in dict.fromkeys(body.ids):
-            try:
-                async with batch.row(), session.begin_nested():
-                    await service.soft_delete(session, runtime, principal, company_id)
-                results.append(BulkResult(id=company_id, ok=True))
-            except AppError as error:
-                results.append(BulkResult(id=company_id, ok=False, error=error.detail))
-    return BulkResponse(results=results)
+companies = RecordBulk[CompanyBulkUpdate](
+    patch_model=CompanyPatch,
+    fields=frozenset({"owner_id", "industry"}),
+    get=service.get,
+    update=service.update,
+    soft_delete=service.soft_delete,
+)
+bulk_update, bulk_delete = companies.bulk_update, companies.bulk_delete

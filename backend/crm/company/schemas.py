@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.contact.schemas import Address, BulkDelete, BulkResponse, BulkResult
+from crm.contact.schemas import Address
+from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
 
 CURRENCY = r"^[A-Z]{3}$"
 

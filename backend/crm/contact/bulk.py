@@ -1,59 +1,16 @@
-"""Bulk edits of contacts with a result per row: one bad row never stops the others."""
+"""Bulk edits of contacts: owner, lifecycle stage and tags; one result per row (crm.kit.bulk)."""
 
 from __future__ import annotations
 
-import uuid
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from crm.auth.principal import Principal
 from crm.contact import service
-from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult, BulkUpdate, ContactPatch
-from crm.core.errors import AppError
-from crm.core.runtime import Runtime
-from crm.kit.followups import batched
+from crm.contact.schemas import BulkUpdate, ContactPatch
+from crm.kit.bulk import RecordBulk
 
-
-async def bulk_update(
-    session: AsyncSession, runtime: Runtime, principal: Principal, body: BulkUpdate
-) -> BulkResponse:
-    results = []
-    async with batched(session, runtime) as batch:
-        for contact_id in dict.fromkeys(body.ids):
-            try:
-                # Each row in its own savepoint: a failure undoes that row only.
-                async with batch.row(), session.begin_nested():
-                    current = await service.get(session, runtime, principal, contact_id)
-                    patch: dict[str, object] = {}
-                    if body.owner_id is not None:
-                        patch["owner_id"] = body.owner_id
-                    if body.lifecycle_stage is not None:
-                        patch["lifecycle_stage"] = body.lifecycle_stage
-                    if body.add_tags or body.remove_tags:
-                        tags = (set(current.tags) | set(body.add_tags or [])) - set(body.remove_tags or [])
-                        patch["tags"] = sorted(tags)
-                    await service.update(
-                        session, runtime, principal, contact_id, ContactPatch(**patch), expected_version=None
-                    )
-                results.append(BulkResult(id=contact_id, ok=True))
-            except AppError as error:
-                results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
-    return BulkResponse(results=results)
-
-
-async def bulk_delete(
-    session: AsyncSession, runtime: Runtime, principal: Principal, body: BulkDelete
-) -> BulkResponse:
-    results = []
-    async with batched(session, runtime) as batch:
-        for contact_id in dict.fromkeys(body.ids):
-            try:
-                async with batch.row(), session.begin_nested():
-                    await service.soft_delete(session, runtime, principal, contact_id)
-                results.append(BulkResult(id=contact_id, ok=True))
-            except AppError as error:
-                results.append(BulkResult(id=contact_id, ok=False, error=error.detail))
-    return BulkResponse(results=results)
-
-
-__all__ = ["bulk_delete", "bulk_update", "uuid"]
+contacts = RecordBulk[BulkUpdate](
+    patch_model=ContactPatch,
+    fields=frozenset({"owner_id", "lifecycle_stage"}),
+    get=service.get,
+    update=service.update,
+    soft_delete=service.soft_delete,
+)
+bulk_update, bulk_delete = contacts.bulk_update, contacts.bulk_delete

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.kit.bulk import BulkDelete as BulkDelete  # the shared bulk shapes, named here for contacts
+from crm.kit.bulk import BulkResponse as BulkResponse
+
 LifecycleStage = Literal[
     "subscriber", "lead", "qualified", "opportunity", "patient", "customer", "referrer", "other"
 ]
@@ -92,18 +95,3 @@ class BulkUpdate(BaseModel):
     add_tags: list[str] | None = Field(default=None, max_length=20)
     remove_tags: list[str] | None = Field(default=None, max_length=20)
     lifecycle_stage: LifecycleStage | None = None
-
-
-class BulkDelete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
-
-
-class BulkResult(BaseModel):
-    id: uuid.UUID
-    ok: bool
-    error: str | None = None
-
-
-class BulkResponse(BaseModel):
-    results: list[BulkResult]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult
+from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
 
 DealStatus = Literal["open", "won", "lost"]
 DEAL_STATUSES = frozenset(DealStatus.__args__)  # type: ignore[attr-defined]

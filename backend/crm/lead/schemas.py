@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.contact.schemas import BulkDelete, BulkResponse, BulkResult
+from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
 LEAD_STATUSES = frozenset(LeadStatus.__args__)  # type: ignore[attr-defined]
