@@ -95,7 +95,7 @@ _CONTACT_FIELDS = (
 
 
 def _contact(row: tuple[Any, ...], custom: dict[uuid.UUID, dict[str, Any]]) -> ContactRow:
-    values = dict(zip(_CONTACT_FIELDS, row, strict=True))
+    values = dict(zip(_CONTACT_FIELDS, row[: len(_CONTACT_FIELDS)], strict=True))
     for pii in ("emails", "phones", "date_of_birth", "address"):
         values.pop(pii)  # ciphertext: the bare floor does not decrypt
     return ContactRow(**values, custom_fields=custom.get(row[0], {}))
@@ -150,9 +150,12 @@ async def contacts_page(name: str) -> ContactPage:
         cursor = base64.urlsafe_b64encode(
             json.dumps([last.updated_at.isoformat(), str(last.id)]).encode()
         ).decode()
-    if not total_rows:  # count=false: the page only
+    if "count(*) OVER ()" in scenario.statements[0].sql:  # the total rides on the page's rows
+        total = page[0][-1] if page else 0
+    elif not total_rows:  # count=false: the page only
         return ContactPage(items=items, next_cursor=cursor, total=None)
-    total = total_rows[0][0][0]
+    else:
+        total = total_rows[0][0][0]
     return ContactPage(items=items, next_cursor=cursor, total=Total(value=total, exact=total < 10_001))
 
 

@@ -172,13 +172,34 @@ def build(
             10,
         )
     )
-    # 5. q search: full text (a common and a rare surname), and exact e-mail through the blind index
-    for label, term in (("common", common_surname), ("rare", rare_surname)):
-        where = (
-            "c.organization_id = %(org)s AND c.deleted_at IS NULL"
-            " AND c.search_vector @@ to_tsquery('simple', %(tsq)s)"
-        )
-        p = {**o, "tsq": f"{term.lower()}:*"}
+    # 5. q search: full text, as the API builds it (websearch_to_tsquery, the last typed word as a
+    # prefix). Under RLS `@@` cannot use the GIN index (not leakproof), so the lean SQL does what the
+    # API does: a term with more than SEARCH_CANDIDATE_CAP matches (a common surname) walks the sort
+    # index with the text filter; a rarer one reads the ids search_match_ids (migration 0024) finds
+    # through the index, and counts them in the page statement.
+    search_cap = 2_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
+    tsq = "(websearch_to_tsquery('simple', %(q)s)::text || ':*')::tsquery"
+    common_where = f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.search_vector @@ {tsq}"
+    rare_where = (
+        f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.id = ANY(ARRAY("
+        f"SELECT search_match_ids('contacts', {tsq}, {search_cap + 1}))) AND c.search_vector @@ {tsq}"
+    )
+    for label, term in (("common", common_surname), ("rare", rare_surname), ("prefix", rare_surname[:3])):
+        p = {**o, "q": term}
+        if label == "common":
+            statements = [
+                _page(common_where, "c.updated_at DESC, c.id DESC", p),
+                _cf(org),
+                _capped_total(common_where, p),
+            ]
+        else:
+            page_with_total = Statement(
+                "page",
+                f"SELECT {CONTACT_COLUMNS}, count(*) OVER () FROM contacts c WHERE {rare_where}"
+                " ORDER BY c.updated_at DESC, c.id DESC LIMIT 51",
+                p,
+            )
+            statements = [page_with_total, _cf(org)]
         out.append(
             Scenario(
                 f"contacts_search_q_{label}_name",
@@ -186,7 +207,7 @@ def build(
                 "GET",
                 "/api/v1/contacts",
                 contacts_url({"q": term}),
-                [_page(where, "c.updated_at DESC, c.id DESC", p), _cf(org), _capped_total(where, p)],
+                statements,
                 None,
                 50,
             )
