@@ -140,16 +140,16 @@ async def errors_page(
 # --- look-ups -----------------------------------------------------------------------------
 
 
-# One index probe per value (LATERAL): the plan stays an index walk even while a bulk import
-# grows the table faster than its statistics (a stale "1 row" estimate otherwise picks a scan
-# of the whole organisation per batch). The explicit organisation matches RLS's own filter.
+# The values travel as arrays compared with ``= ANY``: an index condition on the lookup index
+# (organization_id, kind, blind_index), one descent per value, whatever the statistics say. A
+# join against the batch's values let the planner, misled by stale estimates while an import
+# grows the table, read every identifier of the organisation for each batch. A kind found with
+# another kind's value cannot match (each kind has its own blind-index key), and rows are
+# keyed by their own kind. The explicit organisation matches RLS's own filter.
 _IDENTIFIER_PROBE = """
-SELECT ci.kind, ci.blind_index, ci.contact_id
-FROM json_to_recordset(%s::json) AS u(k text, b text)
-CROSS JOIN LATERAL (
-    SELECT i.kind, i.blind_index, i.contact_id FROM contact_identifiers i
-    WHERE i.organization_id = %s AND i.kind = u.k AND i.blind_index = decode(u.b, 'hex')
-) AS ci
+SELECT i.kind, i.blind_index, i.contact_id FROM contact_identifiers i
+WHERE i.organization_id = %s AND i.kind = ANY(%s::text[])
+    AND i.blind_index = ANY(ARRAY(SELECT decode(h, 'hex') FROM json_array_elements_text(%s::json) AS h))
 """
 _LIVE_CONTACTS = """
 SELECT c.id FROM json_array_elements_text(%s::json) AS u(id)
@@ -166,8 +166,9 @@ async def identifier_matches(
         return {}
     raw = await _raw(session)
     async with raw.cursor() as cursor:
-        probe = orjson.dumps([{"k": kind, "b": index.hex()} for kind, index in unique]).decode()
-        await cursor.execute(_IDENTIFIER_PROBE, (probe, organization_id))
+        kinds = sorted({kind for kind, _ in unique})
+        values = orjson.dumps([index.hex() for _, index in unique]).decode()
+        await cursor.execute(_IDENTIFIER_PROBE, (organization_id, kinds, values))
         rows = await cursor.fetchall()
         candidates = list({str(row[2]) for row in rows})
         live: set[uuid.UUID] = set()
