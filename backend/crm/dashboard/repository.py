@@ -1,4 +1,10 @@
-"""Dashboard aggregates: one SQL statement each, index-driven (every filter leads with the tenant)."""
+"""Dashboard aggregates: one SQL statement each, read from rollups or covering indexes.
+
+Sums over many rows (pipeline by stage, win rate, lead sources, open tasks) come from the rollup
+tables of ``crm.models.rollup``, kept by triggers in each write's transaction (ADR 0008); ranges
+read row by row (closing, top accounts) walk covering partial indexes without visiting the heap.
+Every filter leads with the tenant.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,34 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ScalarSelect,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from crm.models import Activity, Company, Deal, Lead, Pipeline, Stage
+from crm.models import (
+    Activity,
+    Company,
+    Deal,
+    DealCloseTotal,
+    DealStageTotal,
+    LeadSourceTotal,
+    OpenTaskTotal,
+    Pipeline,
+    Stage,
+)
 
 
 def _per_currency(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
@@ -37,18 +67,24 @@ async def pipeline_by_stage(
 ) -> dict[str, Any]:
     """Open deals per stage of a pipeline (default: the default one): count and total per currency.
 
-    One statement: stages left-joined to (stage, currency) aggregates, so stages with no deals appear.
+    One statement: stages left-joined to (stage, currency) sums of the stage rollup (one row per
+    stage, currency and owner, whatever the number of deals), so stages with no deals appear.
+    ``scope`` is over ``DealStageTotal.owner_id``.
     """
     chosen: Any = pipeline_id if pipeline_id is not None else _default_pipeline()
+    count = cast(func.sum(DealStageTotal.deal_count), BigInteger)
+    # 0 rather than 0.00 when no deal has an amount, as summing the deals themselves gives.
+    amount = case((func.sum(DealStageTotal.amount_count) > 0, func.sum(DealStageTotal.amount_sum)), else_=0)
     deals = (
         select(
-            Deal.stage_id,
-            Deal.currency,
-            func.count().label("count"),
-            func.coalesce(func.sum(Deal.amount), 0).label("amount"),
+            DealStageTotal.stage_id,
+            DealStageTotal.currency,
+            count.label("count"),
+            amount.label("amount"),
         )
-        .where(Deal.pipeline_id == chosen, Deal.deleted_at.is_(None), Deal.status == "open", scope)
-        .group_by(Deal.stage_id, Deal.currency)
+        .where(DealStageTotal.pipeline_id == chosen, DealStageTotal.status == "open", scope)
+        .group_by(DealStageTotal.stage_id, DealStageTotal.currency)
+        .having(count > 0)
         .subquery()
     )
     rows = await session.execute(
@@ -96,24 +132,26 @@ async def pipeline_by_stage(
 async def win_rate(
     session: AsyncSession, start: dt.date, end: dt.date, interval: str, scope: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
-    period = func.date_trunc(interval, Deal.closed_at)
+    """Won and lost deals per period from the daily close rollup (UTC days, as the app's sessions
+    run in UTC); ``scope`` is over ``DealCloseTotal.owner_id``."""
+    period = func.date_trunc(interval, cast(DealCloseTotal.day, DateTime))
+    won = cast(func.sum(DealCloseTotal.won_count), BigInteger)
+    lost = cast(func.sum(DealCloseTotal.lost_count), BigInteger)
+    won_amount = case(
+        (func.sum(DealCloseTotal.won_amount_count) > 0, func.sum(DealCloseTotal.won_amount)), else_=0
+    )
     rows = await session.execute(
         select(
             period.label("period"),
-            Deal.currency,
-            func.count().filter(Deal.status == "won"),
-            func.count().filter(Deal.status == "lost"),
-            func.coalesce(func.sum(Deal.amount).filter(Deal.status == "won"), 0),
+            DealCloseTotal.currency,
+            won,
+            lost,
+            won_amount,
         )
-        .where(
-            Deal.status.in_(("won", "lost")),
-            Deal.deleted_at.is_(None),
-            Deal.closed_at >= start,
-            Deal.closed_at < end + dt.timedelta(days=1),
-            scope,
-        )
-        .group_by(period, Deal.currency)
-        .order_by(period, Deal.currency)
+        .where(DealCloseTotal.day >= start, DealCloseTotal.day <= end, scope)
+        .group_by(period, DealCloseTotal.currency)
+        .having(won + lost > 0)
+        .order_by(period, DealCloseTotal.currency)
     )
     periods: dict[dt.date, dict[str, Any]] = {}
     for start_of_period, currency, won, lost, won_amount in rows:
@@ -169,11 +207,22 @@ async def closing(
             {"currency": currency, "amount": amount, "weighted_amount": round(Decimal(weighted or 0), 2)}
         )
     # Largest first within the period; amounts in different currencies are ordered by face value.
-    top = await session.execute(
-        select(Deal.id, Deal.name, Deal.amount, Deal.currency, Deal.expected_close_date, Deal.probability)
+    # The ranking reads only the covering index (ix_deals_open_closing); the heap is visited for
+    # the few rows kept, not for every deal of the period.
+    largest = (
+        select(Deal.id, Deal.amount)
         .where(in_period)
         .order_by(Deal.amount.desc().nulls_last(), Deal.id)
         .limit(limit)
+        .subquery()
+    )
+    shown = aliased(Deal)
+    top = await session.execute(
+        select(
+            shown.id, shown.name, shown.amount, shown.currency, shown.expected_close_date, shown.probability
+        )
+        .join(largest, largest.c.id == shown.id)
+        .order_by(largest.c.amount.desc().nulls_last(), shown.id)
     )
     return {
         "count": count,
@@ -193,42 +242,69 @@ async def closing(
 
 
 async def lead_sources(session: AsyncSession, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    source = func.coalesce(Lead.source, "unknown")
+    """New leads by source from the daily lead rollup (UTC days), most first."""
+    count = cast(func.sum(LeadSourceTotal.lead_count), BigInteger)
     rows = await session.execute(
-        select(source, func.count(), func.count().filter(Lead.status == "converted"))
-        .where(
-            Lead.deleted_at.is_(None), Lead.created_at >= start, Lead.created_at < end + dt.timedelta(days=1)
-        )
-        .group_by(source)
-        .order_by(func.count().desc())
+        select(LeadSourceTotal.source, count, cast(func.sum(LeadSourceTotal.converted_count), BigInteger))
+        .where(LeadSourceTotal.day >= start, LeadSourceTotal.day <= end)
+        .group_by(LeadSourceTotal.source)
+        .having(count > 0)
+        .order_by(count.desc(), LeadSourceTotal.source)
     )
     return [{"source": r[0], "count": r[1], "converted": r[2]} for r in rows]
 
 
-async def activities_due(
-    session: AsyncSession, now: dt.datetime, scope: ColumnElement[bool]
-) -> dict[str, Any]:
-    """Open tasks: overdue, due today, due in the next 7 days (walks the partial open-task index)."""
+def _bucket(due_at: Any, now: dt.datetime) -> Any:
     end_of_day = now.replace(hour=23, minute=59, second=59)
-    bucket = case(
-        (Activity.due_at < now, "overdue"),
-        (Activity.due_at <= end_of_day, "today"),
-        (Activity.due_at <= now + dt.timedelta(days=7), "next_7_days"),
+    return case(
+        (due_at < now, "overdue"),
+        (due_at <= end_of_day, "today"),
+        (due_at <= now + dt.timedelta(days=7), "next_7_days"),
         else_="later",
     )
-    rows = await session.execute(
-        select(bucket, func.count())
+
+
+async def activities_due(
+    session: AsyncSession, now: dt.datetime, scope: ColumnElement[bool], rollup_scope: ColumnElement[bool]
+) -> dict[str, Any]:
+    """Open tasks: overdue, due today, due in the next 7 days, later (``now`` in UTC).
+
+    Whole UTC days fall in one bucket, so they are read from the daily open-task rollup
+    (``rollup_scope`` is over ``OpenTaskTotal.owner_id``). The two days a boundary cuts through —
+    today (``now`` and the end of the day) and the seventh day (``now`` + 7 days) — are counted
+    from the tasks themselves on the partial open-task index (``scope`` is over ``Activity``).
+    """
+    today = now.astimezone(dt.UTC).date()
+    cut_days = (today, today + dt.timedelta(days=7))
+    day = OpenTaskTotal.day
+    whole_day_bucket = case((day < today, "overdue"), (day < cut_days[1], "next_7_days"), else_="later")
+    bucket = _bucket(Activity.due_at, now)
+
+    def day_range(first: dt.date) -> ColumnElement[bool]:
+        start = dt.datetime.combine(first, dt.time(), dt.UTC)
+        return and_(Activity.due_at >= start, Activity.due_at < start + dt.timedelta(days=1))
+
+    from_days = (
+        select(
+            whole_day_bucket.label("bucket"), cast(func.sum(OpenTaskTotal.task_count), BigInteger).label("n")
+        )
+        .where(day.not_in(cut_days), rollup_scope)
+        .group_by(whole_day_bucket)
+    )
+    from_tasks = (
+        select(bucket.label("bucket"), func.count().label("n"))
         .where(
             Activity.kind == "task",
             Activity.completed_at.is_(None),
             Activity.deleted_at.is_(None),
-            Activity.due_at.is_not(None),
+            or_(day_range(cut_days[0]), day_range(cut_days[1])),
             scope,
         )
         .group_by(bucket)
     )
     counts = {"overdue": 0, "today": 0, "next_7_days": 0, "later": 0}
-    counts.update({name: count for name, count in rows.tuples()})
+    for name, n in await session.execute(union_all(from_days, from_tasks)):
+        counts[name] += int(n)
     return counts
 
 

@@ -19,7 +19,8 @@ from crm.core.errors import BadRequest
 from crm.dashboard import repository
 from crm.kit.hotcache import cached_json
 from crm.kit.records import scope_clause
-from crm.models import Activity, Deal
+from crm.models import Activity, Deal, DealCloseTotal, DealStageTotal, OpenTaskTotal
+from crm.models.rollup import NO_OWNER
 
 TTL_S = 10.0
 MAX_RANGE_DAYS = 3 * 366
@@ -57,7 +58,7 @@ def _hide_amounts(principal: Principal, value: Any) -> Any:
 async def pipeline(
     session: AsyncSession, cache: Cache, principal: Principal, pipeline_id: uuid.UUID | None
 ) -> Any:
-    scope = scope_clause(principal.scope("deals", Action.read), Deal.owner_id, principal)
+    scope = scope_clause(principal.scope("deals", Action.read), DealStageTotal.owner_id, principal)
 
     async def compute() -> Any:
         return await repository.pipeline_by_stage(session, pipeline_id, scope)
@@ -70,7 +71,7 @@ async def pipeline(
 async def win_rate(
     session: AsyncSession, cache: Cache, principal: Principal, first: dt.date, last: dt.date, interval: str
 ) -> Any:
-    scope = scope_clause(principal.scope("deals", Action.read), Deal.owner_id, principal)
+    scope = scope_clause(principal.scope("deals", Action.read), DealCloseTotal.owner_id, principal)
 
     async def compute() -> Any:
         return {"periods": await repository.win_rate(session, first, last, interval, scope)}
@@ -105,13 +106,17 @@ async def lead_sources(
 
 
 async def activities(session: AsyncSession, cache: Cache, principal: Principal, mine: bool) -> Any:
-    scope = scope_clause(principal.scope("activities", Action.read), Activity.owner_id, principal)
+    activity_scope = principal.scope("activities", Action.read)
+    scope = scope_clause(activity_scope, Activity.owner_id, principal)
+    rollup_scope = scope_clause(activity_scope, OpenTaskTotal.owner_id, principal)
     if mine:
         scope = scope & (Activity.owner_id == principal.user_id)
+        # Ownerless tasks are rolled up under NO_OWNER (``owner_id == None`` above means IS NULL).
+        rollup_scope = rollup_scope & (OpenTaskTotal.owner_id == (principal.user_id or NO_OWNER))
     now = dt.datetime.now(dt.UTC)
 
     async def compute() -> Any:
-        return await repository.activities_due(session, now, scope)
+        return await repository.activities_due(session, now, scope, rollup_scope)
 
     # The minute is part of the key: "overdue" moves with the clock, not only with writes.
     who = f"me:{principal.user_id}" if mine else _scope_key(principal, "activities")

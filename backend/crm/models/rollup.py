@@ -51,7 +51,8 @@ class DealStageTotal(Base):
     status: Mapped[str] = mapped_column(String(10), primary_key=True)
     owner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     deal_count: Mapped[int] = _count()
-    amount_count: Mapped[int] = _count()  # deals with an amount: a sum over none of them is NULL
+    # Deals with an amount: SQL's sum over none of them is NULL (and coalesced, 0 rather than 0.00).
+    amount_count: Mapped[int] = _count()
     amount_sum: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
     weighted_sum: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
 
@@ -67,6 +68,7 @@ class DealCloseTotal(Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     won_count: Mapped[int] = _count()
     lost_count: Mapped[int] = _count()
+    won_amount_count: Mapped[int] = _count()  # won deals with an amount (a sum over none is 0, not 0.00)
     won_amount: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
 
 

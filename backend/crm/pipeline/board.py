@@ -1,9 +1,10 @@
 """The board: a pipeline's deals grouped by stage, and where a moved card goes.
 
 Loading the board is two statements whatever the number of stages: one aggregate (count and
-amounts per stage; it reads the whole pipeline, so it is cached for seconds and dropped by any
-write) and one LATERAL top-N (the first cards of every stage, each an index walk). Each column
-then pages on its own with a keyset cursor over ``(board_rank, id)``.
+amounts per stage, summed from the stage rollup that triggers keep in each write's transaction,
+ADR 0008; cached for seconds and dropped by any write) and one LATERAL top-N (the first cards
+of every stage, each an index walk). Each column then pages on its own with a keyset cursor
+over ``(board_rank, id)``.
 
 Placing a card takes a rank between its two neighbours (``ranking.key_between``): one row is
 written, never a column. Moves into one column are serialised by a transaction-scoped
@@ -30,7 +31,7 @@ from crm.core.runtime import Runtime
 from crm.kit.hotcache import cached_json
 from crm.kit.pagination import decode_cursor, encode_cursor
 from crm.kit.records import scope_clause
-from crm.models import Deal
+from crm.models import Deal, DealStageTotal
 from crm.pipeline import repository, service
 from crm.pipeline.ranking import InvalidRank, key_between, keys_between, too_long
 from crm.pipeline.repository import Card
@@ -53,6 +54,14 @@ def _filters(
         where.append(Deal.owner_id == owner_id)
     if close_before is not None:
         where.append(Deal.expected_close_date < close_before)
+    return where
+
+
+def _rollup_filters(principal: Principal, owner_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """``_filters`` without a close date, over the stage rollup's owner column."""
+    where = [scope_clause(principal.scope("deals", Action.read), DealStageTotal.owner_id, principal)]
+    if owner_id is not None:
+        where.append(DealStageTotal.owner_id == owner_id)
     return where
 
 
@@ -87,11 +96,16 @@ async def _totals(
     owner_id: uuid.UUID | None,
     close_before: dt.date | None,
 ) -> list[tuple[uuid.UUID, str, int, Decimal | None, Decimal | None]]:
-    """Count and amounts per stage and currency. The aggregate reads every deal of the pipeline,
-    so it is kept for a few seconds; any committed write in the organisation drops it."""
+    """Count and amounts per stage and currency, from the stage rollup (ADR 0008) unless a close
+    date filters the deals. Kept for a few seconds; any committed write in the organisation drops it."""
 
     async def compute() -> Any:
-        rows = await repository.board_totals(session, stage_ids, where)
+        if close_before is None:  # the rollup has no close dates; with that filter, count the deals
+            rows = await repository.board_totals_from_rollup(
+                session, stage_ids, _rollup_filters(principal, owner_id)
+            )
+        else:
+            rows = await repository.board_totals(session, stage_ids, where)
         return [
             [str(r[0]), r[1], r[2], None if r[3] is None else str(r[3]), None if r[4] is None else str(r[4])]
             for r in rows

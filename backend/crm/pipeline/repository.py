@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Row,
     Table,
     Uuid,
     bindparam,
+    case,
+    cast,
     column,
     exists,
     func,
@@ -24,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Company, Deal, DealStageChange, Pipeline, Stage
+from crm.models import Company, Deal, DealStageChange, DealStageTotal, Pipeline, Stage
 
 
 async def lock(session: AsyncSession, key: str) -> None:
@@ -192,6 +195,28 @@ async def board_totals(
         select(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount), weighted)
         .where(Deal.stage_id.in_(list(stage_ids)), Deal.deleted_at.is_(None), *where)
         .group_by(Deal.stage_id, Deal.currency)
+    )
+    return [tuple(row) for row in rows]
+
+
+async def board_totals_from_rollup(
+    session: AsyncSession, stage_ids: Sequence[uuid.UUID], where: Sequence[ColumnElement[bool]]
+) -> list[tuple[Any, ...]]:
+    """The same rows as ``board_totals`` from the stage rollup (``where`` over ``DealStageTotal``):
+    a few rows per stage and owner instead of every deal of the pipeline."""
+    count = cast(func.sum(DealStageTotal.deal_count), BigInteger)
+    priced = func.sum(DealStageTotal.amount_count) > 0  # a sum over no amounts is NULL, as in SQL
+    rows = await session.execute(
+        select(
+            DealStageTotal.stage_id,
+            DealStageTotal.currency,
+            count,
+            case((priced, func.sum(DealStageTotal.amount_sum))),
+            case((priced, func.round(func.sum(DealStageTotal.weighted_sum) / 100, 2))),
+        )
+        .where(DealStageTotal.stage_id.in_(list(stage_ids)), *where)
+        .group_by(DealStageTotal.stage_id, DealStageTotal.currency)
+        .having(count > 0)
     )
     return [tuple(row) for row in rows]
 

@@ -73,6 +73,7 @@ ROLLUPS = (
         values={
             "won_count": "(status = 'won')::int",
             "lost_count": "(status = 'lost')::int",
+            "won_amount_count": "(status = 'won' AND amount IS NOT NULL)::int",
             "won_amount": "CASE WHEN status = 'won' THEN amount END",
         },
         counted="deleted_at IS NULL AND status IN ('won', 'lost') AND closed_at IS NOT NULL",
@@ -120,15 +121,20 @@ def _function(rollup: Rollup, event: str) -> str:
     # and are dropped, so such writes never lock a rollup row.
     changed = " OR ".join(f"coalesce(sum({v}), 0) <> 0" for v in values)
     # Keys in a fixed order, so two statements upserting the same rows lock them in the same order.
+    # Deleting an organisation cascades to the source rows after its rollup rows may already be
+    # gone: their deltas are dropped rather than re-inserted against a deleted organisation.
     return f"""
         CREATE FUNCTION {rollup.table}_on_{event.lower()}() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO {rollup.table} AS r ({", ".join(keys + values)})
-            SELECT {", ".join(keys)}, {sums}
-            FROM ({" UNION ALL ".join(parts)}) AS delta
-            GROUP BY {", ".join(keys)}
-            HAVING {changed}
+            SELECT * FROM (
+                SELECT {", ".join(keys)}, {sums}
+                FROM ({" UNION ALL ".join(parts)}) AS delta
+                GROUP BY {", ".join(keys)}
+                HAVING {changed}
+            ) AS grouped
+            WHERE EXISTS (SELECT 1 FROM organizations o WHERE o.id = grouped.organization_id)
             ORDER BY {", ".join(keys)}
             ON CONFLICT ({", ".join(keys)}) DO UPDATE
             SET {", ".join(f"{v} = r.{v} + excluded.{v}" for v in values)};
@@ -192,7 +198,9 @@ def upgrade() -> None:
         _org_fk(),
         sa.ForeignKeyConstraint(["pipeline_id"], ["pipelines.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["stage_id"], ["stages.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("organization_id", "pipeline_id", "stage_id", "currency", "status", "owner_id"),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "pipeline_id", "stage_id", "currency", "status", "owner_id"
+        ),
     )
     op.create_table(
         "deal_close_totals",
@@ -202,6 +210,7 @@ def upgrade() -> None:
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         _count("won_count"),
         _count("lost_count"),
+        _count("won_amount_count"),
         _money("won_amount"),
         _org_fk(),
         sa.PrimaryKeyConstraint("organization_id", "day", "currency", "owner_id"),
