@@ -1,8 +1,9 @@
-"""Mounts every domain router: ``root_router`` at /, ``api_router`` under /api/v1."""
+"""Mounts every domain router's endpoints on the app: health at /, the rest under /api/v1."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from crm.activity.endpoints import router as activities_router
 from crm.ai.endpoints import router as ai_router
@@ -37,14 +38,11 @@ from crm.team.endpoints import router as teams_router
 from crm.transcript.endpoints import router as transcripts_router
 from crm.view.endpoints import router as saved_views_router
 
-root_router = APIRouter()
-root_router.include_router(health_router)
-
-api_router = APIRouter()
+ROOT_ROUTERS = (health_router,)
 # Routes are matched in order, one pattern at a time: the busiest record lists and pages come
 # first. No path of a later router can match theirs (checked when this order was set: the
 # routers sharing a first segment keep their relative order), so only the search got shorter.
-for router in (
+API_ROUTERS = (
     contacts_router,
     companies_router,
     deals_router,
@@ -76,5 +74,51 @@ for router in (
     exports_router,
     notifications_router,
     search_router,
-):
-    api_router.include_router(router)
+)
+
+
+def _add_flat(app: FastAPI, prefix: str, route: APIRoute) -> None:
+    app.router.add_api_route(
+        prefix + route.path,
+        route.endpoint,
+        response_model=route.response_model,
+        status_code=route.status_code,
+        tags=route.tags,
+        dependencies=route.dependencies,
+        summary=route.summary,
+        description=route.description,
+        response_description=route.response_description,
+        responses=route.responses,
+        deprecated=route.deprecated,
+        methods=route.methods,
+        operation_id=route.operation_id,
+        response_model_include=route.response_model_include,
+        response_model_exclude=route.response_model_exclude,
+        response_model_by_alias=route.response_model_by_alias,
+        response_model_exclude_unset=route.response_model_exclude_unset,
+        response_model_exclude_defaults=route.response_model_exclude_defaults,
+        response_model_exclude_none=route.response_model_exclude_none,
+        include_in_schema=route.include_in_schema,
+        response_class=route.response_class,
+        name=route.name,
+        callbacks=route.callbacks,
+        openapi_extra=route.openapi_extra,
+        generate_unique_id_function=route.generate_unique_id_function,
+        strict_content_type=route.strict_content_type,
+    )
+
+
+def mount_routes(app: FastAPI) -> None:
+    """Copy every endpoint into the app's own, flat route list.
+
+    ``include_router`` keeps each router as a nested branch, matched and version-checked
+    (recursively, over all of them) on every request; copying the routes, as FastAPI itself
+    did before it kept the branches, makes routing one pass over plain routes. The OpenAPI
+    document is the same either way.
+    """
+    for prefix, routers in (("", ROOT_ROUTERS), ("/api/v1", API_ROUTERS)):
+        for router in routers:
+            for route in router.routes:
+                if not isinstance(route, APIRoute):
+                    raise TypeError(f"only API routes can be mounted flat, not {route!r}")
+                _add_flat(app, prefix, route)

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crm.api import api_router, root_router
+from crm.api import mount_routes
 from crm.core.config import Settings, get_settings
 from crm.core.errors import AppError
 from crm.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -84,8 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         BodySizeLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=UPLOAD_PREFIXES
     )
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(root_router)
-    app.include_router(api_router, prefix="/api/v1")
+    mount_routes(app)
     if resolved.web_dist_dir.is_dir():
         app.mount("/", SpaFiles(resolved.web_dist_dir), name="web")
     return app

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.permissions import DEFAULTS, Action, Scope, is_valid_cell
 from crm.auth.principal import Principal
-from crm.core.db import unit_of_work
+from crm.core.db import Guard, unit_of_work
 from crm.core.errors import Unauthorized
 from crm.core.runtime import Runtime
 from crm.models import RolePermission
@@ -73,13 +73,15 @@ async def session_revoked(runtime: Runtime, session_id: uuid.UUID) -> bool:
     return await runtime.cache.get(f"auth:revoked:{session_id}") is not None
 
 
-async def session_active(session: AsyncSession, session_id: uuid.UUID) -> bool:
-    """Authoritative check inside the request's transaction (the cache may have restarted)."""
-    row = await session.execute(
-        text("SELECT 1 FROM auth_sessions WHERE id = :id AND revoked_at IS NULL AND expires_at > now()"),
-        {"id": session_id},
-    )
-    return row.first() is not None
+_SESSION_ACTIVE_SQL = (
+    "SELECT 1 FROM auth_sessions WHERE id = %s AND revoked_at IS NULL AND expires_at > now()"
+)
+
+
+def session_active_guard(session_id: uuid.UUID, refuse: Callable[[], Exception]) -> Guard:
+    """The authoritative revocation check, made inside the request's transaction as it opens
+    (the cache may have restarted): ``refuse()`` is raised when the session has ended."""
+    return Guard(_SESSION_ACTIVE_SQL, (session_id,), refuse)
 
 
 async def principal_for_api_key(runtime: Runtime, token: str, ip: str | None) -> Principal:

@@ -57,6 +57,10 @@ def _access_claims(keyring: Keyring, token: str) -> AccessClaims:
     return claims
 
 
+def _session_ended() -> Unauthorized:
+    return Unauthorized("session ended", code="invalid_token", headers=_CHALLENGE)
+
+
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -76,7 +80,7 @@ async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
             log.info("access token refused", extra={"reason": str(exc)})
             raise Unauthorized("invalid or expired token", code="invalid_token", headers=_CHALLENGE) from None
         if await access.session_revoked(runtime, claims.session_id):
-            raise Unauthorized("session ended", code="invalid_token", headers=_CHALLENGE)
+            raise _session_ended()
         try:
             role = Role(claims.role)
         except ValueError:
@@ -120,11 +124,12 @@ def require_permission(resource: str, action: Action | str) -> Callable[..., Awa
 
 
 async def _tenant_session(runtime: RuntimeDep, principal: CurrentPrincipal) -> AsyncIterator[AsyncSession]:
-    async with unit_of_work(runtime.sessions, principal.organization_id, principal.user_id) as session:
-        if principal.session_id is not None and not await access.session_active(
-            session, principal.session_id
-        ):
-            raise Unauthorized("session ended", code="invalid_token", headers=_CHALLENGE)
+    guard = (
+        access.session_active_guard(principal.session_id, _session_ended)
+        if principal.session_id is not None
+        else None
+    )
+    async with unit_of_work(runtime.sessions, principal.organization_id, principal.user_id, guard) as session:
         yield session
 
 
