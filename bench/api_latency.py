@@ -331,6 +331,20 @@ def cold_dashboard(
     return out
 
 
+def after_writes(client: Client, url: str, deal: tuple[str, str], n: int) -> dict[str, Any]:
+    """Each request right after a committed write in the organisation (renaming a deal, through
+    the API), which drops every cached aggregate of the organisation: the cold path, ``n`` times."""
+    deal_id, name = deal
+    taken: list[float] = []
+    statuses: dict[str, int] = {}
+    for k in range(n):
+        status, _ = client.request("PATCH", f"/api/v1/deals/{deal_id}", {"name": f"{name[:190]} ~{k % 2}"})
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+        taken.append(timed_get(client, url))
+    client.request("PATCH", f"/api/v1/deals/{deal_id}", {"name": name})
+    return {**summary_ms(taken), "write_statuses": statuses}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -348,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-capture", action="store_true", help="do not capture and replay the API's SQL")
     parser.add_argument("--cold", type=int, default=2, help="cache-missing requests per dashboard (0: none)")
     parser.add_argument("--dashboard-ttl", type=float, default=10.0, help="the API's dashboard cache TTL, s")
+    parser.add_argument(
+        "--after-write",
+        type=int,
+        default=40,
+        help="dashboard and board requests each made right after a write (cache dropped; 0: none)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so servers stop and logging is reset
     open_results("api_latency")
@@ -463,6 +483,19 @@ def main(argv: list[str] | None = None) -> int:
                         and (s.p50_budget_ms is None or api["p50_ms"] <= s.p50_budget_ms)
                         and (s.p95_budget_ms is None or api["p95_ms"] <= s.p95_budget_ms)
                     )
+                    if s.kind in ("dashboard", "board") and args.after_write and probe.get("status") == 200:
+                        assert api_client is not None
+                        deal = owner_conn.execute(
+                            "SELECT id::text, name FROM deals WHERE organization_id = %s"
+                            " AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                            (org["id"],),
+                        ).fetchone()
+                        if deal is not None:
+                            cold = after_writes(api_client, url, (deal[0], deal[1]), args.after_write)
+                            record["api_after_write"] = cold
+                            record["meets_budget_after_write"] = (
+                                s.p50_budget_ms is None or cold["p50_ms"] <= s.p50_budget_ms
+                            ) and (s.p95_budget_ms is None or cold["p95_ms"] <= s.p95_budget_ms)
                     if s.kind == "dashboard":
                         assert api_client is not None
                         record["cache"] = hit_rate(cache_before, cache_counters(api_client))

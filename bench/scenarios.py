@@ -263,10 +263,10 @@ def build(
                     {**o, "pipeline": pipeline},
                 ),
                 Statement(
-                    "stage_totals",
-                    "SELECT d.stage_id, count(*), sum(d.amount) FROM deals d"
-                    " WHERE d.organization_id = %(org)s AND d.pipeline_id = %(pipeline)s"
-                    " AND d.deleted_at IS NULL GROUP BY d.stage_id",
+                    "stage_totals",  # from the stage rollup kept by triggers (ADR 0008)
+                    "SELECT t.stage_id, t.currency, sum(t.deal_count), sum(t.amount_sum)"
+                    " FROM deal_stage_totals t WHERE t.organization_id = %(org)s"
+                    " AND t.pipeline_id = %(pipeline)s GROUP BY t.stage_id, t.currency",
                     {**o, "pipeline": pipeline},
                 ),
             ],
@@ -274,7 +274,8 @@ def build(
             50,
         )
     )
-    # 7. dashboards: the API's endpoints with their default periods (today = the data set's anchor)
+    # 7. dashboards: the API's endpoints with their default periods (today = the data set's anchor);
+    # sums come from the rollups kept by triggers (ADR 0008), ranges from covering indexes
     d = {**o, "pipeline": pipeline}
     dashboards = [
         (
@@ -282,19 +283,17 @@ def build(
             ("pipeline",),
             "SELECT s.id, s.name, s.position, s.probability, coalesce(t.n, 0), coalesce(t.amount, 0)"
             " FROM stages s"
-            " LEFT JOIN (SELECT d.stage_id, count(*) AS n, coalesce(sum(d.amount), 0) AS amount FROM deals d"
-            " WHERE d.organization_id = %(org)s AND d.pipeline_id = %(pipeline)s AND d.deleted_at IS NULL"
-            " AND d.status = 'open' GROUP BY d.stage_id) t ON t.stage_id = s.id"
+            " LEFT JOIN (SELECT r.stage_id, sum(r.deal_count) AS n, sum(r.amount_sum) AS amount"
+            " FROM deal_stage_totals r WHERE r.organization_id = %(org)s AND r.pipeline_id = %(pipeline)s"
+            " AND r.status = 'open' GROUP BY r.stage_id) t ON t.stage_id = s.id"
             " WHERE s.pipeline_id = %(pipeline)s ORDER BY s.position",
         ),
         (
             "dashboard_win_rate",
             ("win",),
-            "SELECT date_trunc('month', d.closed_at) AS period, count(*) FILTER (WHERE d.status = 'won'),"
-            " count(*) FILTER (WHERE d.status = 'lost'),"
-            " coalesce(sum(d.amount) FILTER (WHERE d.status = 'won'), 0) FROM deals d"
-            " WHERE d.organization_id = %(org)s AND d.status IN ('won', 'lost') AND d.deleted_at IS NULL"
-            " AND d.closed_at >= current_date - 365 AND d.closed_at < current_date + 1 GROUP BY 1 ORDER BY 1",
+            "SELECT date_trunc('month', r.day::timestamp) AS period, sum(r.won_count), sum(r.lost_count),"
+            " sum(r.won_amount) FROM deal_close_totals r WHERE r.organization_id = %(org)s"
+            " AND r.day >= current_date - 365 AND r.day <= current_date GROUP BY 1 ORDER BY 1",
         ),
         (
             "dashboard_deals_closing",
@@ -308,10 +307,15 @@ def build(
         (
             "dashboard_activities_due",
             ("activit", "task", "due"),
-            "SELECT count(*) FILTER (WHERE a.due_at < now()), count(*) FILTER (WHERE a.due_at >= now()"
-            " AND a.due_at < current_date + 1), count(*) FILTER (WHERE a.due_at >= current_date + 1"
-            " AND a.due_at < now() + interval '7 days') FROM activities a WHERE a.organization_id = %(org)s"
-            " AND a.kind = 'task' AND a.completed_at IS NULL AND a.deleted_at IS NULL",
+            "SELECT sum(r.task_count) FILTER (WHERE r.day < current_date),"
+            " sum(r.task_count) FILTER (WHERE r.day > current_date AND r.day < current_date + 7),"
+            " sum(r.task_count) FILTER (WHERE r.day > current_date + 7),"
+            " (SELECT count(*) FROM activities a WHERE a.organization_id = %(org)s AND a.kind = 'task'"
+            " AND a.completed_at IS NULL AND a.deleted_at IS NULL"
+            " AND (a.due_at >= current_date AND a.due_at < current_date + 1"
+            " OR a.due_at >= current_date + 7 AND a.due_at < current_date + 8))"
+            " FROM open_task_totals r WHERE r.organization_id = %(org)s"
+            " AND r.day NOT IN (current_date, current_date + 7)",
         ),
         (
             "dashboard_top_accounts",
@@ -324,8 +328,8 @@ def build(
         (
             "dashboard_new_leads_by_source",
             ("lead",),
-            "SELECT coalesce(l.source, 'unknown'), count(*) FROM leads l WHERE l.organization_id = %(org)s"
-            " AND l.deleted_at IS NULL AND l.created_at >= current_date - 90 GROUP BY 1 ORDER BY 2 DESC",
+            "SELECT r.source, sum(r.lead_count) FROM lead_source_totals r WHERE r.organization_id = %(org)s"
+            " AND r.day >= current_date - 90 GROUP BY 1 ORDER BY 2 DESC",
         ),
     ]
     for name, keywords, sql in dashboards:

@@ -145,9 +145,16 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
     def get(self, url: str) -> tuple[int, bytes]:
+        return self.request("GET", url)
+
+    def request(self, method: str, url: str, json_body: Any = None) -> tuple[int, bytes]:
+        headers = dict(self.headers)
+        body = None
+        if json_body is not None:
+            body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         for attempt in (1, 2):
             try:
-                self.conn.request("GET", url, headers=self.headers)
+                self.conn.request(method, url, body=body, headers=headers)
                 resp = self.conn.getresponse()
                 return resp.status, resp.read()
             except (http.client.HTTPException, OSError):
