@@ -8,10 +8,12 @@
 //
 // Prints one JSON object per phase (like the other bench scripts) and appends them to
 // $CRM_BENCH_RESULTS when set. bench/ui_stack.py starts the bench stack and runs this.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { summarizeTrace, TRACE_CATEGORIES } from "./ui_trace.mjs";
 
 // playwright-core is a dependency of the web app; resolve it from there.
 const { chromium } = createRequire(new URL("../web/package.json", import.meta.url))("playwright-core");
@@ -27,6 +29,8 @@ const { values: args } = parseArgs({
     chromium: { type: "string", default: process.env.CRM_E2E_CHROMIUM || "/usr/bin/chromium" },
     only: { type: "string", default: "list,board" },
     screenshots: { type: "string", default: "" },
+    // A Chromium trace per phase in this folder, and what its long tasks are made of (ui_trace.mjs).
+    trace: { type: "string", default: "" },
   },
 });
 const base = args["base-url"]?.replace(/\/+$/, "");
@@ -52,13 +56,26 @@ function observeLongTasks() {
   }).observe({ type: "longtask", buffered: true });
 }
 
-/** Runs `body` and returns the long tasks that started while it ran. */
-async function measure(page, body) {
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/** Runs `body` and returns the long tasks that started while it ran (and the load around it). */
+async function measure(page, phase, body) {
+  const loadBefore = loadavg();
+  if (args.trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   const from = await page.evaluate(() => performance.now());
   const started = Date.now();
   const extra = (await body()) ?? {};
   await sleep(300); // let the last frames and the observer's callback land
   const to = await page.evaluate(() => performance.now());
+  if (args.trace) {
+    const trace = await browser.stopTracing();
+    mkdirSync(args.trace, { recursive: true });
+    const file = path.join(args.trace, `${phase}.json`);
+    writeFileSync(file, trace);
+    const summary = summarizeTrace(JSON.parse(trace.toString("utf8")));
+    writeFileSync(path.join(args.trace, `${phase}.summary.json`), JSON.stringify(summary, null, 1));
+    note(`${phase}: trace in ${file}\n${JSON.stringify(summary, null, 1)}`);
+  }
   const tasks = await page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start >= a && t.start <= b), [from, to]);
   const durations = tasks.map((t) => t.duration);
   const max = durations.length ? Math.max(...durations) : 0;
@@ -70,6 +87,8 @@ async function measure(page, body) {
     target_max_ms: TARGET_MS,
     ok: max <= TARGET_MS,
     ...extra,
+    // Long tasks grow with the machine's load (2 shared cores): the figures carry it.
+    machine: { cpus: os.cpus().length, loadavg_1_5_15_before: loadBefore, loadavg_1_5_15_after: loadavg() },
   };
 }
 
@@ -94,7 +113,7 @@ async function scrollList(page) {
   const box = await list.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 300));
   const steps = Number(args["scroll-steps"]);
-  const result = await measure(page, async () => {
+  const result = await measure(page, "list_scroll", async () => {
     // A person flicking the wheel: 600 px per notch, a frame apart, pausing now and then to read.
     for (let i = 0; i < steps; i++) {
       await page.mouse.wheel(0, 600);
@@ -109,17 +128,28 @@ async function scrollList(page) {
   return { phase: "list_scroll", wheel_steps: steps, ...result };
 }
 
+/** Cards loaded on the board: columns say how many they hold (virtualised, they mount only some). */
 async function boardCards(page) {
-  return page.locator('[data-testid="deal-card"]').count();
+  return page.evaluate(() => {
+    const columns = [...document.querySelectorAll('[data-testid="board-column"]')];
+    if (columns.length > 0 && columns.every((column) => column.hasAttribute("data-cards-loaded"))) {
+      return columns.reduce((sum, column) => sum + Number(column.getAttribute("data-cards-loaded")), 0);
+    }
+    return document.querySelectorAll('[data-testid="deal-card"]').length;
+  });
 }
+
+const mountedCards = (page) => page.locator('[data-testid="deal-card"]').count();
 
 async function loadBoard(page, wanted) {
   await page.goto(`${base}/pipeline`);
   await page.locator('[data-testid="deal-card"]').first().waitFor({ timeout: 60_000 });
-  return measure(page, async () => {
+  return measure(page, "board_load", async () => {
     // "Load more" on each column in turn until the board holds the cards wanted.
     for (let round = 0; round < 20 && (await boardCards(page)) < wanted; round++) {
-      const buttons = page.getByRole("button", { name: /^Load more/ });
+      // By text, not by role: Playwright's role engine runs in the page and walks every element's
+      // visibility, which on a full board is itself a long task the measurement would count.
+      const buttons = page.locator("button", { hasText: /^Load more/ });
       const n = await buttons.count();
       if (n === 0) break;
       for (let i = 0; i < n && (await boardCards(page)) < wanted; i++) {
@@ -129,7 +159,7 @@ async function loadBoard(page, wanted) {
         await sleep(100);
       }
     }
-    return { cards: await boardCards(page) };
+    return { cards: await boardCards(page), mounted_cards: await mountedCards(page) };
   });
 }
 
@@ -160,7 +190,7 @@ async function dragOnBoard(page) {
   const count = await columns.count();
   if (count < 2) return { phase: "board_drag", status: "skipped", reason: "the board has fewer than two stages" };
   let moved = 0;
-  const result = await measure(page, async () => {
+  const result = await measure(page, "board_drag", async () => {
     // Pairs of moves (to the next stage and back), so the bench data ends where it started.
     for (let i = 0; i < drags; i += 2) {
       const fromIndex = i % (count - 1);
@@ -178,7 +208,7 @@ async function dragOnBoard(page) {
       await dragCard(page, moved_, source.locator("ul"));
       if ((await back).ok()) moved++;
     }
-    return { cards: await boardCards(page) };
+    return { cards: await boardCards(page), mounted_cards: await mountedCards(page) };
   });
   return { phase: "board_drag", drags_done: moved, ...result };
 }
@@ -194,21 +224,20 @@ try {
   await context.addInitScript(observeLongTasks);
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  const machine = { cpus: os.cpus().length, loadavg_1_5_15: os.loadavg().map((x) => Math.round(x * 100) / 100) };
   note("signing in…");
   await signIn(page);
   const only = new Set(args.only.split(","));
   if (only.has("list")) {
     note("scrolling the contacts list…");
-    emit({ ...(await scrollList(page)), machine });
+    emit(await scrollList(page));
   }
   if (!only.has("board")) process.exit(0);
   note(`loading ${args["board-cards"]} cards on the board…`);
   const load = await loadBoard(page, Number(args["board-cards"]));
-  emit({ phase: "board_load", ...load, machine: { ...machine, loadavg_1_5_15: os.loadavg().map((x) => Math.round(x * 100) / 100) } });
+  emit({ phase: "board_load", ...load });
   if (args.screenshots) await page.screenshot({ path: `${args.screenshots}/ui-bench-board.png` });
   note("dragging cards…");
-  emit({ ...(await dragOnBoard(page)), machine: { ...machine, loadavg_1_5_15: os.loadavg().map((x) => Math.round(x * 100) / 100) } });
+  emit(await dragOnBoard(page));
 } catch (error) {
   failed = true;
   emit({ phase: "error", error: String(error?.message ?? error).slice(0, 500) });

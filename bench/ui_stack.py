@@ -2,6 +2,12 @@
 
     backend/.venv/bin/python bench/ui_stack.py --scale 0.1    # 100,000 contacts per organisation
     backend/.venv/bin/python bench/ui_stack.py                # full scale (1,000,000)
+    backend/.venv/bin/python bench/ui_stack.py --scale 0.1 --dist /tmp/dist --trace /tmp/traces
+
+``--dist`` serves another build (say ``npx vite build --minify false --outDir /tmp/dist`` for
+readable function names) and ``--trace`` records a Chromium trace per phase and prints what its
+long tasks are made of (``bench/ui_trace.mjs``); tracing slows the page, so traced runs diagnose and
+untraced runs measure.
 
 Needs the bench data of that scale (``bench/seed.py --scale ...``) and a built web app
 (``cd web && npm run build``). Serves ``web/dist`` from ``crm api`` on a free port, signs in as the
@@ -15,6 +21,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from common import (
     ADMIN_PASSWORD,
@@ -38,9 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--drags", type=int, default=12)
     parser.add_argument("--scroll-steps", type=int, default=240)
+    parser.add_argument("--dist", type=Path, default=REPO / "web" / "dist", help="the built web app to serve")
+    parser.add_argument("--trace", default="", help="a folder for a Chromium trace per phase")
+    parser.add_argument("--only", default="list,board", help="phases: list, board")
     args = parser.parse_args(argv)
 
-    dist = REPO / "web" / "dist"
+    dist = args.dist.resolve()
     if not (dist / "index.html").is_file():
         emit(
             {
@@ -84,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.drags),
                 "--scroll-steps",
                 str(args.scroll_steps),
+                "--only",
+                args.only,
+                *(["--trace", args.trace] if args.trace else []),
             ],
             cwd=REPO,
             env={**os.environ},

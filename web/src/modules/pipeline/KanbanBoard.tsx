@@ -30,6 +30,17 @@ import { OUTCOME_PREFIX, OutcomeZone } from "./OutcomeZone";
 import { boardQueryKey, fetchStagePage, type Board, type BoardFilters, type DealCard } from "./queries";
 import { useMoveDeal } from "./useMoveDeal";
 
+/** One Set per column id array (the arrays change only with the board), not one per pointer move. */
+const idSets = new WeakMap<string[], Set<string>>();
+function idSet(ids: string[]): Set<string> {
+  let set = idSets.get(ids);
+  if (!set) {
+    set = new Set(ids);
+    idSets.set(ids, set);
+  }
+  return set;
+}
+
 export type KanbanBoardProps = {
   board: Board;
   filters: BoardFilters;
@@ -38,9 +49,9 @@ export type KanbanBoardProps = {
 };
 
 /**
- * The board: open stages as columns, won/lost as drop zones. During a drag the card order lives
- * in local state (so cards slide between columns as the pointer moves); the drop writes it to the
- * query cache at once and tells the server, which either confirms or rolls the cache back.
+ * The board: open stages as columns, won/lost as drop zones. Cards stay in their columns during a
+ * drag (the target column lights up); the drop writes the new order to the query cache at once and
+ * tells the server, which either confirms or rolls the cache back.
  */
 export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardProps) {
   const queryClient = useQueryClient();
@@ -72,16 +83,24 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
 
   const collisionDetection = useCallback<CollisionDetection>(
     (args) => {
-      const pointer = pointerWithin(args);
+      const columns = itemsRef.current;
+      // Columns and won/lost zones first, then the cards of the column under the pointer: every
+      // rect dnd-kit hands out re-reads the scroll offsets of its scrollable ancestors, so testing
+      // each mounted card on every pointer move was most of a drag's cost on a full board.
+      const targets = args.droppableContainers.filter((container) => {
+        const id = String(container.id);
+        return id in columns || id.startsWith(OUTCOME_PREFIX);
+      });
+      const pointer = pointerWithin({ ...args, droppableContainers: targets });
       // Won/lost zones win when the pointer is inside them.
       const zone = pointer.find((collision) => String(collision.id).startsWith(OUTCOME_PREFIX));
       if (zone) return [zone];
-      let overId = getFirstCollision(pointer.length > 0 ? pointer : rectIntersection(args), "id");
+      let overId = getFirstCollision(pointer.length > 0 ? pointer : rectIntersection({ ...args, droppableContainers: targets }), "id");
       if (overId !== null) {
-        const column = itemsRef.current[String(overId)];
+        const column = columns[String(overId)];
         if (column && column.length > 0) {
-          // Over a column: the closest of its cards.
-          const inColumn = new Set(column);
+          // Over a column: the closest of its (mounted) cards.
+          const inColumn = idSet(column);
           overId =
             closestCenter({ ...args, droppableContainers: args.droppableContainers.filter((c) => inColumn.has(String(c.id))) })[0]?.id ?? overId;
         }
@@ -244,11 +263,11 @@ export function KanbanBoard({ board, filters, canMove, ownerName }: KanbanBoardP
             tabIndex={-1}
           >
             {openColumns.map((column) => (
+              // A drop hands new column objects only to the columns it changed (boardState keeps
+              // the others as they were), so only those re-render.
               <BoardColumnView
                 key={column.stage.id}
                 column={column}
-                ids={items[column.stage.id] ?? []}
-                cardsById={cardsById}
                 canMove={canMove}
                 isOver={activeId !== null && overColumn === column.stage.id}
                 onLoadMore={onLoadMore}

@@ -1,6 +1,6 @@
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import { memo } from "react";
+import { memo, useCallback } from "react";
 import { cn } from "@/lib/cn";
 import { DealCardView } from "./DealCardView";
 import type { DealCard } from "./queries";
@@ -12,19 +12,36 @@ import type { DealCard } from "./queries";
  * to move, Space to drop, Escape to cancel. Keys pressed on the link or menu inside do not
  * start a drag (dnd-kit only activates on the activator node itself).
  */
-export const SortableDealCard = memo(function SortableDealCard({ card, disabled }: { card: DealCard; disabled: boolean }) {
+export type SortableDealCardProps = {
+  card: DealCard;
+  disabled: boolean;
+  /** Its place in the column (the virtualizer measures the card under this index). */
+  index: number;
+  /** How many cards the stage holds, mounted or not. */
+  setSize: number;
+  measureRef: (element: HTMLLIElement | null) => void;
+};
+
+export const SortableDealCard = memo(function SortableDealCard({ card, disabled, index, setSize, measureRef }: SortableDealCardProps) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({
     id: card.id,
     disabled,
     attributes: { role: "listitem", roleDescription: "draggable deal" },
   });
+  const ref = useCallback(
+    (element: HTMLLIElement | null) => {
+      setNodeRef(element);
+      measureRef(element);
+    },
+    [setNodeRef, measureRef],
+  );
   return (
     <li
-      ref={setNodeRef}
-      // Cards scrolled out of their column skip layout and paint (the box keeps its last size, or
-      // about a card's height before it was ever shown), so appending 100 cards to a 500-card board
-      // only lays out the ones in view. They stay in the DOM, so dnd-kit can still measure them.
-      style={{ transform: CSS.Translate.toString(transform), transition, contentVisibility: "auto", containIntrinsicSize: "auto 92px" }}
+      ref={ref}
+      data-index={index}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
       className={cn(
         "rounded-md outline-none focus-visible:ring-2 focus-visible:ring-accent focus-visible:ring-offset-2",
         !disabled && "cursor-grab touch-manipulation",
