@@ -95,7 +95,7 @@ def check_limit(limit: int) -> int:
 ESTIMATE_TRUSTED_FACTOR = 10
 
 
-async def _estimate(session: AsyncSession, filtered: Select[Any]) -> int | None:
+async def estimate_rows(session: AsyncSession, filtered: Select[Any]) -> int | None:
     """The planner's row estimate for ``filtered`` (EXPLAIN only: nothing is read).
 
     The statement is explained exactly as it runs, with its values bound as parameters (the
@@ -112,8 +112,18 @@ async def _estimate(session: AsyncSession, filtered: Select[Any]) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-async def count_total(session: AsyncSession, filtered: Select[Any]) -> Total:
+async def count_total(
+    session: AsyncSession,
+    filtered: Select[Any],
+    *,
+    estimate: int | None = None,
+    trusted_factor: int = ESTIMATE_TRUSTED_FACTOR,
+) -> Total:
     """Exact up to EXACT_TOTAL_LIMIT; beyond that the planner's row estimate, marked inexact.
+
+    ``estimate``: the caller's own ``estimate_rows(filtered)``, not asked twice.
+    ``trusted_factor``: a caller whose estimate is known to be close (a single full-text term's
+    frequency is measured by ANALYZE) may trust it nearer the limit.
 
     The estimate comes first (a plan, no rows read). When it is far beyond the limit
     (``ESTIMATE_TRUSTED_FACTOR`` times) the list is plainly in "estimate" territory and the
@@ -122,8 +132,9 @@ async def count_total(session: AsyncSession, filtered: Select[Any]) -> Total:
     estimate anyway. Otherwise the matches are counted up to the limit, so every total up to
     10,000 is exact.
     """
-    estimate = await _estimate(session, filtered)
-    if estimate is not None and estimate >= ESTIMATE_TRUSTED_FACTOR * EXACT_TOTAL_LIMIT:
+    if estimate is None:
+        estimate = await estimate_rows(session, filtered)
+    if estimate is not None and estimate >= trusted_factor * EXACT_TOTAL_LIMIT:
         return Total(value=estimate, exact=False)
     capped = select(func.count()).select_from(filtered.limit(EXACT_TOTAL_LIMIT + 1).subquery())
     exact = (await session.execute(capped)).scalar_one()

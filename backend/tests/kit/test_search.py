@@ -174,7 +174,7 @@ async def test_only_searchable_tables_are_probed(db: AsyncSession, tenant: Tenan
             await db.execute(text("SELECT search_match_ids('users', websearch_to_tsquery('simple', 'a'), 5)"))
 
 
-async def test_a_rare_term_is_one_probe_and_one_page_statement(
+async def test_a_rare_term_is_an_estimate_a_probe_and_one_page_statement(
     client: httpx.AsyncClient, tenant: Tenant, statements: list[str]
 ) -> None:
     headers = await admin_of(client, tenant)
@@ -183,9 +183,25 @@ async def test_a_rare_term_is_one_probe_and_one_page_statement(
     body = (await client.get("/api/v1/contacts", params={"q": "quill"}, headers=headers)).json()
     assert body["total"] == {"value": QUILLS, "exact": True}
     searched = [s for s in statements if "search_vector" in s or "search_match_ids" in s]
-    assert len(searched) == 2, searched
-    assert not any(s.startswith("EXPLAIN") for s in statements)  # the total came with the page
+    assert len(searched) == 3, searched
+    assert searched[0].startswith("EXPLAIN") and "search_match_ids" in searched[1]
+    assert "count(*) OVER ()" in searched[2]  # the total came with the page
     statements.clear()
     nothing = (await client.get("/api/v1/contacts", params={"q": "zzyzx"}, headers=headers)).json()
     assert nothing["items"] == [] and nothing["total"] == {"value": 0, "exact": True}
-    assert not any("search_vector" in s for s in statements)  # no matches: no page to read
+    assert not any("search_vector" in s and not s.startswith("EXPLAIN") for s in statements)  # no page read
+
+
+async def test_a_term_the_planner_expects_to_be_common_is_not_probed(
+    client: httpx.AsyncClient, tenant: Tenant, statements: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = await admin_of(client, tenant)
+    quills = await add_contacts(client, headers)
+    monkeypatch.setattr(query, "COMMON_TERM_ESTIMATE", 0)
+    statements.clear()
+    body = (await client.get("/api/v1/contacts", params={"q": "quill"}, headers=headers)).json()
+    assert {c["id"] for c in body["items"]} == set(quills) and body["total"] == {
+        "value": QUILLS,
+        "exact": True,
+    }
+    assert not any("search_match_ids" in s for s in statements)
