@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     String,
     Subquery,
     cast,
@@ -36,11 +37,14 @@ async def record_visible(
     return row.first() is not None
 
 
-async def activities(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+async def activities(
+    session: AsyncSession, ids: Sequence[uuid.UUID], columns: Sequence[Any]
+) -> dict[uuid.UUID, Row[Any]]:
+    """These activities as plain rows of ``columns`` (the first being ``Activity.id``)."""
     if not ids:
         return {}
-    rows = await session.execute(select(Activity).where(Activity.id.in_(list(ids))))
-    return {row.id: row for row in rows.scalars()}
+    rows = await session.execute(select(*columns).where(Activity.id.in_(list(ids))))
+    return {row[0]: row for row in rows}
 
 
 async def stage_changes(

@@ -29,6 +29,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.kit.rows import get_row, out_columns
 from crm.models import Activity, Company, Contact, Deal, Lead, Membership
 
 OBJECT = "activity"
@@ -62,11 +63,17 @@ def field_specs() -> dict[str, FieldSpec]:
     }
 
 
-def version_of(row: Activity) -> int:
+def version_of(row: Any) -> int:
     return int(row.updated_at.timestamp() * 1_000_000)
 
 
-def to_out(row: Activity, now: dt.datetime) -> ActivityOut:
+# What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows), with the
+# transaction's now() (for ``overdue``) read along instead of by a query of its own.
+OUT_COLUMNS = out_columns(Activity, ActivityOut, func.now().label("now"))
+
+
+def to_out(row: Any, now: dt.datetime) -> ActivityOut:
+    """The API shape of an activity: an ``Activity`` instance or a row of ``OUT_COLUMNS``."""
     return ActivityOut(
         id=row.id,
         kind=row.kind,
@@ -204,8 +211,11 @@ async def in_scope(
 
 
 async def get(session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> ActivityOut:
-    row = await in_scope(session, principal, activity_id, Action.read)
-    return to_out(row, await _now(session))
+    scope = scope_clause(principal.scope("activities", Action.read), Activity.owner_id, principal)
+    row = await get_row(session, Activity, OUT_COLUMNS, activity_id, scope)
+    if row is None:
+        raise NotFound("no such activity")
+    return to_out(row, row.now)
 
 
 def _flags(query: Sequence[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[ColumnElement[bool]]]:
@@ -260,10 +270,12 @@ async def list_activities(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
+        columns=OUT_COLUMNS,
     )
-    now = await _now(session)
     return Page[ActivityOut](
-        items=[to_out(row, now) for row in result.rows], next_cursor=result.next_cursor, total=result.total
+        items=[to_out(row, row.now) for row in result.rows],
+        next_cursor=result.next_cursor,
+        total=result.total,
     )
 
 

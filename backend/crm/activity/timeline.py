@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.activity import repository
 from crm.activity.schemas import TimelineEntry, TimelineEvent, TimelinePage, TimelineStageChange
-from crm.activity.service import read_scope, to_out
+from crm.activity.service import OUT_COLUMNS, read_scope, to_out
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, NotFound
@@ -102,7 +102,7 @@ async def timeline(
     )
     page, more = keys[:limit], len(keys) > limit
     activities = await repository.activities(
-        session, [uuid.UUID(key) for _, source, key in page if source == "activity"]
+        session, [uuid.UUID(key) for _, source, key in page if source == "activity"], OUT_COLUMNS
     )
     changes = await repository.stage_changes(
         session, [uuid.UUID(key) for _, source, key in page if source == "stage_change"]

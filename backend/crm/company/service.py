@@ -33,6 +33,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.kit.rows import get_row, out_columns
 from crm.models import Company, CustomFieldDefinition, Membership
 
 OBJECT = "company"
@@ -75,7 +76,12 @@ def field_specs() -> dict[str, FieldSpec]:
     }
 
 
-def to_out(row: Company, custom: dict[str, Any]) -> CompanyOut:
+# What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows).
+OUT_COLUMNS = out_columns(Company, CompanyOut)
+
+
+def to_out(row: Any, custom: dict[str, Any]) -> CompanyOut:
+    """The API shape of a company: a ``Company`` instance or a row of ``OUT_COLUMNS``."""
     return CompanyOut(
         id=row.id,
         name=row.name,
@@ -225,7 +231,10 @@ async def in_scope(
 async def get(
     session: AsyncSession, runtime: Runtime, principal: Principal, company_id: uuid.UUID
 ) -> CompanyOut:
-    row = await in_scope(session, principal, company_id, Action.read)
+    scope = scope_clause(principal.scope("companies", Action.read), Company.owner_id, principal)
+    row = await get_row(session, Company, OUT_COLUMNS, company_id, scope)
+    if row is None:
+        raise NotFound("no such company")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     custom = await custom_values.read(session, cipher, definitions, [row.id])
@@ -262,6 +271,7 @@ async def list_companies(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
+        columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
     return Page[CompanyOut](

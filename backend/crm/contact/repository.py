@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Company, Contact, ContactIdentifier, CustomFieldValue
@@ -19,14 +18,6 @@ async def get(
     if not include_deleted:
         statement = statement.where(Contact.deleted_at.is_(None))
     return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def get_row(
-    session: AsyncSession, columns: Sequence[Any], contact_id: uuid.UUID, scope: ColumnElement[bool]
-) -> Row[Any] | None:
-    """One live contact in ``scope`` as a plain row of ``columns`` (reads need no ORM instance)."""
-    statement = select(*columns).where(Contact.id == contact_id, scope, Contact.deleted_at.is_(None))
-    return (await session.execute(statement)).first()
 
 
 async def get_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Contact]:

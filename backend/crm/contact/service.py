@@ -35,6 +35,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.kit.rows import get_row
 from crm.messaging import repository as messaging_repository
 from crm.models import Contact, ContactIdentifier, CustomFieldDefinition, Membership
 
@@ -380,8 +381,9 @@ async def _in_scope(
 async def get(
     session: AsyncSession, runtime: Runtime, principal: Principal, contact_id: uuid.UUID
 ) -> ContactOut:
-    row = await repository.get_row(
+    row = await get_row(
         session,
+        Contact,
         OUT_COLUMNS,
         contact_id,
         scope_clause(principal.scope("contacts", Action.read), Contact.owner_id, principal),

@@ -34,6 +34,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.kit.rows import get_row, out_columns
 from crm.models import CustomFieldDefinition, Deal, DealContact
 from crm.pipeline.board import amounts_visible, place
 
@@ -62,7 +63,12 @@ def field_specs() -> dict[str, FieldSpec]:
     }
 
 
-def to_out(row: Deal, custom: dict[str, Any], contact_ids: list[uuid.UUID], show_amount: bool) -> DealOut:
+# What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows).
+OUT_COLUMNS = out_columns(Deal, DealOut)
+
+
+def to_out(row: Any, custom: dict[str, Any], contact_ids: list[uuid.UUID], show_amount: bool) -> DealOut:
+    """The API shape of a deal: a ``Deal`` instance or a row of ``OUT_COLUMNS``."""
     return DealOut(
         id=row.id,
         name=row.name,
@@ -98,7 +104,7 @@ async def out(
     principal: Principal,
     cipher: OrgCipher,
     definitions: dict[str, CustomFieldDefinition],
-    row: Deal,
+    row: Any,
 ) -> DealOut:
     custom = await custom_values.read(session, cipher, definitions, [row.id])
     contacts = await repository.contacts_of(session, [row.id])
@@ -157,7 +163,10 @@ async def in_scope(
 
 
 async def get(session: AsyncSession, runtime: Runtime, principal: Principal, deal_id: uuid.UUID) -> DealOut:
-    row = await in_scope(session, principal, deal_id, Action.read)
+    scope = writes.visible(principal.scope("deals", Action.read), Deal.owner_id, principal)
+    row = await get_row(session, Deal, OUT_COLUMNS, deal_id, scope)
+    if row is None:
+        raise NotFound("no such deal")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     return await out(session, principal, cipher, definitions, row)
@@ -221,6 +230,7 @@ async def list_deals(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
+        columns=OUT_COLUMNS,
     )
     ids = [row.id for row in result.rows]
     custom = await custom_values.read(session, cipher, definitions, ids)

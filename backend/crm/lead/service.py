@@ -32,6 +32,7 @@ from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
+from crm.kit.rows import get_row, out_columns
 from crm.lead import repository
 from crm.lead.schemas import LEAD_STATUSES, LeadCreate, LeadOut, LeadPatch
 from crm.models import CustomFieldDefinition, Lead, Membership
@@ -101,12 +102,17 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
     }
 
 
-def decrypt(cipher: OrgCipher, row: Lead, column: str) -> str | None:
+def decrypt(cipher: OrgCipher, row: Any, column: str) -> str | None:
     value = getattr(row, column)
     return None if value is None else cipher.decrypt(value, TABLE, column, row.id)
 
 
-def to_out(row: Lead, cipher: OrgCipher, custom: dict[str, Any]) -> LeadOut:
+# What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows).
+OUT_COLUMNS = out_columns(Lead, LeadOut)
+
+
+def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> LeadOut:
+    """The API shape of a lead: a ``Lead`` instance or a row of ``OUT_COLUMNS``."""
     return LeadOut(
         id=row.id,
         first_name=row.first_name,
@@ -299,7 +305,10 @@ async def in_scope(
 
 
 async def get(session: AsyncSession, runtime: Runtime, principal: Principal, lead_id: uuid.UUID) -> LeadOut:
-    row = await in_scope(session, principal, lead_id, Action.read)
+    scope = scope_clause(principal.scope("leads", Action.read), Lead.owner_id, principal)
+    row = await get_row(session, Lead, OUT_COLUMNS, lead_id, scope)
+    if row is None:
+        raise NotFound("no such lead")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     custom = await custom_values.read(session, cipher, definitions, [row.id])
@@ -336,6 +345,7 @@ async def list_leads(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
+        columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
     return Page[LeadOut](

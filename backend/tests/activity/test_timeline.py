@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm.models import Role
 from tests.fixtures.people import Tenant, bearer, token_for
+from tests.fixtures.statements import recorded_statements
 
 
 @pytest.fixture
@@ -199,20 +199,10 @@ async def test_timeline_runs_a_constant_number_of_queries(
                 headers=admin,
             )
         await client.get("/api/v1/pipelines", headers=admin)  # the pipeline cache is warm in both rounds
-        statements: list[str] = []
-
-        def count(
-            conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements
-        ) -> None:
-            sink.append(statement)
-
-        event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
-        try:
+        with recorded_statements(connection) as statements:
             page = await client.get(
                 f"/api/v1/contacts/{contact['id']}/timeline", params={"limit": 50}, headers=admin
             )
-        finally:
-            event.remove(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
         assert page.status_code == 200 and {i["type"] for i in page.json()["items"]} == {
             "activity",
             "stage_change",

@@ -7,12 +7,13 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from crm.core.db import set_tenant
 from crm.models import Role
 from tests.fixtures.people import Tenant, bearer, token_for
+from tests.fixtures.statements import recorded_statements
 
 ACME = {
     "name": "Harley Street Clinic",
@@ -307,20 +308,10 @@ async def test_list_runs_a_constant_number_of_queries(
                 json={"name": f"Q{batch}-{index}", "custom_fields": {"size": index}},
                 headers=admin,
             )
-        statements: list[str] = []
-
-        def count(
-            conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements
-        ) -> None:
-            sink.append(statement)
-
-        event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
-        try:
+        with recorded_statements(connection) as statements:
             page = await client.get(
                 "/api/v1/companies", params={"limit": "50", "count": "false"}, headers=admin
             )
-        finally:
-            event.remove(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
         assert page.status_code == 200 and len(page.json()["items"]) >= batch
         counts.append(len(statements))
     assert counts[0] == counts[1], counts

@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from crm.core.db import set_tenant
 from crm.models import Role
 from tests.fixtures.people import Tenant, bearer, token_for
+from tests.fixtures.statements import recorded_statements
 
 
 @pytest.fixture
@@ -402,18 +403,27 @@ async def test_list_runs_a_constant_number_of_queries(
             await client.post(
                 "/api/v1/deals", json={"name": f"Q{batch}-{index}", "contact_ids": [ada["id"]]}, headers=admin
             )
-        statements: list[str] = []
-
-        def count(
-            conn: object, cursor: object, statement: str, *args: object, sink: list[str] = statements
-        ) -> None:
-            sink.append(statement)
-
-        event.listen(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
-        try:
+        with recorded_statements(connection) as statements:
             page = await client.get("/api/v1/deals", params={"limit": "50", "count": "false"}, headers=admin)
-        finally:
-            event.remove(connection.sync_connection, "before_cursor_execute", count)  # type: ignore[arg-type]
         assert page.status_code == 200 and all(d["contact_ids"] == [ada["id"]] for d in page.json()["items"])
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+async def test_get_runs_a_constant_number_of_queries(
+    client: httpx.AsyncClient, admin: dict[str, str], connection: AsyncConnection
+) -> None:
+    people = [
+        (await client.post("/api/v1/contacts", json={"first_name": f"P{i}"}, headers=admin)).json()["id"]
+        for i in range(5)
+    ]
+    counts = []
+    for linked in (people[:1], people):
+        deal = (
+            await client.post("/api/v1/deals", json={"name": "G", "contact_ids": linked}, headers=admin)
+        ).json()
+        with recorded_statements(connection) as statements:
+            response = await client.get(f"/api/v1/deals/{deal['id']}", headers=admin)
+        assert response.status_code == 200 and sorted(response.json()["contact_ids"]) == sorted(linked)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
