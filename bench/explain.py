@@ -4,7 +4,8 @@ For every scenario statement (the lean SQL of ``scenarios.py``) and, when a capt
 ``api_latency.py`` exists, every statement the API itself ran: one JSON line with the
 execution time, the indexes used, and any sequential scan of a bulk table (the issue asks
 that no list/search/board query scans a whole table); flagged plans are printed in full
-on stderr.
+on stderr. A SECURITY DEFINER function is opaque in its caller's plan, so the query that
+``search_match_ids`` runs is explained too, as its owner (``source: function``).
 
     backend/.venv/bin/python bench/explain.py [--scale 0.01] [--no-captured]
 """
@@ -23,6 +24,7 @@ ensure_backend_on_path()
 
 import psycopg  # noqa: E402
 
+import scenarios as sc  # noqa: E402
 from api_latency import build_scenarios, layout_of  # noqa: E402
 from servers import admin_of  # noqa: E402
 from sqlrun import SET_TENANT  # noqa: E402
@@ -108,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         scenarios = [s for s in scenarios if re.search(args.only, s.name)]
     flagged = 0
-    with psycopg.connect(db.conninfo()) as conn:
+    with psycopg.connect(db.conninfo()) as conn, psycopg.connect(db.conninfo(owner=True)) as owner_conn:
         conn.execute("SET jit = off")
+        owner_conn.execute("SET jit = off")
         jobs: list[tuple[str, str, str, Any, float]] = []
         for s in scenarios:
             ids = _page_ids(conn, s, org["id"], user_id)
@@ -117,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             for st in s.statements:
                 params = {**st.params, "ids": ids} if "ids" in st.params else st.params
                 jobs.append(("lean", s.name, st.name, (st.sql, params), limit))
+                if "search_match_ids(" in st.sql:
+                    probe = (sc.search_probe_sql("contacts"), {"q": st.params["q"], "org": org["id"]})
+                    jobs.append(("function", s.name, "search_match_ids", probe, limit))
         if not args.no_captured and CAPTURE_FILE.exists():
             captured = json.loads(CAPTURE_FILE.read_text())
             if captured.get("database") == db.name:
@@ -129,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                             jobs.append(("api", name, f"statement_{n}", (sql, None), limit))
         for source, scenario, statement, (sql, params), limit in jobs:
             try:
-                result, text = explain(conn, sql, params, org["id"], user_id)
+                # The function's own query runs as its owner (no RLS): explained as the owner.
+                on = owner_conn if source == "function" else conn
+                result, text = explain(on, sql, params, org["id"], user_id)
             except psycopg.Error as exc:
                 emit(
                     {

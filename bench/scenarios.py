@@ -32,6 +32,17 @@ CF_VALUES = (
     " WHERE v.record_id = ANY(%(ids)s) AND v.field_id = ANY(%(fields)s)"
 )
 TOTAL_CAP = 10_001
+SEARCH_CAP = 2_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
+SEARCH_TSQUERY = "(websearch_to_tsquery('simple', %(q)s)::text || ':*')::tsquery"  # a typed word as prefix
+
+
+def search_probe_sql(table: str) -> str:
+    """What ``search_match_ids`` (migration 0024) runs as its owner, for EXPLAIN: the function
+    is a black box in the plan of the statement that calls it."""
+    return (
+        f"SELECT m.id FROM (SELECT id, organization_id FROM {table} WHERE search_vector @@ {SEARCH_TSQUERY}"
+        f" OFFSET 0) m WHERE m.organization_id = %(org)s LIMIT {SEARCH_CAP + 1}"
+    )
 
 
 @dataclass
@@ -177,8 +188,7 @@ def build(
     # API does: a term with more than SEARCH_CANDIDATE_CAP matches (a common surname) walks the sort
     # index with the text filter; a rarer one reads the ids search_match_ids (migration 0024) finds
     # through the index, and counts them in the page statement.
-    search_cap = 2_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
-    tsq = "(websearch_to_tsquery('simple', %(q)s)::text || ':*')::tsquery"
+    search_cap, tsq = SEARCH_CAP, SEARCH_TSQUERY
     common_where = f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.search_vector @@ {tsq}"
     rare_where = (
         f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.id = ANY(ARRAY("
