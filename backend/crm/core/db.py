@@ -9,7 +9,7 @@ commit; ``unit_of_work`` commits on success and rolls back on error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +99,30 @@ class Guard:
     refuse: Callable[[], Exception]
 
 
+async def _driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under the session's transaction (begun if it was not)."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not isinstance(driver, psycopg.AsyncConnection):
+        raise TypeError(f"the app runs on psycopg 3, not {type(driver).__module__}")
+    return driver
+
+
+async def fetch_rows(session: AsyncSession, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one constant read statement (psycopg ``%s`` placeholders), sent straight
+    through the driver in the session's transaction.
+
+    For hot reads run on every page: no statement objects built, no compile-cache key, no
+    result-row wrapping, which cost more than the query itself on a page of 50. Pending ORM
+    changes are flushed first, as the session's autoflush would.
+    """
+    await session.flush()
+    driver = await _driver_connection(session)
+    async with driver.cursor() as cursor:
+        await cursor.execute(sql, params)
+        return await cursor.fetchall()
+
+
 _SCOPE_SQL = "SELECT set_config('app.org_id', %s, true), set_config('app.user_id', %s, true)"
 
 
@@ -111,10 +135,7 @@ async def _open_scoped(
     guard go out together and are answered together, in order (the guard runs under the new
     scope). As separate statements they were three round trips on every request.
     """
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if not isinstance(driver, psycopg.AsyncConnection):
-        raise TypeError(f"the app runs on psycopg 3, not {type(driver).__module__}")
+    driver = await _driver_connection(session)
     scope = driver.cursor()
     check = driver.cursor() if guard is not None else None
     async with driver.pipeline():

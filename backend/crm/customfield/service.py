@@ -37,14 +37,34 @@ def _cache_key(organization_id: uuid.UUID, object_type: str) -> str:
     return f"cf:{organization_id}:{object_type}"
 
 
+# The cached payload of each (organisation, object type) as last parsed by this process. The
+# shared cache stays the source of truth (a write anywhere deletes its key): the parsed copy is
+# reused only while the cache still holds the very same bytes, so it is never staler than the
+# cache, and the definitions are not re-built from JSON on every list and get.
+_PARSED_MAX = 1024
+_parsed: dict[str, tuple[bytes, dict[str, CustomFieldDefinition]]] = {}
+
+
+def _parse(key: str, raw: bytes) -> dict[str, CustomFieldDefinition]:
+    hit = _parsed.get(key)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    rows: list[dict[str, Any]] = json.loads(raw)
+    parsed = {row["key"]: CustomFieldDefinition(**{**row, "id": uuid.UUID(row["id"])}) for row in rows}
+    if len(_parsed) >= _PARSED_MAX:
+        _parsed.clear()  # bounded; a miss only costs one parse
+    _parsed[key] = (raw, parsed)
+    return parsed
+
+
 async def definitions(
     session: AsyncSession, runtime: Runtime, organization_id: uuid.UUID, object_type: str
 ) -> dict[str, CustomFieldDefinition]:
-    """Active definitions by key (from the cache when warm; detached objects, read-only)."""
-    raw = await runtime.cache.get(_cache_key(organization_id, object_type))
+    """Active definitions by key (from the cache when warm; detached objects, shared: read-only)."""
+    key = _cache_key(organization_id, object_type)
+    raw = await runtime.cache.get(key)
     if raw is not None:
-        rows: list[dict[str, Any]] = json.loads(raw)
-        return {row["key"]: CustomFieldDefinition(**{**row, "id": uuid.UUID(row["id"])}) for row in rows}
+        return _parse(key, raw)
     result = await session.execute(
         select(CustomFieldDefinition)
         .where(CustomFieldDefinition.object_type == object_type, CustomFieldDefinition.archived_at.is_(None))

@@ -15,11 +15,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, any_, delete, exists, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.core.db import fetch_rows
 from crm.core.errors import BadRequest
 from crm.core.security.crypto import OrgCipher, register_encrypted_column
 from crm.kit.listing import Condition, FieldSpec, Kind, clause
@@ -65,9 +65,6 @@ register_encrypted_column(
     key_columns=("field_id", "record_id"),
     aad_column=lambda key: f"cf:{key['field_id']}",
 )
-
-
-_UUID_ARRAY = ARRAY(PG_UUID(as_uuid=True))
 
 
 class InvalidCustomValue(BadRequest):
@@ -192,21 +189,13 @@ async def write(
         )
 
 
-# Core columns of the table (not ORM attributes): the read is a plain Core statement, with no
-# ORM compile or result machinery for a few hundred values per page.
-_VALUES = CustomFieldValue.__table__.c
-_READ_COLUMNS = (
-    _VALUES.record_id,
-    _VALUES.field_id,
-    _VALUES.value_text,
-    _VALUES.value_number,
-    _VALUES.value_date,
-    _VALUES.value_bool,
-    _VALUES.value_options,
-    _VALUES.value_encrypted,
+_READ_SQL = (
+    "SELECT record_id, field_id, value_text, value_number, value_date, value_bool, value_options,"
+    " value_encrypted FROM custom_field_values WHERE record_id = ANY(%s) AND field_id = ANY(%s)"
 )
-_POSITION_OF = {column.key: position for position, column in enumerate(_READ_COLUMNS)}
-_ENCRYPTED = _POSITION_OF["value_encrypted"]
+# Positions in a row of _READ_SQL.
+_POSITION_OF = {"value_text": 2, "value_number": 3, "value_date": 4, "value_bool": 5, "value_options": 6}
+_ENCRYPTED = 7
 
 
 async def read(
@@ -217,8 +206,9 @@ async def read(
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Every custom value of these records, in one query.
 
-    Read as plain rows with the ids as one array parameter (``= ANY``): a page reads its values
-    without loading an ORM instance per value or compiling one placeholder per id.
+    A constant statement with the ids as two array parameters (``= ANY``), run through the
+    driver (``fetch_rows``): a page reads its values without building a statement, loading an
+    ORM instance per value or compiling one placeholder per id. RLS scopes it like any query.
     """
     ids = list(record_ids)
     result: dict[uuid.UUID, dict[str, Any]] = {record_id: {} for record_id in ids}
@@ -229,13 +219,7 @@ async def read(
         d.id: (d.key, _POSITION_OF[COLUMN_OF[d.field_type]], _aad_column(d) if d.is_pii else None)
         for d in definitions.values()
     }
-    rows = await session.execute(
-        select(*_READ_COLUMNS).where(
-            _VALUES.record_id == any_(literal(ids, _UUID_ARRAY)),
-            _VALUES.field_id == any_(literal(list(plan), _UUID_ARRAY)),
-        )
-    )
-    for row in rows:
+    for row in await fetch_rows(session, _READ_SQL, (ids, list(plan))):
         key, position, aad_column = plan[row[1]]
         encrypted = row[_ENCRYPTED]
         if aad_column is not None and encrypted is not None:
