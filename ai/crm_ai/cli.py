@@ -68,17 +68,20 @@ def mint_token(
 @cli.command("train-sentiment")
 def train_sentiment(
     data_dir: Annotated[Path | None, typer.Option(help="folder with the labelled TSV files")] = None,
+    int8: Annotated[bool, typer.Option(help="train the head for the int8 encoder")] = False,
 ) -> None:
     """Retrain the sentiment classifier, compare it with VADER on the frozen set, write the artifact."""
     import json
 
     from crm_ai.embeddings.encoder import MiniLMEncoder
-    from crm_ai.sentiment.models import ARTIFACT_PATH
+    from crm_ai.sentiment.models import artifact_path_for
     from crm_ai.sentiment.training import DATA_DIR, train_and_select
 
-    report = train_and_select(MiniLMEncoder(), data_dir or DATA_DIR)
+    encoder = MiniLMEncoder(int8=int8)
+    artifact = artifact_path_for(encoder)
+    report = train_and_select(encoder, data_dir or DATA_DIR, artifact)
     typer.echo(json.dumps({k: v for k, v in report.items() if not k.endswith("sha256")}))
-    typer.echo(f"wrote {ARTIFACT_PATH}; default model: {report['default_model']}")
+    typer.echo(f"wrote {artifact}; default model: {report['default_model']}")
 
 
 def main() -> None:

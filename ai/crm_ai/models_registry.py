@@ -18,9 +18,9 @@ def register_all(hub: ModelHub, settings: Settings) -> None:
         classifier was trained on MiniLM vectors, and texts need not leave for a summary."""
         if settings.embedding_driver is EmbeddingDriver.local:
             return hub.load("encoder")
-        from crm_ai.embeddings.encoder import MiniLMEncoder
+        from crm_ai.embeddings.encoder import build_local_encoder
 
-        return MiniLMEncoder(settings.embedding_model_path, settings.torch_threads)
+        return build_local_encoder(settings)
 
     def sentiment() -> object:
         from crm_ai.sentiment.service import build_sentiment_service

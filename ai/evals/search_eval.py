@@ -15,7 +15,9 @@ path (pgvector HNSW, PostgreSQL, permission filter, fusion) and asserts recall@1
 Prints recall@10 (share of each query's relevant records in its top 10, averaged over queries),
 recall@5 and MRR, then one JSON line.
 
-Run from ai/: .venv/bin/python -m evals.search_eval
+Both precisions of the encoder (fp32, int8), one after the other.
+
+Run from ai/: .venv/bin/python -m evals.search_eval [--precision fp32|int8|both]
 """
 
 from __future__ import annotations
@@ -66,15 +68,10 @@ def metrics(rankings: list[list[str]], queries: list[dict[str, Any]]) -> dict[st
     }
 
 
-def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantized encoder")
-    args = parser.parse_args()
+def evaluate(int8: bool) -> None:
     corpus, queries = load()
     ids = [r["id"] for r in corpus]
-    encoder = MiniLMEncoder(int8=args.int8)
+    encoder = MiniLMEncoder(int8=int8)
     started = time.perf_counter()
     doc_vectors = encoder.encode([r["text"] for r in corpus])
     query_vectors = encoder.encode([q["query"] for q in queries])
@@ -101,7 +98,7 @@ def main() -> None:
         "rrf_bm25": metrics(fused_bm25, queries),
     }
     print(
-        f"search: {len(corpus)} records, {len(queries)} written queries, "
+        f"search with {encoder.name}: {len(corpus)} records, {len(queries)} written queries, "
         f"top-{CANDIDATES} candidates per ranker"
     )
     print(f"{'ranker':<16}{'recall@10':>12}{'recall@5':>12}{'MRR':>10}")
@@ -120,6 +117,7 @@ def main() -> None:
             {
                 "eval": "search",
                 "model": encoder.name,
+                "model_id": encoder.model_id,
                 "records": len(corpus),
                 "queries": len(queries),
                 "encode_seconds": round(encode_s, 2),
@@ -127,6 +125,17 @@ def main() -> None:
             }
         )
     )
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--precision", choices=("fp32", "int8", "both"), default="both")
+    args = parser.parse_args()
+    for precision in ("fp32", "int8"):
+        if args.precision in (precision, "both"):
+            evaluate(int8=precision == "int8")
 
 
 if __name__ == "__main__":

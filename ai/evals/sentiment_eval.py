@@ -1,4 +1,5 @@
-"""Sentiment evaluation on the frozen set: accuracy and macro-F1 of VADER and of the shipped classifier.
+"""Sentiment evaluation on the frozen set: accuracy and macro-F1 of VADER and of the shipped classifiers
+(the head for fp32 MiniLM vectors, and the head for int8 ones with the int8 encoder).
 
 Run: ai/.venv/bin/python -m evals.sentiment_eval   (from ai/). Prints a table, then one JSON line.
 `--retrain` trains a fresh classifier from the training set first (it does not touch the artifact).
@@ -14,7 +15,14 @@ from typing import Any
 import numpy as np
 
 from crm_ai.embeddings.encoder import MiniLMEncoder
-from crm_ai.sentiment.models import ARTIFACT_PATH, EmbeddingLRModel, VaderModel, load_artifact
+from crm_ai.sentiment.models import (
+    ARTIFACT_PATH,
+    INT8_ARTIFACT_PATH,
+    EmbeddingLRModel,
+    SentimentModel,
+    VaderModel,
+    load_artifact,
+)
 from crm_ai.sentiment.training import (
     DATA_DIR,
     TRAIN_FILE,
@@ -42,9 +50,16 @@ def main() -> None:
         print(f"retrained: C={report['C']} cv macro-F1 (train) {report['cv_macro_f1_train']}")
     head, meta = load_artifact(ARTIFACT_PATH)
     classifier = EmbeddingLRModel(encoder, head, str(meta["version"]))
+    int8_head, int8_meta = load_artifact(INT8_ARTIFACT_PATH)
+    int8_classifier = EmbeddingLRModel(MiniLMEncoder(int8=True), int8_head, str(int8_meta["version"]))
 
     results: dict[str, Any] = {}
-    for name, model in (("vader", VaderModel()), ("minilm_lr", classifier)):
+    models: tuple[tuple[str, SentimentModel], ...] = (
+        ("vader", VaderModel()),
+        ("minilm_lr", classifier),
+        ("minilm_lr_int8", int8_classifier),
+    )
+    for name, model in models:
         started = time.perf_counter()
         pred = labels_of(model.probabilities(texts))
         ms = (time.perf_counter() - started) * 1000 / len(texts)
@@ -58,12 +73,12 @@ def main() -> None:
     tags = sorted(results["vader"]["by_tag"])
     print(f"frozen set: {len(frozen)} messages; training set: {len(train)} (kept apart)")
     header = (
-        f"{'model':<11}{'accuracy':>9}{'macro-F1':>9}" + "".join(f"{t:>10}" for t in tags) + f"{'ms/text':>9}"
+        f"{'model':<15}{'accuracy':>9}{'macro-F1':>9}" + "".join(f"{t:>10}" for t in tags) + f"{'ms/text':>9}"
     )
     print(header)
     print("-" * len(header))
     for name, r in results.items():
-        row = f"{name:<11}{r['accuracy']:>9.3f}{r['macro_f1']:>9.3f}"
+        row = f"{name:<15}{r['accuracy']:>9.3f}{r['macro_f1']:>9.3f}"
         row += "".join(f"{r['by_tag'][t]:>10.3f}" for t in tags) + f"{r['ms_per_text']:>9.2f}"
         print(row)
     winner = "minilm_lr" if results["minilm_lr"]["macro_f1"] > results["vader"]["macro_f1"] else "vader"
@@ -83,6 +98,7 @@ def main() -> None:
                 "default": winner,
                 "shipped_default": meta["default_model"],
                 "classifier_version": meta["version"],
+                "int8_classifier_version": int8_meta["version"],
                 "max_train_eval_similarity": closest["similarity"],
             }
         )

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from crm_ai.app import create_app
 from crm_ai.core.config import Settings
 from crm_ai.core.models import ModelHub
+from crm_ai.embeddings.encoder import MiniLMEncoder, packaged_model_path, weights_fingerprint
 from crm_ai.search.bm25 import BM25, tokenize
 from crm_ai.search.fusion import RankedList, rrf
 
@@ -91,6 +92,59 @@ def test_embeddings_503_while_the_model_loads(client: TestClient, auth: Auth) ->
 
 def test_embeddings_need_a_service_token(eclient: TestClient) -> None:
     assert eclient.post("/v1/embeddings", json={"texts": ["hello"]}).status_code == 401
+    assert eclient.get("/v1/embeddings/model").status_code == 401
+
+
+def test_the_model_id_names_weights_and_precision(eclient: TestClient, auth: Auth) -> None:
+    described = eclient.get("/v1/embeddings/model", headers=auth())
+    assert described.status_code == 200, described.text
+    model = described.json()
+    fingerprint = weights_fingerprint(packaged_model_path())
+    assert model == {
+        "model": "all-MiniLM-L6-v2",
+        "model_id": f"all-MiniLM-L6-v2@{fingerprint}",
+        "dimensions": 384,
+        "normalized": True,
+    }
+    embedded = eclient.post("/v1/embeddings", json={"texts": ["hello"]}, headers=auth()).json()
+    assert embedded["model_id"] == model["model_id"]
+
+
+@pytest.fixture(scope="module")
+def int8_encoder() -> MiniLMEncoder:
+    return MiniLMEncoder(torch_threads=1, int8=True)
+
+
+def test_int8_vectors_are_close_to_fp32_but_another_model(
+    loaded_hub: ModelHub, int8_encoder: MiniLMEncoder
+) -> None:
+    fp32 = loaded_hub.get("encoder")
+    texts = ["Clinic complained the lab kits arrived four days late", "Renewal of annual health checks"]
+    cosine = (fp32.encode(texts) * int8_encoder.encode(texts)).sum(axis=1)
+    # Per-channel int8 keeps the vectors close (per-tensor scales gave ~0.94) but not equal: they
+    # must never be compared with fp32 ones, hence another model id.
+    assert np.all(cosine > 0.95)
+    assert np.all(cosine < 0.9999)
+    assert int8_encoder.model_id == f"all-MiniLM-L6-v2+int8@{weights_fingerprint(packaged_model_path())}"
+    assert int8_encoder.model_id != fp32.model_id
+
+
+def test_the_sentiment_head_follows_the_encoders_precision(
+    loaded_hub: ModelHub, int8_encoder: MiniLMEncoder
+) -> None:
+    from crm_ai.sentiment.models import ARTIFACT_PATH, INT8_ARTIFACT_PATH, artifact_path_for, load_artifact
+    from crm_ai.sentiment.service import build_sentiment_service
+
+    assert artifact_path_for(loaded_hub.get("encoder")) == ARTIFACT_PATH
+    assert artifact_path_for(int8_encoder) == INT8_ARTIFACT_PATH
+    _, meta = load_artifact(INT8_ARTIFACT_PATH)
+    assert meta["embedding_model_id"] == int8_encoder.model_id
+    scores = meta["frozen_metrics"]
+    assert scores["minilm_lr"]["macro_f1"] > scores["vader"]["macro_f1"]
+    service = build_sentiment_service(int8_encoder)
+    assert service.version("minilm_lr") == meta["version"]
+    (result,) = service.analyze(["The kits arrived late again and the clinic is furious."])
+    assert result.label == "negative"
 
 
 # --- fusion -------------------------------------------------------------------------------------

@@ -11,9 +11,20 @@ from starlette.concurrency import run_in_threadpool
 from crm_ai.core.deps import Caller, HubDep, SettingsDep
 from crm_ai.core.errors import InvalidPayload
 from crm_ai.embeddings.encoder import Encoder
-from crm_ai.embeddings.schemas import EmbeddingRequest, EmbeddingResponse
+from crm_ai.embeddings.schemas import EmbeddingModelResponse, EmbeddingRequest, EmbeddingResponse
 
 router = APIRouter(tags=["search"])
+
+
+@router.get("/embeddings/model", response_model=EmbeddingModelResponse)
+async def embedding_model(caller: Caller, hub: HubDep) -> EmbeddingModelResponse:
+    """The model /v1/embeddings answers with now: the backend compares its `model_id` with the one
+    stored beside each vector to find the vectors a model change made stale, without embedding."""
+    del caller
+    encoder: Encoder = hub.get("encoder")
+    return EmbeddingModelResponse(
+        model=encoder.name, model_id=encoder.model_id, dimensions=encoder.dimensions, normalized=True
+    )
 
 
 @router.post("/embeddings", response_model=EmbeddingResponse)
@@ -41,6 +52,7 @@ async def embed(body: EmbeddingRequest, caller: Caller, hub: HubDep, settings: S
             embeddings = np.round(vectors.astype(np.float64), 7).tolist()
         out = EmbeddingResponse(
             model=encoder.name,
+            model_id=encoder.model_id,
             dimensions=encoder.dimensions,
             normalized=True,
             encoding_format=body.encoding_format,

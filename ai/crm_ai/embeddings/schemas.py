@@ -17,8 +17,20 @@ class EmbeddingRequest(BaseModel):
     )
 
 
+class EmbeddingModelResponse(BaseModel):
+    model: str
+    model_id: str = Field(
+        description="Model, weights and precision: vectors of different ids must not be compared."
+    )
+    dimensions: int
+    normalized: bool
+
+
 class EmbeddingResponse(BaseModel):
     model: str
+    model_id: str = Field(
+        description="Model, weights and precision: vectors of different ids must not be compared."
+    )
     dimensions: int
     normalized: bool = Field(description="Unit length: cosine similarity is the dot product.")
     encoding_format: Literal["float", "base64"]

@@ -41,6 +41,9 @@ class OpenAIEmbeddingEncoder:
         # What results report as their model: the remote model, never MiniLM.
         self.name = model
         self.dimensions = dimensions
+        # The same model name on another server (a proxy, a local runtime) may not give the same
+        # vectors, nor the same model at another width: all three name the vectors.
+        self.model_id = f"{model}/{dimensions}@{client.base_url.host}"
         self.batch_size = batch_size
         self.send_dimensions = send_dimensions
 

@@ -89,6 +89,14 @@ class EmbeddingLRModel:
 
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "minilm_lr.json"
+# The head trained on the int8 encoder's vectors (a head trained on fp32 vectors loses ~2 points of
+# macro-F1 on int8 ones; docs/adr/0009-embedding-precision.md).
+INT8_ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "minilm_lr_int8.json"
+
+
+def artifact_path_for(encoder: Encoder) -> Path:
+    """The head trained on this encoder's vectors."""
+    return INT8_ARTIFACT_PATH if getattr(encoder, "precision", "fp32") == "int8" else ARTIFACT_PATH
 
 
 def save_artifact(path: Path, head: LinearHead, meta: dict[str, Any]) -> None:

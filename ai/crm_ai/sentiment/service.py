@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from crm_ai.embeddings.encoder import Encoder
-from crm_ai.sentiment.models import LABELS, EmbeddingLRModel, Floats, VaderModel, load_artifact
+from crm_ai.sentiment.models import (
+    LABELS,
+    EmbeddingLRModel,
+    Floats,
+    VaderModel,
+    artifact_path_for,
+    load_artifact,
+)
 from crm_ai.sentiment.text import split_sentences
 
 MAX_DRIVERS = 3
@@ -136,6 +143,6 @@ def build_sentiment_service(encoder: Encoder | None) -> SentimentService:
     vader = VaderModel()
     if encoder is None:
         return SentimentService(vader, None, "vader")
-    head, meta = load_artifact()
+    head, meta = load_artifact(artifact_path_for(encoder))
     classifier = EmbeddingLRModel(encoder, head, version=str(meta["version"]))
     return SentimentService(vader, classifier, str(meta["default_model"]))

@@ -112,6 +112,7 @@ def fit_head(x: Floats, y: Sequence[str], seed: int = 0) -> tuple[LinearHead, fl
 def train_and_select(
     encoder: Encoder, data_dir: Path = DATA_DIR, artifact: Path | None = ARTIFACT_PATH
 ) -> dict[str, Any]:
+    """Train on ``encoder``'s vectors; the artifact must be the one for that encoder's precision."""
     """Train, compare with VADER on the frozen set, write the artifact (unless None); return the report."""
     train = load_examples(data_dir / TRAIN_FILE)
     frozen = load_frozen(data_dir)
@@ -127,6 +128,7 @@ def train_and_select(
     report: dict[str, Any] = {
         "version": version,
         "embedding_model": encoder.name,
+        "embedding_model_id": encoder.model_id,
         "C": best_c,
         "cv_macro_f1_train": round(cv_f1, 4),
         "train_rows": len(train),
