@@ -293,11 +293,11 @@ class Writer(SavepointWriter):
         return self.cipher.encrypt_bytes(orjson.dumps(value), TABLE, column, contact_id)
 
     def prepare(self, draft: Draft) -> bytes:
-        """The new contact as a JSON row for ``repository.insert_contacts`` (its id given now, PII
-        encrypted under it, blind indexes in hex); no database needed, so it runs ahead, off the
-        event loop, beside the previous batch's writes."""
+        """The new contact as a staged row for ``repository.insert_contacts`` (its id given now,
+        PII encrypted under it); no database needed, so it runs ahead, off the event loop (in a
+        child process for a large file), beside the previous batch's writes."""
         draft.id = draft.id or uuid.uuid4()
-        draft.prepared = orjson.dumps(self._contact_row(draft.id, draft))
+        draft.prepared = repository.contact_staging_row(self._contact_row(draft.id, draft))
         return draft.prepared
 
     def _contact_row(self, contact_id: uuid.UUID, draft: Draft) -> dict[str, Any]:
@@ -323,12 +323,12 @@ class Writer(SavepointWriter):
             ),
             "address": self._sealed(draft.address, "address", contact_id),
             "tags": sorted(draft.tags),
-            "ek": [index.hex() for index in draft.email_indexes],
-            "pk": [index.hex() for index in draft.phone_indexes],
+            "ek": draft.email_indexes,
+            "pk": draft.phone_indexes,
         }
 
-    def _sealed(self, value: Any, column: str, contact_id: uuid.UUID) -> str | None:
-        return self._encrypt(value, column, contact_id).hex() if value else None
+    def _sealed(self, value: Any, column: str, contact_id: uuid.UUID) -> bytes | None:
+        return self._encrypt(value, column, contact_id) if value else None
 
     def _custom_rows(self, record_id: uuid.UUID, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows = []

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import struct
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -219,18 +220,33 @@ async def members(session: AsyncSession) -> dict[str, uuid.UUID]:
 
 # --- writes -------------------------------------------------------------------------------
 
-# A batch travels as ONE JSON text parameter, read server-side by json_to_recordset: building it
-# is a C-speed json.dumps (or a join of rows serialised ahead, off the event loop), where
-# psycopg's per-element array dumping cost more than the database's own work. Bytes go as hex.
-# Contacts and their blind indexes go in one statement (a data-modifying CTE): the identifiers'
-# foreign key is checked at the end of the statement, when the contacts exist.
+# A batch of new contacts is COPYed (binary: no text to parse, no hex to decode) into a
+# temporary staging table, then moved by ONE statement into contacts and, with their blind
+# indexes, into contact_identifiers. COPY straight into contacts is refused (row-level
+# security); into a temporary table it is not, and the table, private to the connection,
+# holds nothing beyond the statement that empties it (and ON COMMIT DELETE ROWS besides). A
+# JSON parameter read by json_to_recordset cost a sixth of the database's time of an import.
+# The rows are encoded ahead (``contact_staging_row``), in the process preparing the batch.
+_STAGING = "import_contact_rows"
+# (column, type) in the order of a staged row
+STAGING_COLUMNS = (
+    ("id", "uuid"), ("first_name", "text"), ("last_name", "text"), ("job_title", "text"),
+    ("company_name", "text"), ("stage", "text"), ("owner_id", "uuid"), ("c_email", "bool"),
+    ("c_sms", "bool"), ("c_whatsapp", "bool"), ("consented", "bool"), ("emails", "bytea"),
+    ("phones", "bytea"), ("dob", "bytea"), ("address", "bytea"), ("tags", "text[]"),
+    ("ek", "bytea[]"), ("pk", "bytea[]"),
+)  # fmt: skip
+_CREATE_STAGING = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ("
+    + ", ".join(f"{name} {kind}" for name, kind in STAGING_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
+_COPY_STAGING = (
+    f"COPY {_STAGING} ({', '.join(name for name, _ in STAGING_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+)
 _INSERT_CONTACTS = """
-WITH u AS MATERIALIZED (
-    SELECT * FROM json_to_recordset(%(rows)s::json) AS u(
-        id uuid, first_name text, last_name text, job_title text, company_name text, stage text,
-        owner_id uuid, c_email bool, c_sms bool, c_whatsapp bool, consented bool,
-        emails text, phones text, dob text, address text, tags text[], ek text[], pk text[])
-), inserted AS (
+WITH u AS (DELETE FROM import_contact_rows RETURNING *),
+inserted AS (
     INSERT INTO contacts (
         id, first_name, last_name, job_title, company_id, company_name, lifecycle_stage, owner_id,
         created_by, consent_email, consent_sms, consent_whatsapp, consent_updated_at,
@@ -238,15 +254,52 @@ WITH u AS MATERIALIZED (
     )
     SELECT u.id, u.first_name, u.last_name, u.job_title, co.value::uuid, u.company_name, u.stage,
         u.owner_id, %(created_by)s, u.c_email, u.c_sms, u.c_whatsapp,
-        CASE WHEN u.consented THEN now() END, decode(u.emails, 'hex'), decode(u.phones, 'hex'),
-        decode(u.dob, 'hex'), decode(u.address, 'hex'), u.tags::varchar(60)[], %(import_id)s
+        CASE WHEN u.consented THEN now() END, u.emails, u.phones, u.dob, u.address,
+        u.tags::varchar(60)[], %(import_id)s
     FROM u LEFT JOIN json_each_text(%(companies)s::json) AS co ON co.key = u.company_name
 )
 INSERT INTO contact_identifiers (contact_id, kind, blind_index, is_primary)
-SELECT u.id, 'email', decode(e.h, 'hex'), e.n = 1 FROM u, unnest(u.ek) WITH ORDINALITY AS e(h, n)
+SELECT u.id, 'email', e.b, e.n = 1 FROM u, unnest(u.ek) WITH ORDINALITY AS e(b, n)
 UNION ALL
-SELECT u.id, 'phone', decode(p.h, 'hex'), p.n = 1 FROM u, unnest(u.pk) WITH ORDINALITY AS p(h, n)
+SELECT u.id, 'phone', p.b, p.n = 1 FROM u, unnest(u.pk) WITH ORDINALITY AS p(b, n)
 """
+# PostgreSQL's binary COPY framing, and the type oids of array elements.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+COPY_TRAILER = struct.pack("!h", -1)
+_TEXT_OID, _BYTEA_OID = 25, 17
+_NULL = struct.pack("!i", -1)
+
+
+def _sized(data: bytes) -> bytes:
+    return struct.pack("!i", len(data)) + data
+
+
+def _array(items: Sequence[bytes], oid: int) -> bytes:
+    if not items:
+        return struct.pack("!iii", 0, 0, oid)
+    return struct.pack("!iiiii", 1, 0, oid, len(items), 1) + b"".join(map(_sized, items))
+
+
+_ENCODE: dict[str, Callable[[Any], bytes]] = {
+    "uuid": lambda value: value.bytes,
+    "text": lambda value: value.encode(),
+    "bool": lambda value: b"\x01" if value else b"\x00",
+    "bytea": bytes,
+    "text[]": lambda values: _array([value.encode() for value in values], _TEXT_OID),
+    "bytea[]": lambda values: _array(values, _BYTEA_OID),
+}
+_STAGED_FIELDS = struct.pack("!h", len(STAGING_COLUMNS))
+_STAGING_ENCODERS = tuple((name, _ENCODE[kind]) for name, kind in STAGING_COLUMNS)
+
+
+def contact_staging_row(row: dict[str, Any]) -> bytes:
+    """One row of binary COPY for the staging table: ``row`` holds STAGING_COLUMNS' values
+    (UUIDs, str, bool, bytes, lists of str or bytes; None for NULL)."""
+    parts = [_STAGED_FIELDS]
+    for name, encode in _STAGING_ENCODERS:
+        value = row[name]
+        parts.append(_NULL if value is None else _sized(encode(value)))
+    return b"".join(parts)
 
 
 def json_rows(fragments: Sequence[bytes]) -> str:
@@ -266,17 +319,15 @@ async def insert_contacts(
     created_by: uuid.UUID | None,
     import_id: uuid.UUID,
 ) -> None:
-    """New contacts and their blind indexes; ``rows`` are JSON objects (see ``batch.contact_json``),
+    """New contacts and their blind indexes; ``rows`` are staged rows (``contact_staging_row``),
     ``companies`` maps a company name to the id it links to."""
     if not rows:
         return
-    params = {
-        "rows": json_rows(rows),
-        "companies": json.dumps(companies),
-        "created_by": created_by,
-        "import_id": import_id,
-    }
+    params = {"companies": json.dumps(companies), "created_by": created_by, "import_id": import_id}
     async with (await _raw(session)).cursor() as cursor:
+        await cursor.execute(_CREATE_STAGING)
+        async with cursor.copy(_COPY_STAGING) as copy:
+            await copy.write(COPY_SIGNATURE + b"".join(rows) + COPY_TRAILER)
         await cursor.execute(_INSERT_CONTACTS, params)
 
 

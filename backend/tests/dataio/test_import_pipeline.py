@@ -4,14 +4,19 @@ ones) give the same contacts, errors and counts; the keys never leave by pickle.
 from __future__ import annotations
 
 import pickle
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.core.db import set_tenant
 from crm.dataio import importer
 from crm.dataio.rows import Draft
 from tests.dataio.conftest import RunJob, Upload
+from tests.fixtures.people import Tenant
 
 CSV = (
     "First Name,Email,Phone,Tags\n"
@@ -72,3 +77,42 @@ def test_a_draft_pickles_by_position_and_comes_back_equal() -> None:
     draft.prepared = b"{}"
     back = pickle.loads(pickle.dumps(draft))  # noqa: S301 (our own bytes, as the child sends them)
     assert back == draft and back is not draft
+
+
+async def test_a_row_refused_from_the_staging_table_fails_alone_in_the_child_process(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    upload: Upload,
+    run_job: RunJob,
+    monkeypatch: pytest.MonkeyPatch,
+    db: AsyncSession,
+    tenant: Tenant,
+) -> None:
+    monkeypatch.setattr(importer, "BATCH_SIZE", 3)
+    monkeypatch.setattr(importer, "PROCESS_FROM_ROWS", 1)
+    original = importer.batch.Writer._contact_row
+
+    def sabotage(self: Any, contact_id: uuid.UUID, draft: Any) -> dict[str, Any]:
+        row = original(self, contact_id, draft)
+        if draft.first_name == "Poison":
+            row["first_name"] = "x" * 500  # staged fine; longer than contacts.first_name allows
+        return row
+
+    # Patched before the child is forked: the child prepares the poisoned row.
+    monkeypatch.setattr(importer.batch.Writer, "_contact_row", sabotage)
+    csv = "First Name,Email\n" + "".join(f"P{n},p{n}@example.org\n" for n in range(4))
+    csv += "Poison,poison@example.org\nQ,q@example.org\n"
+    body = (await upload(csv)).json()
+    result = await run_job(body["id"])
+    assert (result["created"], result["failed"], result["status"]) == (5, 1, "completed")
+    errors = (await client.get(f"/api/v1/imports/{body['id']}/errors", headers=admin)).json()["items"]
+    assert [e["row"] for e in errors] == [6] and "could not be saved" in errors[0]["error"]
+    await set_tenant(db, tenant.id)
+    staged_left = await db.execute(
+        text(
+            "SELECT count(*) FROM contact_identifiers i JOIN contacts c ON c.id = i.contact_id"
+            " WHERE c.import_id = :id"
+        ),
+        {"id": body["id"]},
+    )
+    assert staged_left.scalar_one() == 5  # the others' e-mails; nothing of the refused row
