@@ -340,7 +340,7 @@ def after_writes(client: Client, url: str, deal: tuple[str, str], n: int) -> dic
     for k in range(n):
         status, _ = client.request("PATCH", f"/api/v1/deals/{deal_id}", {"name": f"{name[:190]} ~{k % 2}"})
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-        taken.append(timed_get(client, url))
+        taken.append(timed_get(client, url) / 1000)  # timed_get gives ms, summary_ms takes seconds
     client.request("PATCH", f"/api/v1/deals/{deal_id}", {"name": name})
     return {**summary_ms(taken), "write_statuses": statuses}
 

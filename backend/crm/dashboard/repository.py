@@ -51,6 +51,11 @@ def _per_currency(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     return [{"currency": c, "amount": a} for c, a in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` as the app's sessions (TimeZone UTC) read a date next to a timestamptz."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
 def _default_pipeline() -> ScalarSelect[uuid.UUID]:
     """The organisation's default pipeline (else the first active one), as a scalar subquery."""
     return (
@@ -323,8 +328,10 @@ async def top_accounts(
             Deal.status == "won",
             Deal.deleted_at.is_(None),
             Deal.company_id.is_not(None),
-            Deal.closed_at >= start,
-            Deal.closed_at < end + dt.timedelta(days=1),
+            # Bounds as UTC instants, not dates: a date compared with a timestamptz column is a
+            # filter on every row of the organisation, an instant bounds the index scan.
+            Deal.closed_at >= _utc_midnight(start),
+            Deal.closed_at < _utc_midnight(end + dt.timedelta(days=1)),
             scope,
         )
         .group_by(Deal.company_id, Deal.currency)
