@@ -11,6 +11,18 @@ import { chartRows, forecastQueryOptions, type PeriodKind } from "./queries";
 
 const ForecastChart = lazy(() => import("./ForecastChart").then((m) => ({ default: m.ForecastChart })));
 
+// The AI service names its backtest methods by their short ids; people read the names.
+const METHOD_LABELS: Record<string, string> = { naive: "Naive (last period repeated)", ses: "Simple exponential smoothing", holt: "Holt's linear trend" };
+
+/** The AI service's explanations as sentences: a method id at the start named, capitalised, full stop. */
+function sentence(text: string | null | undefined): string {
+  const trimmed = (text ?? "").trim();
+  if (!trimmed) return "";
+  const [first = ""] = trimmed.split(" ", 1);
+  const named = METHOD_LABELS[first] ? METHOD_LABELS[first] + trimmed.slice(first.length) : trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(named) ? named : `${named}.`;
+}
+
 /** Revenue forecast of the user's visible deals: P10/P50/P90 per period, what moves it, and how well it backtests. */
 export function ForecastPage() {
   const [period, setPeriod] = useState<PeriodKind>("month");
@@ -96,13 +108,13 @@ export function ForecastPage() {
               {data.time_series.status === "not_enough_data" ? (
                 <div className="px-4 py-4">
                   <Alert tone="info" title="Not enough history yet">
-                    {data.time_series.detail} It needs {data.time_series.min_periods} past periods; there are {data.time_series.periods}.
+                    {sentence(data.time_series.detail)} It needs {data.time_series.min_periods} past periods; there are {data.time_series.periods}.
                   </Alert>
                 </div>
               ) : (
                 <div className="overflow-x-auto px-4 py-3">
                   <p className="mb-2 text-sm text-fg-muted">
-                    {data.time_series.detail}{" "}
+                    {sentence(data.time_series.detail)}{" "}
                     {data.time_series.beats_naive === true ? "It beats the naive forecast." : data.time_series.beats_naive === false ? "It does not beat the naive forecast." : ""}
                   </p>
                   <table className="w-full text-sm">
@@ -117,7 +129,7 @@ export function ForecastPage() {
                     <tbody>
                       {(data.time_series.backtest ?? []).map((row) => (
                         <tr key={row.method} className="border-t border-border">
-                          <td className="py-1.5">{row.method}</td>
+                          <td className="py-1.5">{METHOD_LABELS[row.method] ?? row.method}</td>
                           <td className="py-1.5 text-right tabular-nums">{money.format(row.mae)}</td>
                           <td className="py-1.5 text-right tabular-nums">{row.mape === null ? "—" : `${(row.mape * 100).toFixed(0)}%`}</td>
                           <td className="py-1.5 text-right tabular-nums">{row.mase === null ? "—" : row.mase.toFixed(2)}</td>
@@ -127,7 +139,7 @@ export function ForecastPage() {
                   </table>
                 </div>
               )}
-              <p className="border-t border-border px-4 py-2 text-xs text-fg-subtle">{data.win_model.detail}</p>
+              <p className="border-t border-border px-4 py-2 text-xs text-fg-subtle">{sentence(data.win_model.detail)}</p>
             </Card>
           </div>
         </>

@@ -1,6 +1,6 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import type { components } from "@/client/schema";
@@ -19,32 +19,70 @@ import { humanize } from "@/modules/records/format";
 import { emailTemplatesQueryOptions } from "./queries";
 
 type Draft = components["schemas"]["EmailDraftOut"];
+// A template id exists once per language (follow_up in en and es): the option carries both.
+const LANGUAGE_SEPARATOR = "|";
+const optionValue = (t: { id: string; language: string }) => `${t.id}${LANGUAGE_SEPARATOR}${t.language}`;
 const schema = z.object({
   template: z.string().min(1, "Choose a template."),
   instructions: z.string().trim().max(1000, "Use at most 1,000 characters."),
 });
 type Values = z.infer<typeof schema>;
 
-/** A personalised e-mail draft for the contact/deal, from a template; nothing is sent or stored. */
-export function EmailDraftDialog({ open, onOpenChange, contactId, dealId, nextStep }: { open: boolean; onOpenChange: (open: boolean) => void; contactId?: string | undefined; dealId?: string | undefined; nextStep?: string | undefined }) {
+/**
+ * A personalised e-mail draft for the contact/deal, from a template; nothing is sent or stored.
+ * `suggestedTemplate` (a next best action's id, e.g. "re_engage") preselects the template of the same id.
+ */
+export function EmailDraftDialog({
+  open,
+  onOpenChange,
+  contactId,
+  dealId,
+  nextStep,
+  suggestedTemplate,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  contactId?: string | undefined;
+  dealId?: string | undefined;
+  nextStep?: string | undefined;
+  suggestedTemplate?: string | undefined;
+}) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title="Draft an e-mail" description="Written from a template with this record's details. Review it before you send it." className="max-w-2xl">
-      {open && <DraftForm contactId={contactId} dealId={dealId} nextStep={nextStep} onClose={() => onOpenChange(false)} />}
+      {open && <DraftForm contactId={contactId} dealId={dealId} nextStep={nextStep} suggestedTemplate={suggestedTemplate} onClose={() => onOpenChange(false)} />}
     </Dialog>
   );
 }
 
-function DraftForm({ contactId, dealId, nextStep, onClose }: { contactId?: string | undefined; dealId?: string | undefined; nextStep?: string | undefined; onClose: () => void }) {
+function DraftForm({
+  contactId,
+  dealId,
+  nextStep,
+  suggestedTemplate,
+  onClose,
+}: {
+  contactId?: string | undefined;
+  dealId?: string | undefined;
+  nextStep?: string | undefined;
+  suggestedTemplate?: string | undefined;
+  onClose: () => void;
+}) {
   const templates = useQuery(emailTemplatesQueryOptions());
   const [draft, setDraft] = useState<Draft>();
   const form = useForm<Values>({ resolver: zodResolver(schema), defaultValues: { template: "", instructions: "" } });
+  // The action's own template when there is one (templates load after the dialog opens).
+  useEffect(() => {
+    const suggested = templates.data?.find((t) => t.id === suggestedTemplate && t.language === "en") ?? templates.data?.find((t) => t.id === suggestedTemplate);
+    if (suggested && !form.getValues("template")) form.setValue("template", optionValue(suggested));
+  }, [form, suggestedTemplate, templates.data]);
   const { errors, isSubmitting } = form.formState;
   const submit = form.handleSubmit(async (values) => {
+    const [template = "", language = "en"] = values.template.split(LANGUAGE_SEPARATOR);
     try {
       setDraft(
         await unwrap(
           api.POST("/api/v1/ai/email-drafts", {
-            body: { template: values.template, contact_id: contactId ?? null, deal_id: dealId ?? null, instructions: values.instructions || null, next_step: nextStep ?? null, use_llm: true, language: "en" },
+            body: { template, contact_id: contactId ?? null, deal_id: dealId ?? null, instructions: values.instructions || null, next_step: nextStep ?? null, use_llm: true, language },
           }),
         ),
       );
@@ -60,7 +98,7 @@ function DraftForm({ contactId, dealId, nextStep, onClose }: { contactId?: strin
           <Select className="w-full" {...control} {...form.register("template")}>
             <option value="">{templates.isPending ? "Loading templates…" : "Choose a template"}</option>
             {(templates.data ?? []).map((t) => (
-              <option key={t.id} value={t.id}>
+              <option key={optionValue(t)} value={optionValue(t)}>
                 {humanize(t.purpose)} ({t.language})
               </option>
             ))}

@@ -48,10 +48,7 @@ export function NextActions({ object, id, contactId, dealId }: { object: "contac
                 <Badge tone={action.priority >= 70 ? "danger" : action.priority >= 40 ? "warning" : "neutral"}>Priority {action.priority}</Badge>
               </div>
               <p className="text-fg-muted">{action.reason}</p>
-              <p className="text-xs text-fg-subtle">
-                By {humanize(action.channel).toLowerCase()}
-                {action.due_in_days === 0 ? ", today" : `, within ${action.due_in_days} days`}
-              </p>
+              <p className="text-xs text-fg-subtle">{when(action.channel, action.due_in_days)}</p>
               {action.channel === "email" && (
                 <Button size="sm" variant="secondary" className="self-start" onClick={() => setDrafting(action.action)}>
                   Draft the e-mail
@@ -61,14 +58,21 @@ export function NextActions({ object, id, contactId, dealId }: { object: "contac
           ))}
         </ol>
       )}
-      {!(actions.data && items.length > 0) && (
+      {/* Always a way to write to them, even when no suggestion is an e-mail. */}
+      {!items.slice(0, 5).some((action) => action.channel === "email") && (
         <div className="border-t border-border px-4 py-2.5">
           <Button size="sm" variant="secondary" onClick={() => setDrafting("")}>
             Draft an e-mail
           </Button>
         </div>
       )}
-      <EmailDraftDialog open={drafting !== null} onOpenChange={(open) => !open && setDrafting(null)} contactId={contactId} dealId={dealId} nextStep={drafting ? humanize(drafting) : undefined} />
+      <EmailDraftDialog open={drafting !== null} onOpenChange={(open) => !open && setDrafting(null)} contactId={contactId} dealId={dealId} nextStep={drafting ? humanize(drafting) : undefined} suggestedTemplate={drafting || undefined} />
     </Section>
   );
+}
+
+/** "By call, today" / "Within 14 days": the "none" channel (nothing to do yet) is not a medium. */
+function when(channel: string, dueInDays: number): string {
+  const due = dueInDays === 0 ? "today" : `within ${dueInDays} ${dueInDays === 1 ? "day" : "days"}`;
+  return channel === "none" ? due.charAt(0).toUpperCase() + due.slice(1) : `By ${humanize(channel).toLowerCase()}, ${due}`;
 }
