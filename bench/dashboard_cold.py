@@ -7,7 +7,8 @@ Both sides are the app's own code: ``crm.dashboard.repository`` / ``crm.pipeline
 the reference direct aggregates in ``backend/tests/dashboard/reference_aggregates.py`` (the queries
 the dashboards ran before the rollups; the tests assert both answer the same). Closing and top
 accounts have no rollup (they read ranges on covering indexes), so only their current query is
-timed. One JSON line per widget: p50/p95 of each side and the ratio of the p95s.
+timed. One JSON line per widget: p50/p95 of each side, the ratio of the p95s, and the database
+backend's CPU time per call (this machine is shared, so wall times carry other people's load).
 """
 
 from __future__ import annotations
@@ -25,10 +26,16 @@ from common import BenchDatabase, emit, ensure_backend_on_path, open_results, su
 ensure_backend_on_path()
 
 import psycopg  # noqa: E402
-from sqlalchemy import select, true  # noqa: E402
+from sqlalchemy import select, text, true  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from servers import cpu_seconds  # noqa: E402
+
 Query = Callable[[AsyncSession], Awaitable[Any]]
+
+
+def _mean_ms(seconds: list[float]) -> float | None:
+    return round(1000 * sum(seconds) / len(seconds), 2) if seconds else None
 
 
 def widgets(pipeline_id: uuid.UUID, stage_ids: list[uuid.UUID]) -> dict[str, tuple[Query | None, Query]]:
@@ -84,31 +91,42 @@ async def run(db: BenchDatabase, rounds: int) -> None:
         stages = await session.execute(select(Stage.id).where(Stage.pipeline_id == pipeline_id))
         stage_ids = list(stages.scalars())
 
-    async def timed(query: Query) -> float:
+    async def timed(query: Query, cpu: list[float] | None = None) -> float:
         async with unit_of_work(sessions, org_id) as session:
+            pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            cpu_before = cpu_seconds(pid)
             started = time.perf_counter()
             await query(session)
-            return time.perf_counter() - started
+            taken = time.perf_counter() - started
+            cpu_after = cpu_seconds(pid)
+            if cpu is not None and cpu_before is not None and cpu_after is not None:
+                cpu.append(cpu_after - cpu_before)
+            return taken
 
     try:
         for name, (direct, current) in widgets(pipeline_id, stage_ids).items():
             samples: dict[str, list[float]] = {"direct": [], "now": []}
+            cpu: dict[str, list[float]] = {"direct": [], "now": []}
             for _ in range(2):  # warm both plans and the buffer cache
                 if direct:
                     await timed(direct)
                 await timed(current)
             for _ in range(rounds):  # interleaved: both sides see the same machine load
                 if direct:
-                    samples["direct"].append(await timed(direct))
-                samples["now"].append(await timed(current))
+                    samples["direct"].append(await timed(direct, cpu["direct"]))
+                samples["now"].append(await timed(current, cpu["now"]))
             record: dict[str, Any] = {
                 "bench": "dashboard_cold",
                 "widget": name,
                 "database": db.name,
                 "now": summary_ms(samples["now"]),
+                # The database backend's CPU per call (mean; /proc ticks): what the wall time would
+                # shrink towards on an idle machine, since this one is shared.
+                "now_db_cpu_ms": _mean_ms(cpu["now"]),
             }
             if direct:
                 record["direct"] = summary_ms(samples["direct"])
+                record["direct_db_cpu_ms"] = _mean_ms(cpu["direct"])
                 record["p95_direct_over_now"] = round(
                     record["direct"]["p95_ms"] / max(record["now"]["p95_ms"], 1e-3), 1
                 )
