@@ -117,13 +117,10 @@ async def count_total(
     filtered: Select[Any],
     *,
     estimate: int | None = None,
-    trusted_factor: int = ESTIMATE_TRUSTED_FACTOR,
 ) -> Total:
     """Exact up to EXACT_TOTAL_LIMIT; beyond that the planner's row estimate, marked inexact.
 
     ``estimate``: the caller's own ``estimate_rows(filtered)``, not asked twice.
-    ``trusted_factor``: a caller whose estimate is known to be close (a single full-text term's
-    frequency is measured by ANALYZE) may trust it nearer the limit.
 
     The estimate comes first (a plan, no rows read). When it is far beyond the limit
     (``ESTIMATE_TRUSTED_FACTOR`` times) the list is plainly in "estimate" territory and the
@@ -134,7 +131,7 @@ async def count_total(
     """
     if estimate is None:
         estimate = await estimate_rows(session, filtered)
-    if estimate is not None and estimate >= trusted_factor * EXACT_TOTAL_LIMIT:
+    if estimate is not None and estimate >= ESTIMATE_TRUSTED_FACTOR * EXACT_TOTAL_LIMIT:
         return Total(value=estimate, exact=False)
     capped = select(func.count()).select_from(filtered.limit(EXACT_TOTAL_LIMIT + 1).subquery())
     exact = (await session.execute(capped)).scalar_one()

@@ -6,15 +6,17 @@ Text search (``q``) under row-level security: ``tsvector @@ tsquery`` is not a l
 operator, so as the app role PostgreSQL never uses the GIN index for it and filters every row
 of the organisation instead (seconds for a rare name at 1M records). The list first asks the
 planner how many rows it expects (EXPLAIN, nothing read); unless that is many, it asks the
-``search_match_ids`` SECURITY DEFINER function (migration 0024), which probes the index for the
-organisation's matches, for up to ``SEARCH_CANDIDATE_CAP + 1`` ids:
+``search_match_ids`` SECURITY DEFINER function (migration 0024), which probes the
+organisation's own search index (``ix_<table>_org_search``) for up to
+``SEARCH_CANDIDATE_CAP + 1`` ids:
 
 - at most ``SEARCH_CANDIDATE_CAP`` matches (a rare term): these are all of them, so the page is
   those rows, filtered and sorted (exact, a few thousand primary-key reads at most), and the
   first page's total is counted in the same statement;
 - more, or expected to be many (a common term): matches are dense, so the walk of the sort index
-  with the text filter finds a page's rows after a few thousand rows and stops, and the total is
-  the capped count or, for a lone term expected well beyond the limit, the estimate.
+  with the text filter finds a page's rows after a few thousand rows and stops. A list filtered
+  by the term alone counts its total with ``search_match_count`` (the index and visibility map,
+  no heap); other filters count as every list does.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import True_
 
 from crm.core.security.crypto import OrgCipher
 from crm.customfield import values as custom_values
 from crm.kit.listing import FieldSpec, ListParams, clause, keyset_after
 from crm.kit.pagination import (
     ESTIMATE_TRUSTED_FACTOR,
+    EXACT_TOTAL_LIMIT,
     Total,
     count_total,
     decode_cursor,
@@ -68,11 +72,7 @@ class ListResult:
 # records); below it sorting the matches costs at most this many primary-key reads.
 SEARCH_CANDIDATE_CAP = 2_000
 # The planner's estimate of a term's matches above which it is taken for common without probing.
-COMMON_TERM_ESTIMATE = 2 * SEARCH_CANDIDATE_CAP
-# A lone text term's estimate is trusted as the total from this many times the exact limit (the
-# usual factor is 10): ANALYZE measures each lexeme's frequency, within a few per cent at these
-# counts, while counting 10,001 matches of a common name reads ~20,000 heap pages (~300 ms at 1M).
-SEARCH_ESTIMATE_TRUSTED_FACTOR = 2
+COMMON_TERM_ESTIMATE = SEARCH_CANDIDATE_CAP
 
 
 def search_query(q: str) -> ColumnElement[Any]:
@@ -90,7 +90,7 @@ def search_query(q: str) -> ColumnElement[Any]:
 
 
 async def _rare_term_matches(
-    session: AsyncSession, model: Any, filtered: Select[Any], tsquery: ColumnElement[Any]
+    session: AsyncSession, model: Any, filtered: Select[Any], tsquery: ColumnElement[Any], live_only: bool
 ) -> tuple[list[uuid.UUID] | None, int | None]:
     """All the organisation's matches of a rare term (None for a common one), and the planner's
     estimate of the list's rows.
@@ -101,9 +101,23 @@ async def _rare_term_matches(
     estimate = await estimate_rows(session, filtered.with_only_columns(model.id))
     if estimate is not None and estimate >= COMMON_TERM_ESTIMATE:
         return None, estimate
-    probe = select(func.search_match_ids(model.__tablename__, tsquery, SEARCH_CANDIDATE_CAP + 1))
+    probe = select(func.search_match_ids(model.__tablename__, tsquery, SEARCH_CANDIDATE_CAP + 1, live_only))
     found = list((await (await session.connection()).execute(probe)).scalars())
     return (found if len(found) <= SEARCH_CANDIDATE_CAP else None), estimate
+
+
+async def _text_total(
+    session: AsyncSession, model: Any, tsquery: ColumnElement[Any], estimate: int | None
+) -> Total:
+    """The total of a list filtered by a common term alone: counted in the organisation's search
+    index up to the limit (index and visibility map only), or the estimate far beyond it."""
+    if estimate is not None and estimate >= ESTIMATE_TRUSTED_FACTOR * EXACT_TOTAL_LIMIT:
+        return Total(value=estimate, exact=False)
+    counted = select(func.search_match_count(model.__tablename__, tsquery, EXACT_TOTAL_LIMIT + 1))
+    exact = int((await (await session.connection()).execute(counted)).scalar_one())
+    if exact <= EXACT_TOTAL_LIMIT:
+        return Total(value=exact, exact=True)
+    return Total(value=max(estimate or 0, EXACT_TOTAL_LIMIT + 1), exact=False)
 
 
 async def run_list(
@@ -147,6 +161,14 @@ async def run_list(
             where.append(clause(condition, custom_values.field_spec(definition)))
             continue
         where.append(custom_values.filter_clause(definition, condition, model.id, cipher))
+    # Only the text condition (and the organisation's live rows): search_match_count counts it.
+    text_only = (
+        not include_deleted
+        and not extra_where
+        and not params.conditions
+        and not params.custom_conditions
+        and isinstance(scope, True_)
+    )
     tsquery = search_query(q[:200]) if q else None
     if tsquery is not None:
         where.append(model.search_vector.op("@@")(tsquery))
@@ -179,7 +201,7 @@ async def run_list(
     matches: list[uuid.UUID] | None = None  # all of a rare term's matches, else None
     estimate: int | None = None
     if tsquery is not None:
-        matches, estimate = await _rare_term_matches(session, model, filtered, tsquery)
+        matches, estimate = await _rare_term_matches(session, model, filtered, tsquery, not include_deleted)
         if matches is not None:
             # The text condition stays too: the rows are read under RLS and re-checked, so the
             # list never depends on the function alone for what it shows.
@@ -219,15 +241,11 @@ async def run_list(
         next_cursor = encode_cursor(sort.key, [*(last[i] for i in positions), last_id])
     if total_in_page:
         total: Total | None = Total(value=fetched[0][-1] if fetched else 0, exact=True)
+    elif want_total and tsquery is not None and matches is None and text_only:
+        total = await _text_total(session, model, tsquery, estimate)
     elif want_total:
-        # A common term's estimate alone is close (its frequency is measured); mixed with other
-        # filters it is a product of guesses, so those keep the usual margin before it is trusted.
-        alone = tsquery is not None and not params.conditions and not params.custom_conditions
         total = await count_total(
-            session,
-            filtered.with_only_columns(model.id),
-            estimate=estimate if matches is None else None,
-            trusted_factor=SEARCH_ESTIMATE_TRUSTED_FACTOR if alone else ESTIMATE_TRUSTED_FACTOR,
+            session, filtered.with_only_columns(model.id), estimate=estimate if matches is None else None
         )
     else:
         total = None

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED
+from crm.models.record import NOT_DELETED, org_search_index
 
 ACTIVITY_KINDS = ("note", "call", "meeting", "email", "task")
 
@@ -43,6 +43,7 @@ class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
         ),
         Index("ix_activities_org_owner", "organization_id", "owner_id", text("occurred_at DESC")),
         Index("ix_activities_search", "search_vector", postgresql_using="gin"),
+        org_search_index("activities"),
         CheckConstraint(f"kind IN {ACTIVITY_KINDS}", name="kind_known"),
         CheckConstraint(
             "contact_id IS NOT NULL OR company_id IS NOT NULL OR lead_id IS NOT NULL OR deal_id IS NOT NULL",

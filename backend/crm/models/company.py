@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
 
 
 class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
@@ -45,6 +45,7 @@ class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             postgresql_where=NOT_DELETED,
         ),
         Index("ix_companies_search", "search_vector", postgresql_using="gin"),
+        org_search_index("companies"),
         Index("ix_companies_tags", "tags", postgresql_using="gin"),
     )
 

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
 
 
 class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
@@ -83,6 +83,7 @@ class Contact(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             postgresql_where=NOT_DELETED,
         ),
         Index("ix_contacts_search", "search_vector", postgresql_using="gin"),
+        org_search_index("contacts"),
         Index("ix_contacts_tags", "tags", postgresql_using="gin"),
     )
 

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
 
 
 class Pipeline(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -99,6 +99,7 @@ class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         Index("ix_deals_org_company", "organization_id", "company_id"),
         Index("ix_deals_org_owner", "organization_id", "owner_id", text("updated_at DESC"), text("id DESC")),
         Index("ix_deals_search", "search_vector", postgresql_using="gin"),
+        org_search_index("deals"),
         CheckConstraint("amount >= 0", name="amount_positive"),
         CheckConstraint("status IN ('open', 'won', 'lost')", name="status_known"),
     )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
 
 
 class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
@@ -37,6 +37,7 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
         Index("ix_leads_email_bidx", "organization_id", "email_bidx"),
         Index("ix_leads_phone_bidx", "organization_id", "phone_bidx"),
         Index("ix_leads_search", "search_vector", postgresql_using="gin"),
+        org_search_index("leads"),
     )
 
     # Never NULL ('' when unknown): the name sort stays a plain row comparison over one index.

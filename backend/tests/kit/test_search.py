@@ -160,7 +160,9 @@ async def test_a_search_never_sees_another_organisation(
     listed, totals = await every_page(client, await admin_of(client, tenant), {"q": "Quill"})
     assert set(listed) == set(ours) and totals[0] == {"value": QUILLS, "exact": True}
 
-    probe = text("SELECT search_match_ids('contacts', websearch_to_tsquery('simple', 'quill'), 100)::text")
+    probe = text(
+        "SELECT search_match_ids('contacts', websearch_to_tsquery('simple', 'quill'), 100, true)::text"
+    )
     await set_tenant(db, other_tenant.id)
     assert set((await db.execute(probe)).scalars()) == set(theirs) - {theirs[3]}  # not Quillfeather
     await db.execute(text("SELECT set_config('app.org_id', '', true)"))
@@ -171,7 +173,9 @@ async def test_only_searchable_tables_are_probed(db: AsyncSession, tenant: Tenan
     await set_tenant(db, tenant.id)
     with pytest.raises(DBAPIError, match="not searchable"):
         async with db.begin_nested():
-            await db.execute(text("SELECT search_match_ids('users', websearch_to_tsquery('simple', 'a'), 5)"))
+            await db.execute(
+                text("SELECT search_match_ids('users', websearch_to_tsquery('simple', 'a'), 5, true)")
+            )
 
 
 async def test_a_rare_term_is_an_estimate_a_probe_and_one_page_statement(
@@ -205,3 +209,18 @@ async def test_a_term_the_planner_expects_to_be_common_is_not_probed(
         "exact": True,
     }
     assert not any("search_match_ids" in s for s in statements)
+    assert any("search_match_count" in s for s in statements)  # counted in the search index
+
+
+async def test_deleted_records_are_searched_only_when_asked_for(
+    client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = await admin_of(client, tenant)
+    quills = await add_contacts(client, headers)
+    assert (await client.delete(f"/api/v1/contacts/{quills[0]}", headers=headers)).status_code in (200, 204)
+    for cap in (query.SEARCH_CANDIDATE_CAP, 0):  # both the rare and the common path
+        monkeypatch.setattr(query, "COMMON_TERM_ESTIMATE", cap)
+        live, totals = await every_page(client, headers, {"q": "quill"})
+        assert set(live) == set(quills[1:]) and totals[0] == {"value": QUILLS - 1, "exact": True}
+        every, totals = await every_page(client, headers, {"q": "quill", "include_deleted": "true"})
+        assert set(every) == set(quills) and totals[0] == {"value": QUILLS, "exact": True}
