@@ -31,6 +31,9 @@ const { values: args } = parseArgs({
     screenshots: { type: "string", default: "" },
     // A Chromium trace per phase in this folder, and what its long tasks are made of (ui_trace.mjs).
     trace: { type: "string", default: "" },
+    // Without --trace, a light trace (top-level tasks only) gives each task's thread time: on a
+    // loaded machine a long task's wall time is mostly waiting for a core. "off" skips it.
+    "task-cpu": { type: "string", default: "on" },
   },
 });
 const base = args["base-url"]?.replace(/\/+$/, "");
@@ -61,7 +64,9 @@ const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 /** Runs `body` and returns the long tasks that started while it ran (and the load around it). */
 async function measure(page, phase, body) {
   const loadBefore = loadavg();
+  const light = !args.trace && args["task-cpu"] !== "off";
   if (args.trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  else if (light) await browser.startTracing(page, { categories: ["toplevel"] });
   const from = await page.evaluate(() => performance.now());
   const started = Date.now();
   const extra = (await body()) ?? {};
@@ -76,6 +81,15 @@ async function measure(page, phase, body) {
     writeFileSync(path.join(args.trace, `${phase}.summary.json`), JSON.stringify(summary, null, 1));
     note(`${phase}: trace in ${file}\n${JSON.stringify(summary, null, 1)}`);
   }
+  let taskCpu = {};
+  if (light) {
+    const summary = summarizeTrace(JSON.parse((await browser.stopTracing()).toString("utf8")));
+    taskCpu = {
+      main_thread_cpu_ms: summary.main_thread_cpu_ms,
+      tasks_over_100ms_cpu: summary.tasks_over_100ms_cpu,
+      max_task_cpu_ms: summary.max_task_cpu_ms,
+    };
+  }
   const tasks = await page.evaluate(([a, b]) => window.__longTasks.filter((t) => t.start >= a && t.start <= b), [from, to]);
   const durations = tasks.map((t) => t.duration);
   const max = durations.length ? Math.max(...durations) : 0;
@@ -86,6 +100,7 @@ async function measure(page, phase, body) {
     max_longtask_ms: Math.round(max),
     target_max_ms: TARGET_MS,
     ok: max <= TARGET_MS,
+    ...taskCpu,
     ...extra,
     // Long tasks grow with the machine's load (2 shared cores): the figures carry it.
     machine: { cpus: os.cpus().length, loadavg_1_5_15_before: loadBefore, loadavg_1_5_15_after: loadavg() },

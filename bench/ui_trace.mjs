@@ -128,9 +128,11 @@ export function summarizeTrace(trace) {
   let overCpu100 = 0;
   for (const list of byThread.values()) {
     list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    // The timeline categories wrap each task in "RunTask"; with "toplevel" alone it is the scheduler's.
+    const taskName = list.some((event) => event.name === "RunTask") ? "RunTask" : "ThreadControllerImpl::RunTask";
     for (let i = 0; i < list.length; i++) {
       const task = list[i];
-      if (task.name !== "RunTask") continue;
+      if (task.name !== taskName) continue;
       wallUs += task.dur;
       cpuUs += task.tdur ?? 0;
       maxCpuUs = Math.max(maxCpuUs, task.tdur ?? 0);
