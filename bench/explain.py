@@ -5,7 +5,7 @@ For every scenario statement (the lean SQL of ``scenarios.py``) and, when a capt
 execution time, the indexes used, and any sequential scan of a bulk table (the issue asks
 that no list/search/board query scans a whole table); flagged plans are printed in full
 on stderr. A SECURITY DEFINER function is opaque in its caller's plan, so the query that
-``search_match_ids`` runs is explained too, as its owner (``source: function``).
+search functions run is explained too, as their owner (``source: function``).
 
     backend/.venv/bin/python bench/explain.py [--scale 0.01] [--no-captured]
 """
@@ -120,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
             for st in s.statements:
                 params = {**st.params, "ids": ids} if "ids" in st.params else st.params
                 jobs.append(("lean", s.name, st.name, (st.sql, params), limit))
-                if "search_match_ids(" in st.sql:
-                    probe = (sc.search_probe_sql("contacts"), {"q": st.params["q"], "org": org["id"]})
-                    jobs.append(("function", s.name, "search_match_ids", probe, limit))
+                for function in ("search_match_ids", "search_match_count"):
+                    if function + "(" in st.sql:
+                        inner = (
+                            sc.search_function_sql("contacts", function),
+                            {"q": st.params["q"], "org": org["id"]},
+                        )
+                        jobs.append(("function", s.name, function, inner, limit))
         if not args.no_captured and CAPTURE_FILE.exists():
             captured = json.loads(CAPTURE_FILE.read_text())
             if captured.get("database") == db.name:

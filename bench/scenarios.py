@@ -36,13 +36,17 @@ SEARCH_CAP = 2_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
 SEARCH_TSQUERY = "(websearch_to_tsquery('simple', %(q)s)::text || ':*')::tsquery"  # a typed word as prefix
 
 
-def search_probe_sql(table: str) -> str:
-    """What ``search_match_ids`` (migration 0024) runs as its owner, for EXPLAIN: the function
-    is a black box in the plan of the statement that calls it."""
-    return (
-        f"SELECT m.id FROM (SELECT id, organization_id FROM {table} WHERE search_vector @@ {SEARCH_TSQUERY}"
-        f" OFFSET 0) m WHERE m.organization_id = %(org)s LIMIT {SEARCH_CAP + 1}"
-    )
+ORG_SEARCH = "(search_vector || array_to_tsvector(ARRAY['org:' || organization_id::text]))"  # migration 0024
+
+
+def search_function_sql(table: str, function: str) -> str:
+    """What ``search_match_ids`` / ``search_match_count`` (migration 0024) run as their owner, for
+    EXPLAIN: a SECURITY DEFINER function is a black box in the plan of the statement calling it."""
+    org_lexeme = "quote_literal('org:' || %(org)s)::tsquery"
+    where = f"deleted_at IS NULL AND {ORG_SEARCH} @@ ({SEARCH_TSQUERY} && {org_lexeme})"
+    if function == "search_match_count":
+        return f"SELECT count(*) FROM (SELECT FROM {table} WHERE {where} LIMIT {TOTAL_CAP}) t"
+    return f"SELECT id FROM {table} WHERE {where} LIMIT {SEARCH_CAP + 1}"
 
 
 @dataclass
@@ -192,7 +196,7 @@ def build(
     common_where = f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.search_vector @@ {tsq}"
     rare_where = (
         f"c.organization_id = %(org)s AND c.deleted_at IS NULL AND c.id = ANY(ARRAY("
-        f"SELECT search_match_ids('contacts', {tsq}, {search_cap + 1}))) AND c.search_vector @@ {tsq}"
+        f"SELECT search_match_ids('contacts', {tsq}, {search_cap + 1}, true))) AND c.search_vector @@ {tsq}"
     )
     for label, term in (("common", common_surname), ("rare", rare_surname), ("prefix", rare_surname[:3])):
         p = {**o, "q": term}
@@ -200,7 +204,8 @@ def build(
             statements = [
                 _page(common_where, "c.updated_at DESC, c.id DESC", p),
                 _cf(org),
-                _capped_total(common_where, p),
+                # A lone term's total: search_match_count, from the organisation's search index.
+                Statement("total_capped", f"SELECT search_match_count('contacts', {tsq}, {TOTAL_CAP})", p),
             ]
         else:
             page_with_total = Statement(
