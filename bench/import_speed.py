@@ -4,6 +4,9 @@ Run by hand (not part of the test suite)::
 
     backend/.venv/bin/python bench/import_speed.py [--rows 100000] [--existing 10000] [--profile FILE]
 
+(``--profile``: CPU time of the importer's main thread. The child process that prepares batches
+is forked while the profiler runs and inherits it, so its CPU figure is inflated in that run.)
+
 It creates a database of its own on the bench server (``.data/bench``, dropped at the end), seeds
 10,000 existing contacts (through the importer), then times a real import job end to end (file
 read from storage, decoding, parsing, validation, AES-GCM encryption, blind indexes, one dedupe
