@@ -32,7 +32,7 @@ CF_VALUES = (
     " WHERE v.record_id = ANY(%(ids)s) AND v.field_id = ANY(%(fields)s)"
 )
 TOTAL_CAP = 10_001
-SEARCH_CAP = 2_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
+SEARCH_CAP = 3_000  # crm.kit.query.SEARCH_CANDIDATE_CAP
 SEARCH_TSQUERY = "(websearch_to_tsquery('simple', %(q)s)::text || ':*')::tsquery"  # a typed word as prefix
 
 

@@ -224,3 +224,19 @@ async def test_deleted_records_are_searched_only_when_asked_for(
         assert set(live) == set(quills[1:]) and totals[0] == {"value": QUILLS - 1, "exact": True}
         every, totals = await every_page(client, headers, {"q": "quill", "include_deleted": "true"})
         assert set(every) == set(quills) and totals[0] == {"value": QUILLS, "exact": True}
+
+
+async def test_a_lone_common_term_is_counted_below_twice_the_limit_and_estimated_above(
+    db: AsyncSession, tenant: Tenant, statements: list[str]
+) -> None:
+    from crm.kit.pagination import EXACT_TOTAL_LIMIT, Total
+    from crm.models import Contact
+
+    await set_tenant(db, tenant.id)
+    tsquery = query.search_query("quill")
+    far = query.SEARCH_ESTIMATE_TRUSTED_FACTOR * EXACT_TOTAL_LIMIT
+    assert await query._text_total(db, Contact, tsquery, far) == Total(value=far, exact=False)
+    assert not any("search_match_count" in s for s in statements)
+    # Below it the estimate is not taken on trust: the matches are counted (none here), exactly.
+    assert await query._text_total(db, Contact, tsquery, far - 1) == Total(value=0, exact=True)
+    assert any("search_match_count" in s for s in statements)
