@@ -327,8 +327,10 @@ def build(
             " sum(r.task_count) FILTER (WHERE r.day > current_date + 7),"
             " (SELECT count(*) FROM activities a WHERE a.organization_id = %(org)s AND a.kind = 'task'"
             " AND a.completed_at IS NULL AND a.deleted_at IS NULL"
-            " AND (a.due_at >= current_date AND a.due_at < current_date + 1"
-            " OR a.due_at >= current_date + 7 AND a.due_at < current_date + 8))"
+            " AND a.due_at >= current_date AND a.due_at < current_date + 1),"
+            " (SELECT count(*) FROM activities a WHERE a.organization_id = %(org)s AND a.kind = 'task'"
+            " AND a.completed_at IS NULL AND a.deleted_at IS NULL"
+            " AND a.due_at >= current_date + 7 AND a.due_at < current_date + 8)"
             " FROM open_task_totals r WHERE r.organization_id = %(org)s"
             " AND r.day NOT IN (current_date, current_date + 7)",
         ),
