@@ -20,7 +20,7 @@ from sqlalchemy.types import UserDefinedType
 from crm.models.base import Base
 
 EMBEDDING_DIMENSIONS = 384
-INDEXED_ENTITIES = ("contact", "company", "deal", "activity")
+INDEXED_ENTITIES = ("contact", "company", "deal", "activity", "lead", "transcript")
 
 
 class Vector(UserDefinedType[list[float]]):

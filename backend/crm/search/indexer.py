@@ -1,5 +1,6 @@
 """Drain an organisation's index queue: build each record's chunks, embed only the chunks whose
-text changed (content hash), upsert them, and drop the vectors of records that are gone."""
+text or embedding model changed (content hash), upsert them, and drop the vectors of records that
+are gone."""
 
 from __future__ import annotations
 
@@ -33,26 +34,32 @@ async def index_batch(session: AsyncSession, settings: Settings, organization_id
     by_entity: dict[str, list[uuid.UUID]] = defaultdict(list)
     for entity, entity_id in items:
         by_entity[entity].append(entity_id)
-    pending: list[tuple[str, uuid.UUID, texts.Chunk, bytes]] = []
+    # The model's identity is part of each chunk's content hash: after a model change every stored
+    # vector is stale, and a reindex re-embeds them all (asked for once, and only if a record is live).
+    model_id: str | None = None
+    pending: list[tuple[str, uuid.UUID, texts.Chunk]] = []
     for entity, ids in by_entity.items():
         rows = await repository.sources(session, entity, ids)
         await store.delete_records(
             session, settings, organization_id, entity, [i for i in ids if i not in rows]
         )
+        if not rows:
+            continue
+        if model_id is None:
+            model_id = await embedder.current_model(settings, organization_id)
         stored = await repository.stored_hashes(session, entity, list(rows))
         for entity_id, row in rows.items():
             record_chunks = texts.chunks(entity, row)
             for chunk in record_chunks:
-                digest = chunk.digest(embedder.MODEL)
-                if stored.get((entity_id, chunk.number)) != digest:
-                    pending.append((entity, entity_id, chunk, digest))
+                if stored.get((entity_id, chunk.number)) != chunk.digest(model_id):
+                    pending.append((entity, entity_id, chunk))
             if any(i == entity_id and n >= len(record_chunks) for i, n in stored):
                 await store.delete_chunks_from(
                     session, settings, organization_id, entity, entity_id, len(record_chunks)
                 )
     if pending:
-        model, vectors = await embedder.embed(
-            settings, organization_id, [chunk.text for _, _, chunk, _ in pending], interactive=False
+        embedded = await embedder.embed(
+            settings, organization_id, [chunk.text for _, _, chunk in pending], interactive=False
         )
         await record_event(
             session,
@@ -60,17 +67,20 @@ async def index_batch(session: AsyncSession, settings: Settings, organization_id
             actor=None,
             organization_id=organization_id,
             actor_type=ActorType.ai,
-            meta={"model": model, "records": len({(e, i) for e, i, _, _ in pending}), "chunks": len(pending)},
+            meta={
+                "model": embedded.model_id,
+                "records": len({(e, i) for e, i, _ in pending}),
+                "chunks": len(pending),
+            },
         )
-        await store.upsert(
-            session,
-            settings,
-            organization_id,
-            [
-                repository.VectorRow(entity, entity_id, chunk.number, vector, model, digest)
-                for (entity, entity_id, chunk, digest), vector in zip(pending, vectors, strict=True)
-            ],
-        )
+        # Hashed with the model that made the vectors: if it changed since the question above, the
+        # rows are stored as that model's and the next reindex sees them as they are.
+        made_by = embedded.model_id
+        rows_out = [
+            repository.VectorRow(entity, entity_id, chunk.number, vector, made_by, chunk.digest(made_by))
+            for (entity, entity_id, chunk), vector in zip(pending, embedded.vectors, strict=True)
+        ]
+        await store.upsert(session, settings, organization_id, rows_out)
     await repository.unqueue(session, items)
     return len(items)
 

@@ -134,18 +134,28 @@ class PineconeVectorStore:
         return found
 
     async def nearest(
-        self, organization_id: uuid.UUID, query: list[float], n: int
+        self, organization_id: uuid.UUID, query: list[float], n: int, *, model: str | None = None
     ) -> list[tuple[str, uuid.UUID, float]]:
-        """Up to ``n`` nearest chunks of the organisation, best first, as ``repository.nearest``."""
-        return await self._query(organization_id, query, n, None)
+        """Up to ``n`` nearest chunks of the organisation, best first, as ``repository.nearest``
+        (only vectors of ``model`` when given)."""
+        return await self._query(organization_id, query, n, {"model": {"$eq": model}} if model else None)
 
     async def nearest_among(
-        self, organization_id: uuid.UUID, entity: str, query: list[float], ids: Sequence[uuid.UUID], n: int
+        self,
+        organization_id: uuid.UUID,
+        entity: str,
+        query: list[float],
+        ids: Sequence[uuid.UUID],
+        n: int,
+        *,
+        model: str | None = None,
     ) -> list[tuple[uuid.UUID, float]]:
         """The nearest of the given records (best chunk each), as ``repository.nearest_within``."""
         if not ids:
             return []
-        condition = {"entity": {"$eq": entity}, "entity_id": {"$in": [str(i) for i in ids]}}
+        condition: dict[str, Any] = {"entity": {"$eq": entity}, "entity_id": {"$in": [str(i) for i in ids]}}
+        if model:
+            condition["model"] = {"$eq": model}
         best: dict[uuid.UUID, float] = {}
         for _, entity_id, distance in await self._query(organization_id, query, n * MAX_CHUNKS, condition):
             best[entity_id] = min(best.get(entity_id, distance), distance)

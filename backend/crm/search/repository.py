@@ -11,11 +11,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Uuid,
+    and_,
     bindparam,
     cast,
     delete,
     func,
     literal,
+    or_,
     select,
     text,
     tuple_,
@@ -24,10 +26,19 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm.models import Activity, Company, Contact, Deal, Embedding, SearchIndexQueue, Stage
+from crm.models import Activity, Company, Contact, Deal, Embedding, Lead, SearchIndexQueue, Stage, Transcript
 from crm.search import vectors
 
-MODELS: dict[str, Any] = {"contact": Contact, "company": Company, "deal": Deal, "activity": Activity}
+MODELS: dict[str, Any] = {
+    "contact": Contact,
+    "company": Company,
+    "deal": Deal,
+    "activity": Activity,
+    "lead": Lead,
+    "transcript": Transcript,
+}
+# A transcript belongs to one record of these types and is readable when that record is.
+TRANSCRIBED: tuple[str, ...] = ("contact", "company", "deal", "lead")
 # hnsw.ef_search bounds how many rows one HNSW scan can return (pgvector caps it at 1000).
 MAX_EF_SEARCH = 1000
 
@@ -55,9 +66,7 @@ async def queue_everything(session: AsyncSession) -> int:
     """Queue every live record of the organisation (a reindex; unchanged texts cost no AI call)."""
     total = 0
     for entity, model in MODELS.items():
-        source = select(literal(entity), model.id).where(model.deleted_at.is_(None))
-        if entity == "activity":
-            source = source.where(*_activity_with_text())
+        source = select(literal(entity), model.id).where(*indexable(entity))
         statement = insert(SearchIndexQueue).from_select(["entity", "entity_id"], source)
         # Counted in the database (rowcount is -1 for this statement through psycopg).
         inserted = statement.on_conflict_do_nothing().returning(SearchIndexQueue.entity_id).cte("inserted")
@@ -95,6 +104,30 @@ async def queued_count(session: AsyncSession) -> int:
 def _activity_with_text() -> list[ColumnElement[bool]]:
     # Tasks are to-dos, not content; an activity with neither subject nor body has nothing to find.
     return [Activity.kind != "task", func.length(func.concat(Activity.subject, Activity.body)) > 0]
+
+
+def indexable(entity: str) -> list[ColumnElement[bool]]:
+    """Which rows of ``entity`` have vectors: live records with text (transcripts: finished ones)."""
+    if entity == "transcript":
+        return [Transcript.status == "ready", func.length(func.coalesce(Transcript.text, "")) > 0]
+    conditions = [MODELS[entity].deleted_at.is_(None)]
+    return conditions + _activity_with_text() if entity == "activity" else conditions
+
+
+def transcript_scope(readable: dict[str, ColumnElement[bool]]) -> ColumnElement[bool] | None:
+    """Transcripts whose record is live and in the caller's read scope (``readable`` per record type,
+    types the caller may not read left out); None when no record type is readable."""
+    parts = [
+        and_(
+            Transcript.object_type == object_type,
+            Transcript.record_id.in_(
+                select(MODELS[object_type].id).where(MODELS[object_type].deleted_at.is_(None), clause)
+            ),
+        )
+        for object_type, clause in readable.items()
+        if object_type in TRANSCRIBED
+    ]
+    return or_(*parts) if parts else None
 
 
 def _source_query(entity: str) -> Select[*tuple[Any, ...]]:
@@ -150,6 +183,38 @@ def _source_query(entity: str) -> Select[*tuple[Any, ...]]:
             .outerjoin(person, person.id == Activity.contact_id)
             .outerjoin(Company, Company.id == func.coalesce(Activity.company_id, person.company_id))
             .where(Activity.deleted_at.is_(None), *_activity_with_text())
+        )
+    if entity == "lead":
+        return select(
+            Lead.id,
+            Lead.first_name,
+            Lead.last_name,
+            Lead.job_title,
+            Lead.company_name,
+            Lead.status,
+            Lead.source,
+            Lead.lost_reason,
+            Lead.tags,
+        ).where(*indexable("lead"))
+    if entity == "transcript":
+        return (
+            select(
+                Transcript.id,
+                Transcript.kind,
+                Transcript.summary,
+                Transcript.text,
+                func.coalesce(
+                    func.nullif(func.concat_ws(" ", Contact.first_name, Contact.last_name), ""),
+                    Company.name,
+                    Deal.name,
+                    func.nullif(func.concat_ws(" ", Lead.first_name, Lead.last_name), ""),
+                ).label("about"),
+            )
+            .outerjoin(Contact, and_(Transcript.object_type == "contact", Contact.id == Transcript.record_id))
+            .outerjoin(Company, and_(Transcript.object_type == "company", Company.id == Transcript.record_id))
+            .outerjoin(Deal, and_(Transcript.object_type == "deal", Deal.id == Transcript.record_id))
+            .outerjoin(Lead, and_(Transcript.object_type == "lead", Lead.id == Transcript.record_id))
+            .where(*indexable("transcript"))
         )
     raise ValueError(f"not an indexed entity: {entity}")
 
@@ -218,14 +283,16 @@ async def delete_records(session: AsyncSession, entity: str, ids: Sequence[uuid.
         )
 
 
-async def delete_orphaned_activities(session: AsyncSession) -> None:
-    """Vectors of activities whose row is gone (cascaded away with an erased record)."""
-    await session.execute(
-        delete(Embedding).where(
-            Embedding.entity == "activity",
-            ~select(Activity.id).where(Activity.id == Embedding.entity_id).exists(),
+async def delete_orphans(session: AsyncSession) -> None:
+    """Vectors of activities and transcripts whose row is gone (cascaded away with an erased record
+    or a deleted recording)."""
+    for entity, model in (("activity", Activity), ("transcript", Transcript)):
+        await session.execute(
+            delete(Embedding).where(
+                Embedding.entity == entity,
+                ~select(model.id).where(model.id == Embedding.entity_id).exists(),
+            )
         )
-    )
 
 
 async def delete_chunks_from(session: AsyncSession, entity: str, entity_id: uuid.UUID, first: int) -> None:
@@ -251,24 +318,29 @@ def org_literal(organization_id: uuid.UUID) -> str:
     return "'" + str(uuid.UUID(str(organization_id))) + "'::uuid"
 
 
-def knn_sql(organization_id: uuid.UUID) -> str:
-    """The nearest chunks of one organisation's records: an ordered scan of its partial index."""
+def knn_sql(organization_id: uuid.UUID, *, by_model: bool = False) -> str:
+    """The nearest chunks of one organisation's records: an ordered scan of its partial index
+    (``by_model``: only rows whose model is the bound ``:model``, filtered as the scan goes)."""
     # The only inlined value is a UUID that org_literal has parsed.
     where = f"WHERE organization_id = {org_literal(organization_id)}"
+    if by_model:
+        where += " AND model = :model"
     d = "embedding <#> CAST(:query AS vector)"
     return f"SELECT entity, entity_id, {d} AS distance FROM embeddings {where} ORDER BY {d} LIMIT :n"  # noqa: S608
 
 
 async def nearest(
-    session: AsyncSession, organization_id: uuid.UUID, query: list[float], n: int
+    session: AsyncSession, organization_id: uuid.UUID, query: list[float], n: int, *, model: str | None = None
 ) -> list[tuple[str, uuid.UUID, float]]:
-    """Up to ``n`` nearest chunks, best first (distance = negative inner product)."""
+    """Up to ``n`` nearest chunks, best first (distance = negative inner product); only vectors of
+    ``model`` when given (search always gives its query vector's model)."""
     n = max(1, min(n, MAX_EF_SEARCH))
     # An HNSW scan returns at most ef_search rows: ask for at least as many as wanted.
     await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, n)}"))
-    result = await session.execute(
-        text(knn_sql(organization_id)), {"query": vectors.to_literal(query), "n": n}
-    )
+    params: dict[str, Any] = {"query": vectors.to_literal(query), "n": n}
+    if model is not None:
+        params["model"] = model
+    result = await session.execute(text(knn_sql(organization_id, by_model=model is not None)), params)
     return [(entity, entity_id, float(distance)) for entity, entity_id, distance in result]
 
 
@@ -278,17 +350,20 @@ async def nearest_within(
     query: list[float],
     scope: ColumnElement[bool],
     n: int,
+    *,
+    model: str | None = None,
 ) -> list[tuple[uuid.UUID, float]]:
     """Exact nearest records (best chunk each) among those ``scope`` reaches: for a caller whose
     scope is so narrow that the organisation-wide candidates ran out before k of theirs turned up."""
-    model = MODELS[entity]
+    record = MODELS[entity]
     distance = func.min(
         Embedding.embedding.op("<#>")(cast(literal(vectors.to_literal(query)), Embedding.embedding.type))
     )
+    same_model = [] if model is None else [Embedding.model == model]
     result = await session.execute(
         select(Embedding.entity_id, distance.label("distance"))
-        .join(model, model.id == Embedding.entity_id)
-        .where(Embedding.entity == entity, model.deleted_at.is_(None), scope)
+        .join(record, record.id == Embedding.entity_id)
+        .where(Embedding.entity == entity, *indexable(entity), scope, *same_model)
         .group_by(Embedding.entity_id)
         .order_by(distance, Embedding.entity_id)
         .limit(n)
@@ -329,6 +404,19 @@ def display_query(entity: str) -> Select[Any]:
                 "snippet"
             ),
         ).where(Activity.deleted_at.is_(None), Activity.kind != "task")
+    if entity == "lead":
+        return select(
+            Lead.id,
+            func.concat_ws(" ", Lead.first_name, Lead.last_name).label("title"),
+            func.concat_ws(" · ", Lead.job_title, Lead.company_name, Lead.status).label("snippet"),
+        ).where(Lead.deleted_at.is_(None))
+    if entity == "transcript":
+        spoken = func.coalesce(func.nullif(Transcript.summary, ""), Transcript.text, "")
+        return select(
+            Transcript.id,
+            func.concat(func.initcap(Transcript.kind), " recording transcript").label("title"),
+            func.left(func.regexp_replace(spoken, r"\s+", " ", "g"), 240).label("snippet"),
+        ).where(*indexable("transcript"))
     raise ValueError(f"not an indexed entity: {entity}")
 
 
@@ -347,8 +435,11 @@ async def fulltext(
     session: AsyncSession, entity: str, tsquery: str, scope: ColumnElement[bool], n: int
 ) -> list[tuple[uuid.UUID, float, str, str]]:
     """Full-text candidates on the same ``search_vector`` columns (and GIN indexes) the lists'
-    ``q=`` uses, ranked by cover density; ``tsquery`` is an OR of the query's words."""
+    ``q=`` uses, ranked by cover density; ``tsquery`` is an OR of the query's words. Transcripts have
+    no such column (nor index): they are found by meaning only."""
     model = MODELS[entity]
+    if not hasattr(model, "search_vector"):
+        return []
     query = func.to_tsquery("simple", tsquery)
     rank = func.ts_rank_cd(model.search_vector, query)
     result = await session.execute(

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-HitType = Literal["contact", "company", "deal", "activity"]
+HitType = Literal["contact", "company", "deal", "activity", "lead", "transcript"]
 Ranker = Literal["vector", "fulltext"]
 
 

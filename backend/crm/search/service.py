@@ -38,7 +38,10 @@ RESOURCE_OF: dict[str, str] = {
     "company": "companies",
     "deal": "deals",
     "activity": "activities",
+    "lead": "leads",
 }
+# Searchable types; a transcript has no permission of its own: it is readable with its record.
+TYPES = (*RESOURCE_OF, "transcript")
 FLAG = "ai.semantic_search"
 # Candidates per ranker before fusion: what ai/evals/search_eval.py measures recall with.
 CANDIDATES = 50
@@ -53,12 +56,12 @@ Key = tuple[str, uuid.UUID]
 
 def parse_types(raw: str | None) -> list[str]:
     if not raw:
-        return list(RESOURCE_OF)
+        return list(TYPES)
     asked = [t.strip() for t in raw.split(",") if t.strip()]
-    unknown = sorted(set(asked) - set(RESOURCE_OF))
+    unknown = sorted(set(asked) - set(TYPES))
     if unknown or not asked:
         raise BadRequest(
-            f"types: unknown {', '.join(unknown) or '(empty)'}; use {', '.join(RESOURCE_OF)}",
+            f"types: unknown {', '.join(unknown) or '(empty)'}; use {', '.join(TYPES)}",
             code="invalid_types",
         )
     return list(dict.fromkeys(asked))
@@ -81,13 +84,29 @@ class _Candidates:
     display: dict[Key, tuple[str, str]]
 
 
+def _readable(principal: Principal, entity: str) -> tuple[Scope, ColumnElement[bool]] | None:
+    scope = principal.scope(RESOURCE_OF[entity], Action.read)
+    if scope is Scope.none:
+        return None
+    return scope, scope_clause(scope, repository.MODELS[entity].owner_id, principal)
+
+
 def _scopes(principal: Principal, types: Sequence[str]) -> dict[str, tuple[Scope, ColumnElement[bool]]]:
     out: dict[str, tuple[Scope, ColumnElement[bool]]] = {}
     for entity in types:
-        scope = principal.scope(RESOURCE_OF[entity], Action.read)
-        if scope is not Scope.none:
-            owner = repository.MODELS[entity].owner_id
-            out[entity] = (scope, scope_clause(scope, owner, principal))
+        if entity == "transcript":
+            continue
+        if (readable := _readable(principal, entity)) is not None:
+            out[entity] = readable
+    if "transcript" in types:
+        parents = {t: r for t in repository.TRANSCRIBED if (r := _readable(principal, t)) is not None}
+        clause = repository.transcript_scope({t: c for t, (_, c) in parents.items()})
+        if clause is not None:
+            # Narrow unless every record type is readable in full: the exact fallback then applies.
+            wide = len(parents) == len(repository.TRANSCRIBED) and all(
+                s is Scope.all for s, _ in parents.values()
+            )
+            out["transcript"] = (Scope.all if wide else Scope.own, clause)
     return out
 
 
@@ -114,6 +133,7 @@ async def _vector(
     settings: Settings,
     organization_id: uuid.UUID,
     query: list[float],
+    model: str,
     scopes: dict[str, tuple[Scope, ColumnElement[bool]]],
     want: int,
 ) -> _Candidates:
@@ -122,7 +142,7 @@ async def _vector(
     checked: set[Key] = set()
     n = max(100, 4 * want)
     while True:
-        rows = await store.nearest(session, settings, organization_id, query, n)
+        rows = await store.nearest(session, settings, organization_id, query, n, model=model)
         fresh: dict[str, list[uuid.UUID]] = {}
         for entity, entity_id, distance in rows:
             key = (entity, entity_id)
@@ -153,7 +173,7 @@ async def _vector(
                 if scope is Scope.all:
                     continue
                 exact = await store.nearest_within(
-                    session, settings, organization_id, entity, query, clause, want
+                    session, settings, organization_id, entity, query, clause, want, model=model
                 )
                 for entity_id, distance in exact:
                     key = (entity, entity_id)
@@ -192,7 +212,7 @@ async def search(
         reason = "semantic search is switched off for this organisation"
     else:
         try:
-            model, (query_vector,) = await embedder.embed(
+            embedded = await embedder.embed(
                 runtime.settings,
                 principal.organization_id,
                 [q],
@@ -203,9 +223,18 @@ async def search(
             reason = f"keyword results only: {exc.detail}"
             log.warning("semantic search unavailable", extra={"reason": exc.detail})
         else:
+            model = embedded.model
             try:
+                # Only the stored vectors of the query vector's own model: after a model change,
+                # records not yet re-embedded are found by their words until the reindex reaches them.
                 vector = await _vector(
-                    session, runtime.settings, principal.organization_id, query_vector, scopes, limit
+                    session,
+                    runtime.settings,
+                    principal.organization_id,
+                    embedded.vectors[0],
+                    embedded.model_id,
+                    scopes,
+                    limit,
                 )
                 semantic = True
             except VectorStoreUnavailable as exc:
@@ -233,5 +262,5 @@ async def search(
 
 
 def _hit_type(entity: str) -> HitType:
-    assert entity in RESOURCE_OF
+    assert entity in TYPES
     return entity  # type: ignore[return-value]

@@ -76,11 +76,19 @@ async def delete_chunks_from(
 
 
 async def nearest(
-    session: AsyncSession, settings: Settings, organization_id: uuid.UUID, query: list[float], n: int
+    session: AsyncSession,
+    settings: Settings,
+    organization_id: uuid.UUID,
+    query: list[float],
+    n: int,
+    *,
+    model: str,
 ) -> list[tuple[str, uuid.UUID, float]]:
+    """The nearest chunks among the vectors ``model`` made (the query vector's model): vectors of
+    another model, left from before a model change until the reindex replaces them, never compare."""
     if (pinecone := pinecone_store(settings)) is not None:
-        return await pinecone.nearest(organization_id, query, min(n, repository.MAX_EF_SEARCH))
-    return await repository.nearest(session, organization_id, query, n)
+        return await pinecone.nearest(organization_id, query, min(n, repository.MAX_EF_SEARCH), model=model)
+    return await repository.nearest(session, organization_id, query, n, model=model)
 
 
 async def nearest_within(
@@ -91,16 +99,18 @@ async def nearest_within(
     query: list[float],
     scope: ColumnElement[bool],
     n: int,
+    *,
+    model: str,
 ) -> list[tuple[uuid.UUID, float]]:
     if (pinecone := pinecone_store(settings)) is not None:
         # The caller's narrow scope, resolved in PostgreSQL, becomes an id filter in the organisation's
         # namespace. A scope reaching more than $in can list is not narrow: the over-fetch before this
         # fallback has already found its records.
-        model = repository.MODELS[entity]
+        record = repository.MODELS[entity]
         ids = list(
             await session.scalars(
-                select(model.id).where(model.deleted_at.is_(None), scope).limit(PINECONE_IN_MAX)
+                select(record.id).where(*repository.indexable(entity), scope).limit(PINECONE_IN_MAX)
             )
         )
-        return await pinecone.nearest_among(organization_id, entity, query, ids, n)
-    return await repository.nearest_within(session, entity, query, scope, n)
+        return await pinecone.nearest_among(organization_id, entity, query, ids, n, model=model)
+    return await repository.nearest_within(session, entity, query, scope, n, model=model)

@@ -79,8 +79,9 @@ async def _enqueue_once(
 async def request_index(
     session: AsyncSession, organization_id: uuid.UUID, entity: str, ids: Iterable[uuid.UUID]
 ) -> None:
-    """For any writer of contacts, companies, deals or activities (create, update, delete, erase,
-    merge, restore): in the writer's transaction, mark the records stale and make sure a job runs."""
+    """For any writer of contacts, companies, deals, activities, leads or transcripts (create,
+    update, delete, erase, merge, restore): in the writer's transaction, mark the records stale
+    and make sure a job runs."""
     if entity not in INDEXED_ENTITIES:
         return
     if await repository.queue(session, entity, ids):
@@ -127,8 +128,14 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "company": frozenset({"name", "domain", "industry", "employee_count", "address", "tags"}),
     "deal": frozenset({"name", "status", "lost_reason", "tags", "company_id", "stage_id", "pipeline_id"}),
     "activity": frozenset({"kind", "subject", "body", "contact_id", "company_id"}),
+    "lead": frozenset(
+        {"first_name", "last_name", "job_title", "company_name", "status", "source", "lost_reason", "tags"}
+    ),
+    "transcript": frozenset({"status", "text", "summary", "kind"}),
 }
 GONE = frozenset({"deleted", "erased", "merged"})
+# A recording removed from a record takes its transcript with it (ON DELETE CASCADE).
+DETACHED = "detached"
 
 
 @on_change(*INDEXED_ENTITIES)
@@ -137,13 +144,17 @@ async def keep_index_current(session: AsyncSession, change: Change) -> None:
 
     A deleted, merged-away or erased record's vectors go in the write's own transaction (an erased
     person's text must not outlive the erasure by a job's delay); the queued entry then finds the
-    record gone, or live again after a restore, and settles it either way. Activities cascade with
-    an erased contact, company or deal, so their vectors go too.
+    record gone, or live again after a restore, and settles it either way. Activities and
+    transcripts cascade with an erased contact, company, deal or lead (transcripts also with a
+    deleted recording), so their vectors go too.
     """
+    if change.verb == DETACHED:
+        await repository.delete_orphans(session)
+        return
     if change.verb == "updated" and change.fields and not change.fields & TEXT_FIELDS[change.entity]:
         return
     if change.verb in GONE:
         await repository.delete_records(session, change.entity, change.ids)
-        if change.verb == "erased" and change.entity != "activity":
-            await repository.delete_orphaned_activities(session)
+        if change.verb == "erased" and change.entity not in ("activity", "transcript"):
+            await repository.delete_orphans(session)
     await request_index(session, change.organization_id, change.entity, change.ids)

@@ -24,8 +24,9 @@ class Chunk:
     number: int
     text: str
 
-    def digest(self, model: str) -> bytes:
-        return hashlib.sha256(f"{model}\n{self.text}".encode()).digest()
+    def digest(self, model_id: str) -> bytes:
+        """What the stored hash is compared with: a new text or a new model both make it stale."""
+        return hashlib.sha256(f"{model_id}\n{self.text}".encode()).digest()
 
 
 def _join(parts: Iterable[Any], sep: str = ", ") -> str:
@@ -33,7 +34,7 @@ def _join(parts: Iterable[Any], sep: str = ", ") -> str:
 
 
 def header_and_body(entity: str, row: Any) -> tuple[str, str]:
-    """The record's one-line description and its free text (only activities have much)."""
+    """The record's one-line description and its free text (activities and transcripts have much)."""
     if entity == "contact":
         name = _join([row.first_name, row.last_name], " ")
         role = _join([row.job_title, f"at {row.company_name}" if row.company_name else None], " ")
@@ -64,6 +65,16 @@ def header_and_body(entity: str, row: Any) -> tuple[str, str]:
         about = _join([row.contact_name, row.company_name, row.company_city])
         head = _join([row.kind.capitalize() + (f": {row.subject}" if row.subject else ""), about], " — ")
         return head, (row.body or "").strip()
+    if entity == "lead":
+        name = _join([row.first_name, row.last_name], " ")
+        role = _join([row.job_title, f"at {row.company_name}" if row.company_name else None], " ")
+        lost = f"lost because {row.lost_reason}" if row.lost_reason else None
+        source = f"from {row.source}" if row.source else None
+        return _join([f"Lead {name}", role, f"status {row.status}", source, lost, _join(row.tags or [])]), ""
+    if entity == "transcript":
+        # The summary first: it says in a few lines what the call was about.
+        head = _join([f"{row.kind.capitalize()} recording transcript", row.about], " — ")
+        return head, _join([row.summary, row.text], "\n").strip()
     raise ValueError(f"not an indexed entity: {entity}")
 
 

@@ -179,6 +179,10 @@ async def _store(session: Any, runtime: Runtime, transcript: Transcript, answer:
     await record_change(
         session, runtime, Change(transcript.organization_id, "activity", (activity.id,), "created")
     )
+    # The transcript is searchable on its own too (crm/search follows "transcript" changes).
+    await record_change(
+        session, runtime, Change(transcript.organization_id, "transcript", (transcript.id,), "updated")
+    )
 
 
 async def _timeline_activity(

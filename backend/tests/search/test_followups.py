@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.ai.client import AIClient
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
-from crm.models import Embedding, Role, SearchIndexQueue
+from crm.kit.followups import Change, record_change
+from crm.models import Attachment, Embedding, Role, SearchIndexQueue, Transcript
 from crm.search import indexer
 from tests.fixtures.people import Tenant, bearer, token_for
 
@@ -84,3 +85,87 @@ async def test_writes_queue_index_and_erase(
     assert erased.status_code == 204, erased.text
     assert await _vectors(db, org, contact_id) == 0
     assert await _vectors(db, org, note_id) == 0  # the note went with the person, and so did its vector
+
+
+CALL = (
+    "Tomás said the crew of the Atlántica needs their seafarer medical examinations before the ship "
+    "leaves port in March, and asked whether our doctors can come on board in Vigo."
+)
+
+
+async def test_leads_and_transcripts_are_indexed_kept_to_who_may_read_them_and_erased(
+    client: httpx.AsyncClient, db: AsyncSession, runtime: Runtime, tenant: Tenant, ai: AIClient
+) -> None:
+    org = tenant.id
+    sales = bearer(await token_for(client, tenant.people[Role.sales]))
+    created = await client.post(
+        "/api/v1/leads",
+        json={
+            "first_name": "Tomás",
+            "last_name": "Vidal",
+            "job_title": "Fleet safety manager",
+            "company_name": "Naviera Atlántica",
+        },
+        headers=sales,
+    )
+    assert created.status_code == 201, created.text
+    lead_id = uuid.UUID(created.json()["id"])
+    assert ("lead", lead_id) in await _queued(db, org)
+
+    # A call with the lead, transcribed: the row as the transcription job leaves it, and its change.
+    await set_tenant(db, org)
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        object_type="lead",
+        record_id=lead_id,
+        file_name="call.wav",
+        content_type="audio/wav",
+        size=1,
+        sha256="0" * 64,
+        storage_key=f"test/{uuid.uuid4()}",
+    )
+    db.add(attachment)
+    await db.flush()
+    transcript = Transcript(
+        id=uuid.uuid4(),
+        object_type="lead",
+        record_id=lead_id,
+        attachment_id=attachment.id,
+        kind="call",
+        status="ready",
+        text=CALL,
+    )
+    db.add(transcript)
+    await db.flush()
+    await record_change(db, runtime, Change(org, "transcript", (transcript.id,), "updated"))
+    assert ("transcript", transcript.id) in await _queued(db, org)
+
+    await indexer.drain(runtime.sessions, runtime.settings, org)
+    assert await _vectors(db, org, lead_id) == 1 and await _vectors(db, org, transcript.id) == 1
+    body = (
+        await client.get(
+            "/api/v1/search", params={"q": "doctors examining sailors on a vessel"}, headers=sales
+        )
+    ).json()
+    assert body["items"][0]["type"] == "transcript" and body["items"][0]["id"] == str(transcript.id)
+    assert body["items"][0]["found_by"] == ["vector"]  # none of the words: found by meaning
+    assert body["items"][0]["title"] == "Call recording transcript"
+    lead_hits = (
+        await client.get("/api/v1/search", params={"q": "Tomás Vidal", "types": "lead"}, headers=sales)
+    ).json()["items"]
+    assert [(hit["type"], hit["id"]) for hit in lead_hits][:1] == [("lead", str(lead_id))]
+
+    # Support may not read leads, so neither the lead nor the transcript of its call.
+    support = bearer(await token_for(client, tenant.people[Role.support]))
+    seen = (
+        await client.get(
+            "/api/v1/search", params={"q": "Tomás Vidal seafarer medical examinations"}, headers=support
+        )
+    ).json()["items"]
+    assert {hit["id"] for hit in seen} & {str(lead_id), str(transcript.id)} == set()
+
+    admin = bearer(await token_for(client, tenant.people[Role.admin]))
+    erased = await client.delete(f"/api/v1/leads/{lead_id}/erase", headers=admin)
+    assert erased.status_code == 204, erased.text
+    assert await _vectors(db, org, lead_id) == 0
+    assert await _vectors(db, org, transcript.id) == 0  # the recording went with the lead, and its text

@@ -152,9 +152,11 @@ async def test_seam_mirrors_the_ledger_and_queries_pinecone(
     assert len(api.namespaces[namespace(org)]) == 5
     # Drop the local copies: the answer can then only come from Pinecone.
     await db.execute(delete(Embedding))
-    found = await store.nearest(db, configured, org, written[2].vector, 1)
+    found = await store.nearest(db, configured, org, written[2].vector, 1, model="synthetic")
     assert [(e, i) for e, i, _ in found] == [("contact", written[2].entity_id)]
-    assert await store.nearest(db, settings, org, written[2].vector, 1) == []  # pgvector: empty ledger
+    # Another model's query vector never meets these vectors (a metadata filter in Pinecone).
+    assert await store.nearest(db, configured, org, written[2].vector, 5, model="another@1") == []
+    assert await store.nearest(db, settings, org, written[2].vector, 1, model="synthetic") == []  # pgvector
 
     await store.delete_records(db, configured, org, "contact", [written[0].entity_id])
     assert vector_id("contact", written[0].entity_id, 0) not in api.namespaces[namespace(org)]
@@ -165,9 +167,9 @@ async def test_pgvector_default_never_calls_pinecone(db: AsyncSession, settings:
     org = await make_org(db, "Local Clinic")
     written = rows([random_unit(random.Random(1))])
     await store.upsert(db, settings, org, written)
-    assert [i for _, i, _ in await store.nearest(db, settings, org, written[0].vector, 1)] == [
-        written[0].entity_id
-    ]
+    assert [
+        i for _, i, _ in await store.nearest(db, settings, org, written[0].vector, 1, model="synthetic")
+    ] == [written[0].entity_id]
 
 
 def test_pinecone_driver_needs_its_settings() -> None:

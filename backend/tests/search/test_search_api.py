@@ -20,7 +20,7 @@ from crm.ai.client import AIClient, CircuitBreaker, install_client, private_key_
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
 from crm.models import AuditEvent, Company, Contact, Embedding, Role
-from crm.search import indexer, repository, tasks
+from crm.search import embedder, indexer, repository, tasks, texts
 from tests.ai import factories
 from tests.fixtures.people import Tenant, bearer, token_for
 from tests.fixtures.redis import free_port
@@ -195,6 +195,53 @@ async def test_unchanged_text_is_not_embedded_again_and_deleted_records_leave(
     await set_tenant(db, org)
     left = await db.execute(select(func.count()).where(Embedding.entity_id == world.madrid_clinic))
     assert left.scalar_one() == 0
+
+
+async def test_a_model_change_makes_vectors_stale_and_queries_never_mix_models(
+    client: httpx.AsyncClient, db: AsyncSession, runtime: Runtime, tenant: Tenant, world: World
+) -> None:
+    org = tenant.id
+    await set_tenant(db, org)
+    current = await embedder.current_model(runtime.settings, org)
+    assert current.startswith("all-MiniLM-L6-v2@")  # model, then the weights' fingerprint
+    assert set((await db.execute(select(Embedding.model).distinct())).scalars()) == {current}
+
+    # Every stored vector becomes another model's: the same numbers (so a query that ignored the
+    # model would still find the note by meaning), labelled and hashed as the int8 variant's.
+    other = "all-MiniLM-L6-v2+int8@000000000000"
+    for entity in repository.MODELS:
+        ids = list(
+            (await db.execute(select(Embedding.entity_id).where(Embedding.entity == entity))).scalars()
+        )
+        for entity_id, row in (await repository.sources(db, entity, ids)).items():
+            for chunk in texts.chunks(entity, row):
+                await db.execute(
+                    update(Embedding)
+                    .where(
+                        Embedding.entity == entity,
+                        Embedding.entity_id == entity_id,
+                        Embedding.chunk == chunk.number,
+                    )
+                    .values(model=other, content_hash=chunk.digest(other))
+                )
+    token = await token_for(client, tenant.people[Role.admin])
+    body = (await _search(client, token, q="clinics in Madrid unhappy with delivery", limit=10)).json()
+    assert body["semantic"] is True
+    assert all(hit["found_by"] == ["fulltext"] for hit in body["items"])
+    assert str(world.complaint) not in {hit["id"] for hit in body["items"]}
+
+    # The reindex finds every vector stale (the model is in the hash) and embeds them again.
+    await set_tenant(db, org)
+    events = select(func.count()).where(AuditEvent.action == "ai.embed_records")
+    before = int((await db.execute(events)).scalar_one())
+    await repository.queue_everything(db)
+    await indexer.drain(runtime.sessions, runtime.settings, org)
+    await set_tenant(db, org)
+    assert int((await db.execute(events)).scalar_one()) > before
+    assert set((await db.execute(select(Embedding.model).distinct())).scalars()) == {current}
+    body = (await _search(client, token, q="clinics in Madrid unhappy with delivery", limit=5)).json()
+    found = {hit["id"]: hit["found_by"] for hit in body["items"]}
+    assert found[str(world.complaint)] == ["vector"]
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.auth.permissions import Scope
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
 from crm.models import Role
-from crm.search import repository, service, vectors
+from crm.search import repository, service, store, vectors
 from crm.search.repository import VectorRow
 from tests.ai import factories
 from tests.audit.conftest import principal
@@ -136,11 +137,50 @@ async def test_a_narrow_scope_gets_k_after_the_index_window_runs_out(
 
     rep = principal(org, Role.sales, user_id=sales)
     scopes = service._scopes(rep, ["deal"])
-    found = await service._vector(db, runtime.settings, org, query, scopes, 3)
+    found = await service._vector(db, runtime.settings, org, query, "synthetic", scopes, 3)
     assert set(found.order) == {("deal", i) for i in mine}
     boss = principal(org, Role.admin, user_id=admin)
-    top = await service._vector(db, runtime.settings, org, query, service._scopes(boss, ["deal"]), 3)
+    top = await service._vector(
+        db, runtime.settings, org, query, "synthetic", service._scopes(boss, ["deal"]), 3
+    )
     assert {i for _, i in top.order[:3]} <= set(theirs)
+
+
+async def test_a_query_never_meets_vectors_of_another_model(
+    db: AsyncSession, runtime: Runtime, tenant: Tenant
+) -> None:
+    """Stored vectors of the old model (left until the reindex replaces them) sit closest to the
+    query, yet neither the index scan nor the exact scan returns them."""
+    org = tenant.id
+    rng = random.Random(11)
+    query = random_unit(rng)
+    stages = await factories.pipeline(db, org)
+    owner = tenant.people[Role.sales].user_id
+    old = [
+        (await factories.deal(db, org, stages, name=f"O{n}", amount=1, owner_id=owner)).id for n in range(5)
+    ]
+    new = [
+        (await factories.deal(db, org, stages, name=f"N{n}", amount=1, owner_id=owner)).id for n in range(5)
+    ]
+    await set_tenant(db, org)
+    await repository.ensure_org_index(db, org)
+    rows = [VectorRow("deal", i, 0, near(query, rng, 0.01), "model-a@1", b"\0" * 32) for i in old]
+    rows += [VectorRow("deal", i, 0, near(query, rng, 0.3), "model-b@2", b"\0" * 32) for i in new]
+    await repository.upsert(db, rows)
+
+    hits = await store.nearest(db, runtime.settings, org, query, 10, model="model-b@2")
+    assert {i for _, i, _ in hits} == set(new)
+    assert {i for _, i, _ in await repository.nearest(db, org, query, 10)} == set(old) | set(new)
+    rep = principal(org, Role.sales, user_id=owner)
+    _, clause = service._scopes(rep, ["deal"])["deal"]
+    exact = await store.nearest_within(
+        db, runtime.settings, org, "deal", query, clause, 10, model="model-b@2"
+    )
+    assert {i for i, _ in exact} == set(new)
+    found = await service._vector(
+        db, runtime.settings, org, query, "model-a@1", {"deal": (Scope.own, clause)}, 3
+    )
+    assert {i for _, i in found.order} <= set(old)
 
 
 async def test_a_reindex_queues_every_live_record_with_text(db: AsyncSession, tenant: Tenant) -> None:

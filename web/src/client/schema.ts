@@ -6926,7 +6926,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "contact" | "company" | "deal" | "activity";
+            type: "contact" | "company" | "deal" | "activity" | "lead" | "transcript";
         };
         /** SearchResponse */
         SearchResponse: {

@@ -4,7 +4,7 @@ import { api, unwrap } from "@/lib/api/client";
 import { can, type Me } from "@/lib/auth/me";
 
 export type SearchHit = components["schemas"]["SearchHit"];
-export type RecordType = SearchHit["type"] | "lead";
+export type RecordType = SearchHit["type"];
 
 /** One result row of the palette, whichever source found it. */
 export type PaletteHit = {
@@ -27,9 +27,10 @@ export const SEARCH_LIMIT = 12;
 const LEAD_LIMIT = 5;
 
 /**
- * The global search: /search ranks contacts, companies, deals and activities by meaning and by
- * words (permission-filtered on the server). Leads are not in that index, so they come from the
- * leads list's own `q` search, in parallel, for users who may read them.
+ * The global search: /search ranks contacts, companies, deals, leads, activities and transcripts by
+ * meaning and by words (permission-filtered on the server). The leads list's own `q` search runs in
+ * parallel for users who may read leads (it also matches e-mail addresses, which are never embedded);
+ * a lead both found is shown once.
  */
 export const searchQueryOptions = (q: string, me: Pick<Me, "permissions">) =>
   queryOptions({
@@ -48,7 +49,9 @@ export const searchQueryOptions = (q: string, me: Pick<Me, "permissions">) =>
         snippet: hit.snippet,
         foundBy: hit.found_by,
       }));
+      const found = new Set(hits.map((hit) => `${hit.type}:${hit.id}`));
       for (const lead of leads?.items ?? []) {
+        if (found.has(`lead:${lead.id}`)) continue;
         hits.push({
           type: "lead",
           id: lead.id,
@@ -64,15 +67,23 @@ export const searchQueryOptions = (q: string, me: Pick<Me, "permissions">) =>
     staleTime: 15_000,
   });
 
-const basePaths: Record<Exclude<RecordType, "activity">, string> = {
+const basePaths: Record<Exclude<RecordType, "activity" | "transcript">, string> = {
   contact: "/contacts",
   company: "/companies",
   deal: "/deals",
   lead: "/leads",
 };
 
-/** Where a hit opens. An activity has no page of its own: it opens on the record it belongs to. */
+/** Where a hit opens. Activities and transcripts have no page of their own: they open on their record. */
 export async function hitHref(hit: Pick<PaletteHit, "type" | "id">): Promise<string> {
+  if (hit.type === "transcript") {
+    const transcript = await unwrap(
+      api.GET("/api/v1/transcripts/{transcript_id}", { params: { path: { transcript_id: hit.id } } }),
+    );
+    const type = transcript.object_type as Exclude<RecordType, "activity" | "transcript">;
+    if (!(type in basePaths)) throw new Error("This transcript is linked to no record.");
+    return `${basePaths[type]}/${transcript.record_id}`;
+  }
   if (hit.type !== "activity") return `${basePaths[hit.type]}/${hit.id}`;
   const activity = await unwrap(api.GET("/api/v1/activities/{activity_id}", { params: { path: { activity_id: hit.id } } }));
   if (activity.deal_id) return `/deals/${activity.deal_id}`;
@@ -88,6 +99,7 @@ export const typeLabels: Record<RecordType, string> = {
   deal: "Deals",
   lead: "Leads",
   activity: "Notes & activities",
+  transcript: "Call & voice transcripts",
 };
 
 /** Hits grouped by type, in the order of the best hit of each group (the server's ranking). */
