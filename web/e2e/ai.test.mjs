@@ -2,8 +2,10 @@
 // for its models): every number, label and sentence checked here is model output, not a fixture.
 // A sales user sees lead scores and the popover of reasons; asks a contact's next best actions and
 // drafts an e-mail; watches a new note get its sentiment badge; finds a note by a paraphrase in the
-// search palette; an admin reads the forecast's P10-P90 band.
+// search palette; an admin reads the forecast's P10-P90 band; a voice note is transcribed and its
+// proposed update reviewed.
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { baseUrl, DEMO_PASSWORD, demoLogin, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
 
@@ -11,6 +13,9 @@ const aiUrl = process.env.CRM_E2E_AI_URL?.replace(/\/+$/, "");
 // Background jobs (sentiment, search indexing) retry on a 3 s, 9 s, 27 s back-off when they ran
 // before the models were loaded: a minute covers the first retries on a loaded machine.
 const BACKGROUND_MS = 90_000;
+// Real speech (espeak-ng, made once for the AI service's tests): "Please call Marta Ruiz next
+// Friday. The new quote is twelve thousand euros."
+const SPEECH = fileURLToPath(new URL("../../ai/tests/data/speech.ogg", import.meta.url));
 
 let browser;
 const tokens = {};
@@ -208,6 +213,32 @@ describe("AI panels with the real AI service", () => {
       await close();
     }
   });
+  it("transcribes a voice note and applies the update the user accepts", async () => {
+    const contact = await apiCall("sales", "POST", "/api/v1/contacts", { first_name: "Marta", last_name: `Voice ${suffix()}`, job_title: "Buyer" });
+    const { page, problems, close } = await openPage(browser);
+    try {
+      await signIn(page, demoLogin("sales"));
+      await page.goto(`${baseUrl}/contacts/${contact.id}`);
+      await page.getByRole("heading", { level: 1, name: `Marta ${contact.last_name}` }).waitFor();
+      await page.getByLabel("Recording to transcribe").setInputFiles(SPEECH);
+      // The list polls while the job transcribes; a ready transcript offers its review.
+      const item = page.getByRole("list", { name: "Transcripts" }).getByRole("listitem").first();
+      await item.getByRole("button", { name: /^(Review|Open)$/ }).click({ timeout: BACKGROUND_MS });
+      const review = page.locator("[data-transcript]");
+      await review.waitFor();
+      await review.getByText("Full transcript").click();
+      await review.getByText(/Marta/).first().waitFor();
+      const proposal = review.locator("[data-proposal]").first();
+      await proposal.waitFor();
+      await screenshot(page, "ai-transcript-review");
+      await proposal.getByRole("button", { name: "Accept", exact: true }).click();
+      await proposal.getByText("Accepted", { exact: true }).waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
   it("finds a note by a paraphrase in the search palette (semantic hit)", async () => {
     const contact = await apiCall("sales", "POST", "/api/v1/contacts", { first_name: "Ines", last_name: `Palette ${suffix()}`, job_title: "Radiologist" });
     const token = suffix();
