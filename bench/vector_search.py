@@ -2,17 +2,20 @@
 
 One organisation holds ``1,000,000 x scale`` synthetic 384-d unit vectors, three more hold
 ``50,000 x scale`` each, all in the one ``embeddings`` table, each organisation with its own partial
-HNSW index built by ``search_ensure_org_index`` (migration 0017) — the path the app uses. Queries run
+HNSW index built by ``search_ensure_org_index`` (migration 0017) — the path the app uses — after a
+binary COPY load, with ``maintenance_work_mem`` big enough for the whole graph and one parallel build
+worker (pgvector 0.6 builds HNSW in parallel); the build's progress is logged every minute. Queries run
 as the app role under row-level security with the statement ``crm.search.repository`` sends
-(``knn_sql``: the organisation inlined, ``hnsw.ef_search`` = candidates = 100, what the API asks for
-a page of up to 25), and recall@10 is measured against an exact scan of the same organisation.
+(``knn_sql``: the organisation inlined, candidates = ``hnsw.ef_search``), at ef_search 40, 100 (what
+the API asks for a page of up to 25) and 200, and recall@10 is measured against an exact scan of the
+same organisation (computed once per query).
 
 The vectors are a mixture of 2,000 clusters (centre + Gaussian noise, then unit length), like
 sentence embeddings of CRM text, which bunch by topic; the queries are fresh draws from the same
 mixture. Uniform random points in 384 dimensions would be a harsher, unrealistic test for any ANN.
 
     backend/.venv/bin/python bench/vector_search.py --scale 0.1     # 100k vectors: a few minutes
-    backend/.venv/bin/python bench/vector_search.py                 # 1M: the index build is long
+    nohup backend/.venv/bin/python bench/vector_search.py > vec.json 2> vec.log &   # 1M: ~50 min build
 
 The database (``crm_vectors_s<scale>`` in ``.data/bench``) is kept: a second run reuses vectors and
 indexes and only measures (``--reset`` starts again).
@@ -24,6 +27,7 @@ import argparse
 import math
 import random
 import struct
+import threading
 import time
 import uuid
 from itertools import repeat
@@ -43,7 +47,13 @@ BIG = 1_000_000
 SMALL = 50_000
 CLUSTERS = 2_000
 NOISE = 0.06  # per dimension: a point's noise is about as long as its cluster centre
-CANDIDATES = 100  # what the API fetches for limit <= 25 (service._vector: max(100, 4 * limit))
+# Measured in turn; candidates = ef_search, as the API pairs them. 100 is what the API fetches for
+# limit <= 25 (service._vector: max(100, 4 * limit)).
+EF_SEARCH = (40, 100, 200)
+# The HNSW graph of 1M x 384 (m 16) takes about 2.5 GB; it must fit in maintenance_work_mem or
+# pgvector 0.6 switches to the far slower on-disk insertion. In a parallel build the graph lives in
+# dynamic shared memory (/dev/shm), so that must be at least this big too.
+BUILD_MEMORY = "6GB"
 ORG_NAMES = ("vectors-big", "vectors-b", "vectors-c", "vectors-d")
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _VECTOR = struct.Struct(f"!hh{DIM}f")
@@ -122,7 +132,38 @@ def _copy_rows(cur: psycopg.Cursor, org: uuid.UUID, count: int, mixture: Mixture
         copy.write(bytes(buffer) + struct.pack("!h", -1))
 
 
-def _prepare(db: VectorDatabase, scale: float, reset: bool) -> tuple[dict[str, uuid.UUID], dict[str, float]]:
+class BuildProgress(threading.Thread):
+    """Logs an index build's phase, tuples done and parallel workers every ``every`` seconds, from
+    its own connection: a build of 1M vectors runs for a long time and says nothing otherwise."""
+
+    def __init__(self, db: VectorDatabase, every: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.db, self.every, self.done = db, every, threading.Event()
+        self.max_workers = 0
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        with psycopg.connect(self.db.conninfo(owner=True), autocommit=True) as conn:
+            while not self.done.wait(self.every):
+                row = conn.execute(
+                    "SELECT phase, tuples_done, tuples_total FROM pg_stat_progress_create_index"
+                    " WHERE datname = current_database()"
+                ).fetchone()
+                workers = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'parallel worker'"
+                    " AND datname = current_database()"
+                ).fetchone()
+                self.max_workers = max(self.max_workers, workers[0] if workers else 0)
+                if row:
+                    note(
+                        f"  [{time.perf_counter() - started:,.0f} s] {row[0]}: {row[1]:,} of {row[2]:,}"
+                        f" tuples, {self.max_workers} parallel worker(s) seen"
+                    )
+
+
+def _prepare(
+    db: VectorDatabase, scale: float, reset: bool, build_workers: int
+) -> tuple[dict[str, uuid.UUID], dict[str, float]]:
     sizes = {name: max(1000, int((BIG if name == ORG_NAMES[0] else SMALL) * scale)) for name in ORG_NAMES}
     timings: dict[str, float] = {}
     with psycopg.connect(db.conninfo(owner=True), autocommit=True) as conn:
@@ -158,62 +199,85 @@ def _prepare(db: VectorDatabase, scale: float, reset: bool) -> tuple[dict[str, u
         conn.execute("ANALYZE embeddings")
         # Built after the load (a bulk HNSW build, far faster than row-by-row inserts), by the very
         # function the app calls, with the memory an index build over many vectors needs.
-        conn.execute("SET maintenance_work_mem = '6GB'")
-        conn.execute("SET max_parallel_maintenance_workers = 1")
+        # pgvector 0.6 builds HNSW indexes in parallel: the leader plus ``build_workers`` workers.
+        conn.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+        conn.execute(f"SET max_parallel_maintenance_workers = {int(build_workers)}")
         for name, org_id in orgs.items():
             conn.execute("SELECT set_config('app.org_id', %s, false)", (str(org_id),))
             started = time.perf_counter()
-            row = conn.execute("SELECT search_ensure_org_index(%s)", (org_id,)).fetchone()
+            progress = BuildProgress(db)
+            progress.start()
+            try:
+                row = conn.execute("SELECT search_ensure_org_index(%s)", (org_id,)).fetchone()
+            finally:
+                progress.done.set()
             if row and row[0]:
                 timings[f"index_build_{name}_s"] = round(time.perf_counter() - started, 1)
+                timings[f"index_build_{name}_parallel_workers_seen"] = progress.max_workers
                 note(f"built the HNSW index of {name} in {timings[f'index_build_{name}_s']} s")
+            size = conn.execute(
+                "SELECT pg_relation_size(to_regclass(%s))", (f"ix_embeddings_org_{org_id.hex}",)
+            ).fetchone()
+            timings[f"index_size_{name}_mb"] = round((size[0] if size and size[0] else 0) / 2**20, 1)
     return orgs, timings | {f"vectors_{n}": s for n, s in sizes.items()}
 
 
-def _measure(db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: int) -> dict[str, object]:
+def _measure(
+    db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: int, ef_values: list[int]
+) -> dict[str, object]:
     mixture = Mixture(seed=2026)
     mixture.rng.seed(99)  # same clusters, fresh points
-    probes = [mixture.draw() for _ in range(queries)]
+    probes = [vectors.to_literal(mixture.draw()) for _ in range(queries)]
     knn = repository.knn_sql(org).replace(":query", "%(query)s").replace(":n", "%(n)s")
-    latencies, recalls, baseline, server = [], [], [], []
+    index = f"ix_embeddings_org_{org.hex}"
+    results: dict[str, object] = {}
     with psycopg.connect(db.conninfo()) as conn:
-        plan = ""
-        for i, probe in enumerate(probes):
-            literal = vectors.to_literal(probe)
+        # Ground truth once: an exact scan of the organisation (no index), the same SQL otherwise.
+        truths = []
+        started = time.perf_counter()
+        for probe in probes[:exact_queries]:
             with conn.transaction():
                 conn.execute("SELECT set_config('app.org_id', %s, true)", (str(org),))
-                conn.execute(f"SET LOCAL hnsw.ef_search = {CANDIDATES}")
-                if i == 0:
-                    rows = conn.execute("EXPLAIN " + knn, {"query": literal, "n": CANDIDATES}).fetchall()
-                    plan = "\n".join(r[0] for r in rows)
-                started = time.perf_counter()
-                found = conn.execute(knn, {"query": literal, "n": CANDIDATES}).fetchall()
-                latencies.append(time.perf_counter() - started)
-                top = [r[1] for r in found[:10]]
-                # Same-run baseline: a round trip that does no work, under the same load.
-                started = time.perf_counter()
-                conn.execute("SELECT 1").fetchone()
-                baseline.append(time.perf_counter() - started)
-                if i < 50:
-                    explained = conn.execute(
-                        "EXPLAIN (ANALYZE, FORMAT JSON) " + knn, {"query": literal, "n": CANDIDATES}
-                    ).fetchone()
-                    server.append(explained[0][0]["Execution Time"] / 1000 if explained else float("nan"))
-                if i < exact_queries:
-                    conn.execute("SET LOCAL enable_indexscan = off")
-                    exact = conn.execute(knn, {"query": literal, "n": 10}).fetchall()
-                    truth = {r[1] for r in exact}
-                    recalls.append(len(truth & set(top)) / max(1, len(truth)))
-    index = f"ix_embeddings_org_{org.hex}"
-    return {
-        "top10_via_api_sql": summary_ms(latencies),
-        "server_execution": summary_ms(server),
-        "baseline_select_1": summary_ms(baseline),
-        "recall_at_10": round(sum(recalls) / len(recalls), 4),
-        "recall_queries": len(recalls),
-        "plan_uses_org_index": index in plan,
-        "candidates_ef_search": CANDIDATES,
-    }
+                conn.execute("SET LOCAL enable_indexscan = off")
+                truths.append({r[1] for r in conn.execute(knn, {"query": probe, "n": 10}).fetchall()})
+        note(f"exact top-10 of {len(truths)} queries in {time.perf_counter() - started:.0f} s")
+        for ef in ef_values:
+            latencies, recalls, baseline, server = [], [], [], []
+            plan = ""
+            for i, probe in enumerate(probes):
+                with conn.transaction():
+                    conn.execute("SELECT set_config('app.org_id', %s, true)", (str(org),))
+                    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
+                    if i == 0:
+                        rows = conn.execute("EXPLAIN " + knn, {"query": probe, "n": ef}).fetchall()
+                        plan = "\n".join(r[0] for r in rows)
+                    started = time.perf_counter()
+                    found = conn.execute(knn, {"query": probe, "n": ef}).fetchall()
+                    latencies.append(time.perf_counter() - started)
+                    top = [r[1] for r in found[:10]]
+                    # Same-run baseline: a round trip that does no work, under the same load.
+                    started = time.perf_counter()
+                    conn.execute("SELECT 1").fetchone()
+                    baseline.append(time.perf_counter() - started)
+                    if i < 50:
+                        explained = conn.execute(
+                            "EXPLAIN (ANALYZE, FORMAT JSON) " + knn, {"query": probe, "n": ef}
+                        ).fetchone()
+                        server.append(explained[0][0]["Execution Time"] / 1000 if explained else float("nan"))
+                    if i < len(truths):
+                        truth = truths[i]
+                        recalls.append(len(truth & set(top)) / max(1, len(truth)))
+            results[f"ef_search_{ef}"] = {
+                "candidates": ef,
+                "top10_via_api_sql": summary_ms(latencies),
+                "server_execution": summary_ms(server),
+                "baseline_select_1": summary_ms(baseline),
+                "recall_at_10": round(sum(recalls) / len(recalls), 4),
+                "recall_queries": len(recalls),
+                "plan_uses_org_index": index in plan,
+            }
+            note(f"ef_search {ef}: {results[f'ef_search_{ef}']}")
+    return results
 
 
 def main() -> None:
@@ -224,19 +288,28 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--exact-queries", type=int, default=100, help="queries also scanned exactly")
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument(
+        "--ef-search", default=",".join(map(str, EF_SEARCH)), help="comma-separated hnsw.ef_search values"
+    )
+    parser.add_argument("--build-workers", type=int, default=1, help="parallel HNSW build workers")
     args = parser.parse_args()
     open_results("vector_search")
     db = VectorDatabase(args.scale)
     migrate.upgrade(db.settings, db.urls)
-    orgs, timings = _prepare(db, args.scale, args.reset)
+    started = time.perf_counter()
+    orgs, timings = _prepare(db, args.scale, args.reset, args.build_workers)
+    timings["prepare_s"] = round(time.perf_counter() - started, 1)
     big = orgs[ORG_NAMES[0]]
-    result = _measure(db, big, args.queries, min(args.exact_queries, args.queries))
+    ef_values = [int(v) for v in args.ef_search.split(",") if v.strip()]
+    result = _measure(db, big, args.queries, min(args.exact_queries, args.queries), ef_values)
     emit(
         {
             "bench": "vector_search",
             "scale": args.scale,
             "organisations": len(orgs),
             **timings,
+            "build_workers": args.build_workers,
+            "maintenance_work_mem": BUILD_MEMORY,
             **result,
             "target": {"p95_ms": 50, "recall_at_10": 0.95},
             "machine": machine(),
