@@ -327,10 +327,10 @@ def build(
             " sum(r.task_count) FILTER (WHERE r.day > current_date + 7),"
             " (SELECT count(*) FROM activities a WHERE a.organization_id = %(org)s AND a.kind = 'task'"
             " AND a.completed_at IS NULL AND a.deleted_at IS NULL"
-            " AND a.due_at >= current_date AND a.due_at < current_date + 1),"
+            " AND a.due_at >= current_date::timestamptz AND a.due_at < (current_date + 1)::timestamptz),"
             " (SELECT count(*) FROM activities a WHERE a.organization_id = %(org)s AND a.kind = 'task'"
             " AND a.completed_at IS NULL AND a.deleted_at IS NULL"
-            " AND a.due_at >= current_date + 7 AND a.due_at < current_date + 8)"
+            " AND a.due_at >= (current_date + 7)::timestamptz AND a.due_at < (current_date + 8)::timestamptz)"
             " FROM open_task_totals r WHERE r.organization_id = %(org)s"
             " AND r.day NOT IN (current_date, current_date + 7)",
         ),
@@ -339,7 +339,8 @@ def build(
             ("account",),
             "SELECT c.id, c.name, t.won FROM (SELECT d.company_id, sum(d.amount) AS won FROM deals d"
             " WHERE d.organization_id = %(org)s AND d.status = 'won' AND d.deleted_at IS NULL"
-            " AND d.company_id IS NOT NULL AND d.closed_at >= current_date - 365 GROUP BY d.company_id"
+            " AND d.company_id IS NOT NULL AND d.closed_at >= (current_date - 365)::timestamptz"
+            " GROUP BY d.company_id"
             " ORDER BY won DESC LIMIT 10) t JOIN companies c ON c.id = t.company_id ORDER BY t.won DESC",
         ),
         (
