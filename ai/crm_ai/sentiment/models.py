@@ -90,7 +90,7 @@ class EmbeddingLRModel:
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "minilm_lr.json"
 # The head trained on the int8 encoder's vectors (a head trained on fp32 vectors loses ~2 points of
-# macro-F1 on int8 ones; docs/adr/0009-embedding-precision.md).
+# macro-F1 on int8 ones; docs/adr/0011-embedding-precision.md).
 INT8_ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "minilm_lr_int8.json"
 
 
