@@ -87,7 +87,7 @@ eval: $(AI_VENV)/.installed
 	@command -v espeak-ng >/dev/null || { echo "the transcription eval needs espeak-ng: apt-get install espeak-ng"; exit 1; }
 	cd ai && .venv/bin/python -m evals.sentiment_eval && .venv/bin/python -m evals.scoring_eval \
 		&& .venv/bin/python -m evals.forecast_eval && .venv/bin/python -m evals.search_eval \
-		&& .venv/bin/python -m evals.transcription_eval
+		&& .venv/bin/python -m evals.transcription_eval && .venv/bin/python -m evals.embedding_speed --texts 512
 
 clean:
 	rm -rf $(BACKEND_VENV) $(AI_VENV) web/node_modules web/dist

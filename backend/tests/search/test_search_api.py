@@ -128,7 +128,7 @@ async def test_a_question_in_plain_words_finds_the_note(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["semantic"] is True and body["reason"] is None
-    assert body["model"] == "all-MiniLM-L6-v2"
+    assert body["model"] == "all-MiniLM-L6-v2+int8"  # the AI service's default precision
     # The two relevant records first: the complaint and the Madrid clinic it is about.
     first_two = {(hit["type"], hit["id"]): hit for hit in body["items"][:2]}
     assert set(first_two) == {("activity", str(world.complaint)), ("company", str(world.madrid_clinic))}
@@ -203,12 +203,12 @@ async def test_a_model_change_makes_vectors_stale_and_queries_never_mix_models(
     org = tenant.id
     await set_tenant(db, org)
     current = await embedder.current_model(runtime.settings, org)
-    assert current.startswith("all-MiniLM-L6-v2@")  # model, then the weights' fingerprint
+    assert current.startswith("all-MiniLM-L6-v2+int8@")  # model and precision, then the weights' fingerprint
     assert set((await db.execute(select(Embedding.model).distinct())).scalars()) == {current}
 
     # Every stored vector becomes another model's: the same numbers (so a query that ignored the
-    # model would still find the note by meaning), labelled and hashed as the int8 variant's.
-    other = "all-MiniLM-L6-v2+int8@000000000000"
+    # model would still find the note by meaning), labelled and hashed as the fp32 variant's.
+    other = "all-MiniLM-L6-v2@000000000000"
     for entity in repository.MODELS:
         ids = list(
             (await db.execute(select(Embedding.entity_id).where(Embedding.entity == entity))).scalars()
