@@ -9,6 +9,9 @@ wall times are printed too, with the load average, for what they are worth.
     backend/.venv/bin/python bench/api_cpu.py [--only contacts_list] [--n 200] [--rounds 3]
         [--compare /path/to/other/checkout/backend]
 
+Besides the contact scenarios of ``scenarios.py``, ``--only '^(companies|deals|activities)_'``
+picks a first page and a get of companies, deals and activities.
+
 With ``--compare`` a second API server runs another copy of the ``crm`` package (e.g. the
 commit before a change, exported with ``git archive``) on the same database, and the rounds
 alternate between the two: on a shared machine whose speed drifts by 2x within minutes, only
@@ -22,14 +25,41 @@ import os
 import re
 import sys
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from common import RESULTS_DIR, BenchDatabase, emit, ensure_backend_on_path, open_results, summary_ms
 from servers import Server
 
 ensure_backend_on_path()
 
+import seed_data as data  # noqa: E402
 from api_latency import build_scenarios, layout_of  # noqa: E402
+from scenarios import _dashed  # noqa: E402
 from servers import Client, admin_of, cpu_seconds, free_port, issue_token, start_api  # noqa: E402
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """A read of another object (companies, deals, activities): a first page of 50, newest change
+    first, without the total, and one record. No SQL floor here: these measure server CPU only."""
+
+    name: str
+    api_url: str
+
+
+def record_reads(layout: dict[str, Any]) -> list[RecordRead]:
+    org = layout["orgs"][0]
+    reads = []
+    for path, table, count in (
+        ("companies", data.T_COMPANY, "n_companies"),
+        ("deals", data.T_DEAL, "n_deals"),
+        ("activities", data.T_ACTIVITY, "n_activities"),
+    ):
+        one = _dashed(data.ident(0, table, org[count] // 3))
+        reads.append(RecordRead(f"{path}_list_no_total", f"/api/v1/{path}?limit=50&count=false"))
+        reads.append(RecordRead(f"{path}_get", f"/api/v1/{path}/{one}"))
+    return reads
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     layout = layout_of(db)
     org = layout["orgs"][0]
     token = issue_token(db, org["id"], admin_of(db, org))
-    scenarios = [s for s in build_scenarios(db, layout)[0] if s.api_url and re.search(args.only, s.name)]
+    reads: list[Any] = [*build_scenarios(db, layout)[0], *record_reads(layout)]
+    scenarios = [s for s in reads if s.api_url and re.search(args.only, s.name)]
     servers = {"api": start_api(db, log_dir=RESULTS_DIR / "logs")}
     if args.compare:
         env = db.api_env() | {"PYTHONPATH": args.compare}  # found before the installed (editable) crm
