@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # One thread by default: on a 2-core machine shared with the backend and PostgreSQL, torch's
     # second thread spin-waits against them and single-text latency got ~10x worse when loaded.
     torch_threads: Annotated[int, Field(ge=1, le=64)] | None = 1
-    # The local MiniLM's precision (docs/adr/0011-embedding-precision.md): int8 embeds ~1.6x the
+    # The local MiniLM's precision (docs/adr/0011-embedding-precision.md): int8 embeds 1.5-2.4x the
     # texts per CPU-second at search recall@10 0.955 (fp32 0.958) and sentiment macro-F1 0.816 (fp32
     # 0.832). Vectors of the two differ, so changing it makes the backend's stored vectors stale:
     # run `crm search reindex` after.
