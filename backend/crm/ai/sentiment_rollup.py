@@ -1,13 +1,16 @@
 """Sentiment rolled up per contact and per company (account), stored on the record.
 
-The rule (one SQL statement per set of records, the same in migration 0021's backfill):
+The rule (one SQL statement per set of records, the same in migration 0026's backfill):
 
 * the **score** is a recency-weighted mean of the signed scores of the record's last
   ``WINDOW`` (20) analysed, not deleted activities, newest first: the newest weighs 1 and each
   older one ``DECAY`` (0.8) times the one after it. Weighting by rank, not by age, keeps a stored
   score true without a clock: it changes only when the activities change, never overnight;
-* the **label** is that score read with the AI service's thresholds (>= 0.05 positive,
-  <= -0.05 negative, otherwise neutral); no analysed activity gives no label and no score;
+* the **label** is the activity label (the model's most likely class) with the greatest
+  recency-weighted share of that same window, a tie for the greatest share giving neutral; no
+  analysed activity gives no label and no score. Reading the mean score with thresholds instead
+  would contradict the activities: one note the model calls neutral with a positive-leaning score
+  (0.26) made its contact "positive". The mean stays the trend number, for sort and filters;
 * the **count** is every analysed activity (not only the window); ``sentiment_at`` is when the
   newest of them happened.
 
@@ -32,27 +35,34 @@ from crm.kit.followups import Change, on_change
 
 WINDOW = 20
 DECAY = 0.8
-THRESHOLD = 0.05
 # Activity fields whose change moves an activity between records or within their windows.
 LINK_FIELDS = frozenset({"contact_id", "company_id", "occurred_at"})
 
-_LABEL = f"""CASE WHEN agg.score IS NULL THEN NULL
-    WHEN agg.score >= {THRESHOLD} THEN 'positive'
-    WHEN agg.score <= -{THRESHOLD} THEN 'negative' ELSE 'neutral' END"""
+# The label whose weighted share beats both others; otherwise (a tie for the top) neutral. The
+# weights are exact numerics (power of a numeric literal), so equal shares compare equal.
+_LABEL = """CASE WHEN agg.id IS NULL THEN NULL
+    WHEN agg.positive > greatest(agg.negative, agg.neutral) THEN 'positive'
+    WHEN agg.negative > greatest(agg.positive, agg.neutral) THEN 'negative' ELSE 'neutral' END"""
 
 # The f-strings below interpolate module constants only; record ids are always bound parameters.
-_AGG = f"""agg AS (
-    SELECT owner AS id,
-           sum(score * power({DECAY}, rank - 1)) / sum(power({DECAY}, rank - 1)) AS score,
+_AGG = f"""weighted AS (
+    SELECT ranked.*, power({DECAY}, rank - 1) AS w FROM ranked WHERE rank <= {WINDOW}
+),
+agg AS (
+    SELECT owner AS id, sum(score * w) / sum(w) AS score,
+           coalesce(sum(w) FILTER (WHERE label = 'positive'), 0) AS positive,
+           coalesce(sum(w) FILTER (WHERE label = 'negative'), 0) AS negative,
+           coalesce(sum(w) FILTER (WHERE label = 'neutral'), 0) AS neutral,
            max(n) AS n, max(occurred_at) AS at
-    FROM ranked WHERE rank <= {WINDOW} GROUP BY owner
+    FROM weighted GROUP BY owner
 )"""  # noqa: S608
 
 _SET = f"""sentiment_score = agg.score, sentiment_label = {_LABEL},
     sentiment_count = coalesce(agg.n, 0), sentiment_at = agg.at"""
 
-_CHANGED = """(t.sentiment_score IS DISTINCT FROM agg.score OR t.sentiment_at IS DISTINCT FROM agg.at
-    OR t.sentiment_count IS DISTINCT FROM coalesce(agg.n, 0))"""
+_CHANGED = f"""(t.sentiment_score IS DISTINCT FROM agg.score OR t.sentiment_at IS DISTINCT FROM agg.at
+    OR t.sentiment_count IS DISTINCT FROM coalesce(agg.n, 0)
+    OR t.sentiment_label IS DISTINCT FROM {_LABEL})"""
 
 _RANK = """row_number() OVER (PARTITION BY owner ORDER BY occurred_at DESC, aid DESC) AS rank,
            count(*) OVER (PARTITION BY owner) AS n"""
@@ -60,7 +70,8 @@ _RANK = """row_number() OVER (PARTITION BY owner ORDER BY occurred_at DESC, aid 
 CONTACTS_SQL = f"""
 WITH target AS (SELECT DISTINCT unnest(:ids) AS id),
 linked AS (
-    SELECT a.contact_id AS owner, a.id AS aid, a.sentiment_score AS score, a.occurred_at
+    SELECT a.contact_id AS owner, a.id AS aid, a.sentiment_score AS score,
+           a.sentiment_label AS label, a.occurred_at
     FROM activities a
     WHERE a.contact_id IN (SELECT id FROM target)
       AND a.deleted_at IS NULL AND a.sentiment_label IS NOT NULL
@@ -75,12 +86,13 @@ WHERE t.id = target.id AND {_CHANGED}
 COMPANIES_SQL = f"""
 WITH target AS (SELECT DISTINCT unnest(:ids) AS id),
 linked AS (
-    SELECT a.company_id AS owner, a.id AS aid, a.sentiment_score AS score, a.occurred_at
+    SELECT a.company_id AS owner, a.id AS aid, a.sentiment_score AS score,
+           a.sentiment_label AS label, a.occurred_at
     FROM activities a
     WHERE a.company_id IN (SELECT id FROM target)
       AND a.deleted_at IS NULL AND a.sentiment_label IS NOT NULL
     UNION
-    SELECT c.company_id, a.id, a.sentiment_score, a.occurred_at
+    SELECT c.company_id, a.id, a.sentiment_score, a.sentiment_label, a.occurred_at
     FROM contacts c JOIN activities a ON a.contact_id = c.id
     WHERE c.company_id IN (SELECT id FROM target) AND c.deleted_at IS NULL
       AND a.deleted_at IS NULL AND a.sentiment_label IS NOT NULL

@@ -13,7 +13,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, LargeBinary, SmallInteger, String, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import UserDefinedType
 
@@ -46,7 +56,12 @@ def _org_column() -> Any:
 
 class Embedding(Base):
     __tablename__ = "embeddings"
-    __table_args__ = (CheckConstraint(f"entity IN {INDEXED_ENTITIES}", name="entity_known"),)
+    __table_args__ = (
+        CheckConstraint(f"entity IN {INDEXED_ENTITIES}", name="entity_known"),
+        # Which models made an organisation's vectors (a skip scan, one probe per model) and the
+        # records of a stale one, in order: the stale-vector sweep (crm.search.tasks) stays cheap.
+        Index("ix_embeddings_model", "organization_id", "model", "entity", "entity_id"),
+    )
 
     # The primary key leads with the organisation: it doubles as the per-organisation index for
     # exact scans (small organisations, and callers whose scope reaches few records).

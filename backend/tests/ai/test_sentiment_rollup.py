@@ -4,7 +4,9 @@ isolation between organisations. Also: a GDPR erase of a contact removes its SMS
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,15 +33,25 @@ async def admin(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str]:
     return bearer(await token_for(client, tenant.people[Role.admin]))
 
 
-async def _analysed(db: AsyncSession, org: uuid.UUID, scores: dict[uuid.UUID, float]) -> None:
-    """What the sweep does once the AI service has answered: store, then refresh in one transaction."""
+Analysis = float | tuple[str, float]  # a score (labelled as VADER would), or the model's label and score
+
+
+def _labelled(analysis: Analysis) -> tuple[str, float]:
+    if isinstance(analysis, tuple):
+        return analysis
+    return ("positive" if analysis >= 0.05 else "negative" if analysis <= -0.05 else "neutral"), analysis
+
+
+async def _store(db: AsyncSession, org: uuid.UUID, results: dict[uuid.UUID, Analysis]) -> None:
     await set_tenant(db, org)
+    stored = [repo.StoredSentiment(i, *_labelled(a), 0.9, [], "test:1") for i, a in results.items()]
+    await repo.store(db, stored)
 
-    def label(score: float) -> str:
-        return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
 
-    await repo.store(db, [repo.StoredSentiment(i, label(s), s, 0.9, [], "test:1") for i, s in scores.items()])
-    await rollup.refresh_for_activities(db, scores)
+async def _analysed(db: AsyncSession, org: uuid.UUID, results: dict[uuid.UUID, Analysis]) -> None:
+    """What the sweep does once the AI service has answered: store, then refresh in one transaction."""
+    await _store(db, org, results)
+    await rollup.refresh_for_activities(db, results)
 
 
 async def _rollup(db: AsyncSession, org: uuid.UUID, table: str, record_id: uuid.UUID) -> dict[str, Any]:
@@ -140,6 +152,117 @@ async def test_rule_filters_sort_and_isolation(
         _ids(await client.get("/api/v1/companies", params={"sort": "sentiment_score"}, headers=theirs)) == []
     )
     assert (await client.get(f"/api/v1/contacts/{unhappy.id}", headers=theirs)).status_code == 404
+
+
+async def test_label_agrees_with_the_activities_labels(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant, admin: dict[str, str]
+) -> None:
+    # Found in the browser: the model's only label was neutral (score 0.26) and the contact read
+    # "Positive", because the mean score was re-labelled with +-0.05 thresholds.
+    clinic = await factories.company(db, tenant.id, "Clinica Norte", "Healthcare", 15)
+    calm = await factories.contact(db, tenant.id, company_id=clinic.id)
+    note = await factories.activity(db, tenant.id, body="we talked", days_ago=2, contact_id=calm.id)
+    await _analysed(db, tenant.id, {note.id: ("neutral", 0.26)})
+    stored = await _rollup(db, tenant.id, "contacts", calm.id)
+    assert stored["sentiment_label"] == "neutral" and stored["sentiment_score"] == pytest.approx(0.26)
+    assert (await _rollup(db, tenant.id, "companies", clinic.id))["sentiment_label"] == "neutral"
+
+    # Mixed: the newest positive (weight 1) loses to two older neutral ones (0.8 + 0.64) ...
+    outvoted = await factories.contact(db, tenant.id)
+    acts = [
+        await factories.activity(db, tenant.id, body=b, days_ago=d, contact_id=outvoted.id)
+        for b, d in (("great", 1), ("ok", 2), ("fine", 3))
+    ]
+    await _analysed(
+        db,
+        tenant.id,
+        dict(zip((a.id for a in acts), (0.7, ("neutral", 0.2), ("neutral", -0.1)), strict=True)),
+    )
+    mixed = await _rollup(db, tenant.id, "contacts", outvoted.id)
+    assert mixed["sentiment_label"] == "neutral"
+    assert mixed["sentiment_score"] == pytest.approx((0.7 + 0.8 * 0.2 - 0.64 * 0.1) / 2.44)  # the trend
+    # ... but beats one older neutral (1 > 0.8), and a newer negative beats an older positive even
+    # when the mean leans positive: the label follows the shares, the score stays the mean.
+    leaning = await factories.contact(db, tenant.id)
+    old_praise = await factories.activity(db, tenant.id, body="superb", days_ago=5, contact_id=leaning.id)
+    complaint = await factories.activity(db, tenant.id, body="meh", days_ago=1, contact_id=leaning.id)
+    await _analysed(db, tenant.id, {old_praise.id: 0.95, complaint.id: ("negative", -0.3)})
+    stored = await _rollup(db, tenant.id, "contacts", leaning.id)
+    assert stored["sentiment_label"] == "negative"
+    assert (
+        stored["sentiment_score"] == pytest.approx((-0.3 + 0.8 * 0.95) / 1.8)
+        and stored["sentiment_score"] > 0
+    )
+
+    # A label that changes while the score does not is still written.
+    await _analysed(db, tenant.id, {complaint.id: ("neutral", -0.3)})
+    assert (await _rollup(db, tenant.id, "contacts", leaning.id))["sentiment_label"] == "neutral"
+
+    # Filters and sort read the stored label and score.
+    neutral = await client.get("/api/v1/contacts", params={"sentiment_label": "neutral"}, headers=admin)
+    assert set(_ids(neutral)) == {str(calm.id), str(outvoted.id), str(leaning.id)}
+    scored = await client.get(
+        "/api/v1/contacts", params={"sort": "-sentiment_score", "sentiment_score__gte": "0"}, headers=admin
+    )
+    assert _ids(scored) == [str(outvoted.id), str(calm.id), str(leaning.id)]  # 0.33, 0.26, 0.26-
+    companies = await client.get("/api/v1/companies", params={"sentiment_label": "neutral"}, headers=admin)
+    assert _ids(companies) == [str(clinic.id)]
+
+
+async def test_migration_0026_recomputes_stored_labels_with_the_same_rule(
+    db: AsyncSession, tenant: Tenant
+) -> None:
+    """The backfill frozen in migration 0026 gives what the live rule gives (labels written by 0021's
+    thresholds are corrected; records without analysed activities are left alone)."""
+    path = (
+        Path(__file__).parents[2]
+        / "migrations"
+        / "versions"
+        / "0026_sentiment_label_by_share_stale_vectors.py"
+    )
+    spec = importlib.util.spec_from_file_location("migration_0026", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    clinic = await factories.company(db, tenant.id, "Clinica Este", "Healthcare", 9)
+    people = [await factories.contact(db, tenant.id, company_id=clinic.id) for _ in range(3)]
+    silent = await factories.contact(db, tenant.id)
+    results: dict[uuid.UUID, Analysis] = {}
+    # Each a day older than the one before, so the clinic's ranks are fixed (newest first: neutral,
+    # positive, neutral, negative, positive, positive, neutral: neutral 1.90 beats positive 1.54).
+    days = iter(range(1, 8))
+    for person, analyses in zip(
+        people, ([("neutral", 0.26)], [0.6, ("neutral", 0.1)], [-0.4, 0.9, 0.8]), strict=True
+    ):
+        for analysis in analyses:
+            activity = await factories.activity(
+                db, tenant.id, body="x", days_ago=next(days), contact_id=person.id
+            )
+            results[activity.id] = analysis
+    on_clinic = await factories.activity(db, tenant.id, body="y", days_ago=next(days), company_id=clinic.id)
+    results[on_clinic.id] = ("neutral", 0.3)
+    await _analysed(db, tenant.id, results)
+    tables = {"contacts": [*(p.id for p in people), silent.id], "companies": [clinic.id]}
+    live = {t: [await _rollup(db, tenant.id, t, i) for i in ids] for t, ids in tables.items()}
+
+    # What 0021 left: the mean read with thresholds (the first person's 0.26 read "positive").
+    for table in tables:
+        await db.execute(
+            text(
+                f"UPDATE {table} SET sentiment_label = CASE WHEN sentiment_score >= 0.05 THEN 'positive'"
+                " WHEN sentiment_score <= -0.05 THEN 'negative' ELSE 'neutral' END"
+                " WHERE sentiment_score IS NOT NULL"
+            )
+        )
+    assert (await _rollup(db, tenant.id, "contacts", people[0].id))["sentiment_label"] == "positive"
+
+    await db.execute(text(migration.CONTACTS))
+    await db.execute(text(migration.COMPANIES))
+    after = {t: [await _rollup(db, tenant.id, t, i) for i in ids] for t, ids in tables.items()}
+    assert after == live
+    assert [r["sentiment_label"] for r in after["contacts"]] == ["neutral", "positive", "positive", None]
+    assert after["companies"][0]["sentiment_label"] == "neutral"
 
 
 async def test_deleting_restoring_and_moving_activity_follows(
