@@ -91,6 +91,55 @@ async def queued_count(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(SearchIndexQueue))).scalar_one())
 
 
+# --- vectors another model made ---------------------------------------------------------------------
+
+
+async def organizations_with_vectors(session: AsyncSession) -> list[uuid.UUID]:
+    """Every organisation holding vectors (a SECURITY DEFINER look-up, migration 0026: ids only)."""
+    return list((await session.execute(text("SELECT * FROM search_orgs_with_vectors()"))).scalars())
+
+
+async def vector_models(session: AsyncSession, organization_id: uuid.UUID) -> list[str]:
+    """The models the organisation's vectors were made by: a skip scan of ix_embeddings_model, one
+    index probe per model however many vectors there are."""
+    result = await session.execute(
+        text(
+            "WITH RECURSIVE models AS ("
+            "  (SELECT model FROM embeddings WHERE organization_id = :org ORDER BY model LIMIT 1)"
+            "  UNION ALL"
+            "  SELECT (SELECT e.model FROM embeddings e WHERE e.organization_id = :org"
+            "          AND e.model > models.model ORDER BY e.model LIMIT 1)"
+            "  FROM models WHERE models.model IS NOT NULL"
+            ") SELECT model FROM models WHERE model IS NOT NULL"
+        ),
+        {"org": organization_id},
+    )
+    return list(result.scalars())
+
+
+async def queue_made_by(session: AsyncSession, organization_id: uuid.UUID, model: str, limit: int) -> int:
+    """Queue up to ``limit`` records with vectors of ``model`` that are not queued yet (in the order of
+    ix_embeddings_model, so the next call goes on where this one stopped once these are indexed)."""
+    if limit <= 0:
+        return 0
+    result = await session.execute(
+        text(
+            "WITH made_by AS ("
+            "  SELECT DISTINCT e.entity, e.entity_id FROM embeddings e"
+            "  WHERE e.organization_id = :org AND e.model = :model AND NOT EXISTS ("
+            "    SELECT 1 FROM search_index_queue q WHERE q.organization_id = e.organization_id"
+            "      AND q.entity = e.entity AND q.entity_id = e.entity_id)"
+            "  ORDER BY e.entity, e.entity_id LIMIT :n"
+            "), queued AS ("
+            "  INSERT INTO search_index_queue (entity, entity_id) SELECT entity, entity_id FROM made_by"
+            "  ON CONFLICT DO NOTHING RETURNING 1"
+            ") SELECT count(*) FROM queued"
+        ),
+        {"org": organization_id, "model": model, "n": limit},
+    )
+    return int(result.scalar_one())
+
+
 # --- vectors --------------------------------------------------------------------------------------
 
 

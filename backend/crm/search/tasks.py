@@ -4,6 +4,13 @@ Writers call ``request_index`` in their own transaction: it queues the records a
 ``search.index_pending`` job per organisation (a queueing lock coalesces bursts), so a rollback
 drops both and a commit publishes both. The job drains the queue in batches; when the AI service
 is down it raises and Procrastinate retries with back-off, the queue entries waiting meanwhile.
+
+A changed embedding model (another model, weights or precision: the AI service's ``model_id``)
+makes every stored vector stale. A sweep every five minutes asks, per organisation with vectors
+and semantic search on, which model the AI service embeds with now, and queues a bounded batch of
+the records whose vectors another model made; the index job re-embeds them, and the next sweeps
+queue the rest. Until then search still works: queries meet only their own model's vectors and
+fall back to words.
 """
 
 from __future__ import annotations
@@ -15,23 +22,28 @@ from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm.ai.client import AIRejected, AIUnavailable
 from crm.audit.service import record_event
 from crm.auth.principal import Principal
 from crm.core import jobs
+from crm.core.config import Settings
 from crm.core.db import unit_of_work
 from crm.core.runtime import get_runtime
 from crm.kit.followups import Change, on_change
 from crm.models import JobRun
 from crm.models.search import INDEXED_ENTITIES
-from crm.search import indexer, repository
+from crm.search import embedder, indexer, repository
 
 log = logging.getLogger(__name__)
 
 QUEUE = "ai"
 AI_RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=3)
 FLAG = "ai.semantic_search"
+# Records a sweep may queue per organisation while the queue holds fewer: about a quarter of a
+# minute of embedding (~700 texts/s), so edits queued behind them wait little; 120,000 an hour.
+STALE_BATCH = 10_000
 
 
 async def _flag_on(organization_id: uuid.UUID) -> bool:
@@ -118,6 +130,69 @@ async def start_reindex(session: AsyncSession, principal: Principal) -> uuid.UUI
         session, action="search.reindex", actor=principal, entity_type="organization", entity_id=org
     )
     return run.id
+
+
+async def requeue_stale(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    organization_id: uuid.UUID,
+    *,
+    batch: int = STALE_BATCH,
+) -> int:
+    """Queue records whose vectors a model other than the AI service's current one made, up to
+    ``batch`` queued at once, and make sure the index job runs; the number queued. The AI service
+    down or unreadable, or semantic search off: nothing is queued (the next sweep tries again)."""
+    from crm.ai.service import org_flag_on
+
+    async with unit_of_work(sessions, organization_id) as session:
+        if not await org_flag_on(session, organization_id, FLAG):
+            return 0
+    try:
+        current = await embedder.current_model(settings, organization_id)
+    except (AIUnavailable, AIRejected) as exc:
+        log.info("stale vector check skipped", extra={"org_id": str(organization_id), "reason": str(exc)})
+        return 0
+    queued = 0
+    async with unit_of_work(sessions, organization_id) as session:
+        room = batch - await repository.queued_count(session)
+        for model in await repository.vector_models(session, organization_id):
+            if model != current and queued < room:
+                queued += await repository.queue_made_by(session, organization_id, model, room - queued)
+        if queued:
+            key = f"search-index:{organization_id}"
+            await _enqueue_once(session, index_pending, key, organization_id=str(organization_id))
+    if queued:
+        log.info("stale vectors queued", extra={"org_id": str(organization_id), "records": queued})
+    return queued
+
+
+@jobs.app.task(name="search.requeue_stale", queue=QUEUE)
+async def requeue_stale_vectors(organization_id: str) -> None:
+    """Queue a batch of the organisation's records whose vectors another model made (no retry: the
+    next sweep is the retry)."""
+    runtime = get_runtime()
+    await requeue_stale(runtime.sessions, runtime.settings, uuid.UUID(organization_id))
+
+
+async def fan_out_stale_checks(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """One stale-vector check per organisation holding vectors; how many were queued."""
+    async with unit_of_work(sessions) as session:
+        organizations = await repository.organizations_with_vectors(session)
+    queued = 0
+    for org in organizations:
+        async with unit_of_work(sessions, org) as session:
+            job = await _enqueue_once(
+                session, requeue_stale_vectors, f"search-stale:{org}", organization_id=str(org)
+            )
+            queued += job is not None
+    return queued
+
+
+@jobs.app.periodic(cron="*/5 * * * *", periodic_id="search_stale_vectors")
+@jobs.app.task(name="search.requeue_stale_all", queue=QUEUE, queueing_lock="search_stale_vectors")
+async def requeue_stale_all(timestamp: int) -> None:
+    """Every five minutes: re-embed, a batch at a time, what an earlier embedding model made."""
+    log.info("stale vector sweep", extra={"queued": await fan_out_stale_checks(get_runtime().sessions)})
 
 
 # Fields whose change alters the text a record is embedded from (texts.header_and_body).

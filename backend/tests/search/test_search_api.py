@@ -4,26 +4,21 @@ queries, other tenants and other owners' records kept out, keyword fallback when
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.ai.client import AIClient, CircuitBreaker, install_client, private_key_path
+from crm.ai.client import AIClient
 from crm.core.db import set_tenant
 from crm.core.runtime import Runtime
 from crm.models import AuditEvent, Company, Contact, Embedding, Role
 from crm.search import embedder, indexer, repository, tasks, texts
 from tests.ai import factories
 from tests.fixtures.people import Tenant, bearer, token_for
-from tests.fixtures.redis import free_port
 
 COMPLAINT = (
     "Dr. Ortega called again: the lab kits for their patients arrived four days late and two boxes "
@@ -242,28 +237,6 @@ async def test_a_model_change_makes_vectors_stale_and_queries_never_mix_models(
     body = (await _search(client, token, q="clinics in Madrid unhappy with delivery", limit=5)).json()
     found = {hit["id"]: hit["found_by"] for hit in body["items"]}
     assert found[str(world.complaint)] == ["vector"]
-
-
-@pytest.fixture
-async def dead_ai(runtime: Runtime, tmp_path: Path) -> AsyncIterator[AIClient]:
-    """A signing key but nothing listening: every call is refused at connect."""
-    key = tmp_path / "service-token.key"
-    key.write_bytes(
-        Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    settings = runtime.settings.model_copy(update={"ai_service_private_key_file": key})
-    runtime.settings = settings
-    client = AIClient(
-        f"http://127.0.0.1:{free_port()}",
-        private_key_path(settings),
-        max_attempts=1,
-        breaker=CircuitBreaker(),
-    )
-    install_client(settings, client)
-    yield client
-    install_client(settings, None)
 
 
 async def test_keyword_results_when_the_ai_service_is_down(
