@@ -10,7 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.contact.schemas import Address
+from crm.kit import examples as ex
 from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
+from crm.kit.examples import example
 
 CURRENCY = r"^[A-Z]{3}$"
 
@@ -30,14 +32,55 @@ class CompanyFields(BaseModel):
 
 
 class CompanyCreate(CompanyFields):
+    model_config = example(
+        {
+            "name": ex.COMPANY_NAME,
+            "domain": "sonrisa-dental.example",
+            "industry": "Dental care",
+            "employee_count": 24,
+            "annual_revenue": "1850000.00",
+            "currency": "EUR",
+            "owner_id": ex.USER_ID,
+            "tags": ["dental", "madrid"],
+        }
+    )
     name: str = Field(min_length=1, max_length=200, examples=["Harley Street Clinic"])
 
 
 class CompanyPatch(CompanyFields):
+    model_config = example({"employee_count": 31, "version": 2})
     version: int | None = Field(default=None, ge=1, description="the version you edited (or send If-Match)")
 
 
 class CompanyOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.COMPANY_ID,
+            "name": ex.COMPANY_NAME,
+            "domain": "sonrisa-dental.example",
+            "industry": "Dental care",
+            "employee_count": 24,
+            "annual_revenue": "1850000.00",
+            "currency": "EUR",
+            "address": {
+                "street": "Calle de Alcalá 42",
+                "city": "Madrid",
+                "postal_code": "28014",
+                "country": "Spain",
+            },
+            "owner_id": ex.USER_ID,
+            "tags": ["dental", "madrid"],
+            "custom_fields": {},
+            "version": 2,
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+            "deleted_at": None,
+            "sentiment_label": "neutral",
+            "sentiment_score": 0.08,
+            "sentiment_count": 7,
+            "sentiment_at": ex.UPDATED_AT,
+        }
+    )
     id: uuid.UUID
     name: str
     domain: str | None
@@ -61,7 +104,10 @@ class CompanyOut(BaseModel):
 
 
 class CompanyBulkUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"ids": [ex.COMPANY_ID], "industry": "Orthodontics", "add_tags": ["key-account"]},
+        extra="forbid",
+    )
     ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     owner_id: uuid.UUID | None = None
     add_tags: list[str] | None = Field(default=None, max_length=20)

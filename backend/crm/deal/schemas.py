@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.kit import examples as ex
 from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
+from crm.kit.examples import example
 
 DealStatus = Literal["open", "won", "lost"]
 DEAL_STATUSES = frozenset(DealStatus.__args__)  # type: ignore[attr-defined]
@@ -37,14 +39,55 @@ class DealFields(BaseModel):
 
 
 class DealCreate(DealFields):
+    model_config = example(
+        {
+            "name": "Implant treatment — Lucía Fernández",
+            "amount": "4500.00",
+            "currency": "EUR",
+            "pipeline_id": ex.PIPELINE_ID,
+            "stage_id": ex.STAGE_ID,
+            "expected_close_date": ex.DATE,
+            "owner_id": ex.USER_ID,
+            "company_id": ex.COMPANY_ID,
+            "contact_ids": [ex.CONTACT_ID],
+            "tags": ["implants"],
+        }
+    )
     name: str = Field(min_length=1, max_length=200, examples=["Implant treatment — Ada Lovelace"])
 
 
 class DealPatch(DealFields):
+    model_config = example({"amount": "5200.00", "probability": 60, "version": 4})
     version: int | None = Field(default=None, ge=1, description="the version you edited (or send If-Match)")
 
 
 class DealOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.DEAL_ID,
+            "name": "Implant treatment — Lucía Fernández",
+            "amount": "4500.00",
+            "currency": "EUR",
+            "pipeline_id": ex.PIPELINE_ID,
+            "stage_id": ex.STAGE_ID,
+            "probability": 40,
+            "expected_close_date": ex.DATE,
+            "owner_id": ex.USER_ID,
+            "company_id": ex.COMPANY_ID,
+            "contact_ids": [ex.CONTACT_ID],
+            "status": "open",
+            "lost_reason": None,
+            "closed_at": None,
+            "stage_entered_at": ex.UPDATED_AT,
+            "board_rank": "0|hzzzzz:",
+            "tags": ["implants"],
+            "custom_fields": {},
+            "version": 4,
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+            "deleted_at": None,
+        }
+    )
     id: uuid.UUID
     name: str
     amount: Decimal | None
@@ -70,7 +113,10 @@ class DealOut(BaseModel):
 
 
 class DealMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"stage_id": ex.NEXT_STAGE_ID, "after_id": None},
+        extra="forbid",
+    )
     stage_id: uuid.UUID = Field(description="a stage of the deal's pipeline (or its current stage)")
     after_id: uuid.UUID | None = Field(default=None, description="the card that ends up right above")
     before_id: uuid.UUID | None = Field(
@@ -80,6 +126,15 @@ class DealMove(BaseModel):
 
 
 class StageChangeOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "from_stage_id": ex.STAGE_ID,
+            "to_stage_id": ex.NEXT_STAGE_ID,
+            "changed_at": ex.UPDATED_AT,
+            "changed_by": ex.USER_ID,
+        }
+    )
     id: uuid.UUID
     from_stage_id: uuid.UUID | None
     to_stage_id: uuid.UUID
@@ -88,7 +143,10 @@ class StageChangeOut(BaseModel):
 
 
 class DealBulkUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"ids": [ex.DEAL_ID], "stage_id": ex.NEXT_STAGE_ID, "add_tags": ["q2"]},
+        extra="forbid",
+    )
     ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     owner_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None

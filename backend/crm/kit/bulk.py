@@ -15,19 +15,24 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.principal import Principal
 from crm.core.errors import AppError
 from crm.core.runtime import Runtime
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.kit.followups import batched
 
 MAX_IDS = 500
 
 
 class BulkDelete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"ids": [ex.CONTACT_ID, ex.LEAD_ID]},
+        extra="forbid",
+    )
     ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_IDS)
 
 
@@ -38,6 +43,14 @@ class BulkResult(BaseModel):
 
 
 class BulkResponse(BaseModel):
+    model_config = example(
+        {
+            "results": [
+                {"id": ex.CONTACT_ID, "ok": True, "error": None},
+                {"id": ex.LEAD_ID, "ok": False, "error": "not_found"},
+            ]
+        }
+    )
     results: list[BulkResult]
 
 

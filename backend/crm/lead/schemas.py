@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.kit import examples as ex
 from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
+from crm.kit.examples import example
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
 LEAD_STATUSES = frozenset(LeadStatus.__args__)  # type: ignore[attr-defined]
@@ -37,14 +39,57 @@ class LeadFields(BaseModel):
 
 
 class LeadCreate(LeadFields):
+    model_config = example(
+        {
+            "first_name": "Lucía",
+            "last_name": "Fernández",
+            "company_name": ex.COMPANY_NAME,
+            "job_title": "Practice Manager",
+            "email": ex.CONTACT_EMAIL,
+            "phone": "+34 612 345 678",
+            "source": "web form",
+            "owner_id": ex.USER_ID,
+            "tags": ["dental"],
+        }
+    )
     pass
 
 
 class LeadPatch(LeadFields):
+    model_config = example({"status": "contacted", "version": 2})
     version: int | None = Field(default=None, ge=1, description="the version you edited (or send If-Match)")
 
 
 class LeadOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.LEAD_ID,
+            "first_name": "Lucía",
+            "last_name": "Fernández",
+            "company_name": ex.COMPANY_NAME,
+            "job_title": "Practice Manager",
+            "email": ex.CONTACT_EMAIL,
+            "phone": "+34 612 345 678",
+            "source": "web form",
+            "status": "qualified",
+            "lost_reason": None,
+            "score": 0.81,
+            "score_reasons": [{"feature": "source", "value": "web form", "weight": 0.34}],
+            "score_model_version": "lead-lr-2026-03-01",
+            "scored_at": ex.UPDATED_AT,
+            "converted_at": None,
+            "converted_contact_id": None,
+            "converted_company_id": None,
+            "converted_deal_id": None,
+            "owner_id": ex.USER_ID,
+            "tags": ["dental"],
+            "custom_fields": {},
+            "version": 2,
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+            "deleted_at": None,
+        }
+    )
     id: uuid.UUID
     first_name: str
     last_name: str
@@ -73,7 +118,17 @@ class LeadOut(BaseModel):
 
 
 class LeadConvert(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "create_deal": True,
+            "pipeline_id": ex.PIPELINE_ID,
+            "deal_name": "Clear aligners — Clínica Dental Sonrisa",
+            "amount": "3200.00",
+            "currency": "EUR",
+            "expected_close_date": ex.DATE,
+        },
+        extra="forbid",
+    )
     create_deal: bool = False
     pipeline_id: uuid.UUID | None = Field(default=None, description="default: the default pipeline")
     stage_id: uuid.UUID | None = None
@@ -95,7 +150,10 @@ class ConversionOut(BaseModel):
 
 
 class LeadBulkUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"ids": [ex.LEAD_ID], "status": "contacted", "owner_id": ex.USER_ID},
+        extra="forbid",
+    )
     ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     owner_id: uuid.UUID | None = None
     status: WritableStatus | None = None
