@@ -8,7 +8,7 @@ import { Spinner } from "@/components/ui/Spinner";
 import { ErrorState } from "@/components/ui/States";
 import { api, unwrap } from "@/lib/api/client";
 import { errorMessage } from "@/lib/forms/apiErrors";
-import { humanize } from "@/modules/records/format";
+import { formatDate, formatMoney, humanize } from "@/modules/records/format";
 import { transcriptQueryOptions } from "./queries";
 import { SentimentBadge } from "./SentimentBadge";
 
@@ -85,15 +85,20 @@ function ProposalRow({ transcriptId, proposal, onDecided }: { transcriptId: stri
       setPending(undefined);
     }
   };
+  const noteOnly = proposal.target_field === null;
   const target = proposal.target_field === "task" ? "New task" : humanize(proposal.target_field ?? proposal.field);
   return (
     <li className="flex flex-col gap-1 rounded-md border border-border p-3 text-sm" data-proposal={proposal.field}>
       <div className="flex flex-wrap items-center gap-2">
-        <span className="font-medium text-fg">{target}</span>
-        {proposal.current_value && <span className="text-fg-subtle line-through">{proposal.current_value}</span>}
-        <span className="text-fg">→ {proposal.proposed_value}</span>
+        <span className="font-medium text-fg">{noteOnly ? `Heard: ${target.toLowerCase()}` : target}</span>
+        {!noteOnly && proposal.current_value && <span className="text-fg-subtle line-through">{proposalValue(proposal, proposal.current_value)}</span>}
+        <span className="text-fg">
+          {noteOnly ? "" : "→ "}
+          {proposalValue(proposal, proposal.proposed_value)}
+        </span>
         {proposal.status !== "pending" && <Badge tone={proposal.status === "accepted" ? "success" : "neutral"}>{humanize(proposal.status)}</Badge>}
       </div>
+      {noteOnly && <p className="text-xs text-fg-muted">This record has no such field: accepting only records that you checked it.</p>}
       <p className="text-xs text-fg-muted">“{proposal.evidence}”</p>
       {proposal.status === "pending" && (
         <div className="flex gap-2">
@@ -114,4 +119,11 @@ function ProposalRow({ transcriptId, proposal, onDecided }: { transcriptId: stri
       )}
     </li>
   );
+}
+
+/** Amounts with their currency and dates as dates; other proposals (next steps, names) as heard. */
+function proposalValue(proposal: Proposal, value: string): string {
+  if (proposal.field === "amount") return formatMoney(value, proposal.currency);
+  if (proposal.field === "expected_close_date" && /^\d{4}-\d{2}-\d{2}/.test(value)) return formatDate(value);
+  return value;
 }
