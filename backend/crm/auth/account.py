@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,8 @@ from crm.core.errors import AppError, BadRequest
 from crm.core.runtime import Runtime
 from crm.core.security.passwords import hash_password, verify_password
 from crm.core.security.tokens import token_hash
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.member.repository import login_record
 from crm.models import Invitation, Organization, RecoveryCode, User
 
@@ -35,16 +37,30 @@ PREVIEWS_PER_IP = 60  # per 15 minutes: plenty for a person, useless for guessin
 
 
 class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"current_password": "correct horse battery staple", "new_password": "a longer passphrase for 2026"},
+        extra="forbid",
+    )
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
 
 
 class PasswordChanged(BaseModel):
+    model_config = example({"sessions_ended": 2})
     sessions_ended: int = Field(description="your other sessions (all organisations) that were signed out")
 
 
 class InvitationPreview(BaseModel):
+    model_config = example(
+        {
+            "organization_name": "Sonrisa Dental Group",
+            "email": "javier.moreno@example.com",
+            "role": "support",
+            "invited_by": ex.CONTACT_NAME,
+            "account_exists": False,
+            "expires_at": "2026-03-09T09:15:00Z",
+        }
+    )
     organization_name: str
     email: str
     role: str

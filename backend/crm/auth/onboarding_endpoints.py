@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crm.auth import account, onboarding
 from crm.auth.account import InvitationPreview
@@ -17,6 +17,8 @@ from crm.auth.service import IssuedTokens
 from crm.auth.signin import MfaChallenge
 from crm.core.deps import PublicSession, RuntimeDep
 from crm.core.runtime import Runtime
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.member import invitations
 from crm.member.schemas import InvitationAccept
 
@@ -24,7 +26,15 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class SignUpRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "organization_name": "Sonrisa Dental Group",
+            "full_name": ex.CONTACT_NAME,
+            "email": ex.CONTACT_EMAIL,
+            "password": "correct horse battery staple",
+        },
+        extra="forbid",
+    )
     organization_name: str = Field(min_length=1, max_length=200)
     full_name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
@@ -32,12 +42,18 @@ class SignUpRequest(BaseModel):
 
 
 class ForgotPasswordRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"email": ex.CONTACT_EMAIL},
+        extra="forbid",
+    )
     email: str = Field(min_length=1, max_length=320)
 
 
 class ResetPasswordRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"token": "rst_Q2mZ7pL4vN9rJx8k", "new_password": "a longer passphrase for 2026"},
+        extra="forbid",
+    )
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=1, max_length=1024)
 

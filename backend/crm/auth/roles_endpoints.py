@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import delete, select
 
 from crm.audit.service import record_event
@@ -15,6 +15,7 @@ from crm.auth.permissions import RESOURCES, Action, Scope, default_scope, is_val
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
 from crm.core.errors import BadRequest
+from crm.kit.examples import example
 from crm.models import RolePermission
 from crm.models.tenancy import Role
 
@@ -24,6 +25,17 @@ ScopeName = str
 
 
 class RoleMatrix(BaseModel):
+    model_config = example(
+        {
+            "resources": {
+                "contacts": ["create", "delete", "read", "update"],
+                "deals": ["create", "delete", "read", "update"],
+            },
+            "scopes": ["none", "own", "team", "all"],
+            "roles": {"sales": {"contacts:read": "all", "deals:update": "team"}},
+            "defaults": {"sales": {"contacts:read": "all", "deals:update": "own"}},
+        }
+    )
     resources: dict[str, list[str]]
     scopes: list[str]
     roles: dict[str, dict[str, ScopeName]]
@@ -31,7 +43,10 @@ class RoleMatrix(BaseModel):
 
 
 class RoleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"cells": {"deals:update": "team"}},
+        extra="forbid",
+    )
     cells: dict[str, ScopeName]
 
 

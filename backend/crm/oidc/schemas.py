@@ -6,15 +6,28 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.models.tenancy import Role
 
 ProviderKind = Literal["google", "microsoft", "oidc"]
 
 
 class ProviderCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "kind": "microsoft",
+            "name": "Sonrisa Microsoft 365",
+            "microsoft_tenant": "9188040d-6c67-4c5b-b112-36a304b66dad",
+            "client_id": "0f4c2d1e-8a7b-4c3d-9e2f-1a0b9c8d7e6f",
+            "client_secret": "s3cr3t-from-entra",
+            "default_role": "sales",
+            "enabled": True,
+        },
+        extra="forbid",
+    )
     kind: ProviderKind
     name: str = Field(min_length=1, max_length=120)
     issuer: str | None = Field(
@@ -47,7 +60,10 @@ class ProviderCreate(BaseModel):
 
 
 class ProviderUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Sonrisa Google Workspace", "enabled": False},
+        extra="forbid",
+    )
     name: str | None = Field(default=None, min_length=1, max_length=120)
     issuer: str | None = Field(default=None, max_length=500)
     microsoft_tenant: str | None = Field(default=None, max_length=64)
@@ -62,6 +78,26 @@ class ProviderUpdate(BaseModel):
 
 
 class ProviderOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.PROVIDER_ID,
+            "kind": "google",
+            "name": "Sonrisa Google Workspace",
+            "issuer": "https://accounts.google.com",
+            "discovery_url": "https://accounts.google.com/.well-known/openid-configuration",
+            "microsoft_tenant": None,
+            "client_id": "123456789012-abc.apps.googleusercontent.com",
+            "has_client_secret": True,
+            "scopes": "openid email profile",
+            "default_role": "sales",
+            "allowed_tenant_ids": [],
+            "enabled": True,
+            "redirect_uri": "https://crm.example.com/api/v1/auth/oidc/callback",
+            "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start",
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+        }
+    )
     id: uuid.UUID
     kind: ProviderKind
     name: str
@@ -85,6 +121,14 @@ class ProviderList(BaseModel):
 
 
 class PublicProvider(BaseModel):
+    model_config = example(
+        {
+            "id": ex.PROVIDER_ID,
+            "kind": "google",
+            "name": "Sonrisa Google Workspace",
+            "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start",
+        }
+    )
     id: uuid.UUID
     kind: ProviderKind
     name: str
@@ -96,11 +140,26 @@ class PublicProviderList(BaseModel):
 
 
 class DomainCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"domain": "sonrisa-dental.example"},
+        extra="forbid",
+    )
     domain: str = Field(min_length=3, max_length=253)
 
 
 class DomainOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.TEAM_ID,
+            "domain": "sonrisa-dental.example",
+            "verified": False,
+            "verified_at": None,
+            "last_checked_at": None,
+            "txt_record_name": "_cliniglobal-verify.sonrisa-dental.example",
+            "txt_record_value": "cliniglobal-verify=5d41402abc4b2a76b9719d911017c592",
+            "created_at": ex.CREATED_AT,
+        }
+    )
     id: uuid.UUID
     domain: str
     verified: bool
