@@ -6,18 +6,29 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
 from crm.customfield import service
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 router = APIRouter(prefix="/custom-fields", tags=["custom fields"])
 
 
 class CustomFieldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "object_type": "contact",
+            "key": "preferred_language",
+            "label": "Preferred language",
+            "field_type": "select",
+            "options": ["es", "en", "ca"],
+        },
+        extra="forbid",
+    )
     object_type: str
     key: str = Field(min_length=1, max_length=60)
     label: str = Field(min_length=1, max_length=120)
@@ -29,7 +40,10 @@ class CustomFieldIn(BaseModel):
 
 
 class CustomFieldPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"label": "Language for appointments", "required": True},
+        extra="forbid",
+    )
     label: str | None = Field(default=None, min_length=1, max_length=120)
     required: bool | None = None
     options: list[str] | None = Field(default=None, max_length=200)
@@ -37,7 +51,21 @@ class CustomFieldPatch(BaseModel):
 
 
 class CustomFieldOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "object_type": "contact",
+            "key": "preferred_language",
+            "label": "Preferred language",
+            "field_type": "select",
+            "required": False,
+            "is_pii": False,
+            "options": ["es", "en", "ca"],
+            "currency": None,
+            "position": 0,
+        },
+        from_attributes=True,
+    )
     id: uuid.UUID
     object_type: str
     key: str

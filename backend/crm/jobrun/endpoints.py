@@ -7,18 +7,32 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.errors import NotFound
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.models import JobRun
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 class JobRunOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "task_name": "ai.score_leads",
+            "status": "running",
+            "done": 1200,
+            "total": 4800,
+            "message": "scoring leads",
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+        },
+        from_attributes=True,
+    )
     id: uuid.UUID
     task_name: str
     status: str

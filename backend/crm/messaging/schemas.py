@@ -7,7 +7,10 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 
 class EmailStatus(enum.StrEnum):
@@ -53,7 +56,22 @@ class DeliveryResult:
 
 
 class EmailMessageRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "to_address": ex.CONTACT_EMAIL,
+            "subject": "Your implant consultation on 15 April",
+            "text_body": "Hola Lucía, we look forward to seeing you at 10:00.",
+            "html_body": None,
+            "status": "stored",
+            "driver": "outbox",
+            "provider_message_id": None,
+            "error": None,
+            "sent_at": ex.UPDATED_AT,
+            "created_at": ex.UPDATED_AT,
+        },
+        from_attributes=True,
+    )
 
     id: uuid.UUID
     to_address: str

@@ -6,12 +6,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crm.audit.service import record_event
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.errors import NotFound
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.models import Organization
 from crm.models.tenancy import Role
 
@@ -19,7 +21,15 @@ router = APIRouter(prefix="/organization", tags=["organization"])
 
 
 class OrganizationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example(
+        {
+            "id": ex.ORGANIZATION_ID,
+            "name": "Sonrisa Dental Group",
+            "slug": "sonrisa",
+            "mfa_required_roles": ["admin"],
+        },
+        from_attributes=True,
+    )
     id: uuid.UUID
     name: str
     slug: str
@@ -27,7 +37,10 @@ class OrganizationOut(BaseModel):
 
 
 class OrganizationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Sonrisa Dental Group S.L.", "mfa_required_roles": ["admin", "sales"]},
+        extra="forbid",
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
     mfa_required_roles: list[Role] | None = None
 

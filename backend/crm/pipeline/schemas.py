@@ -6,11 +6,17 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 
 class StageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Consultation booked", "probability": 30},
+        extra="forbid",
+    )
     name: str = Field(min_length=1, max_length=120, examples=["Consultation booked"])
     probability: int | None = Field(
         default=None, ge=0, le=100, description="default win probability of deals here (won: 100, else 0)"
@@ -20,7 +26,10 @@ class StageIn(BaseModel):
 
 
 class StagePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Treatment plan sent", "probability": 50},
+        extra="forbid",
+    )
     name: str | None = Field(default=None, min_length=1, max_length=120)
     probability: int | None = Field(default=None, ge=0, le=100)
     is_won: bool | None = None
@@ -28,21 +37,39 @@ class StagePatch(BaseModel):
 
 
 class StageOrder(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"stage_ids": [ex.STAGE_ID, ex.NEXT_STAGE_ID]},
+        extra="forbid",
+    )
     stage_ids: list[uuid.UUID] = Field(
         min_length=1, max_length=50, description="every stage, in the new order"
     )
 
 
 class PipelineCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "name": "Implants",
+            "stages": [
+                {"name": "Consultation booked", "probability": 30},
+                {"name": "Treatment plan sent", "probability": 60},
+                {"name": "Won", "is_won": True},
+                {"name": "Lost", "is_lost": True},
+            ],
+            "is_default": False,
+        },
+        extra="forbid",
+    )
     name: str = Field(min_length=1, max_length=120, examples=["Implants"])
     stages: list[StageIn] = Field(min_length=1, max_length=50)
     is_default: bool = False
 
 
 class PipelinePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Implants and bridges", "is_default": True},
+        extra="forbid",
+    )
     name: str | None = Field(default=None, min_length=1, max_length=120)
     is_default: bool | None = Field(default=None, description="true makes this the organisation's default")
     position: int | None = Field(default=None, ge=0, le=1000)
@@ -50,6 +77,17 @@ class PipelinePatch(BaseModel):
 
 
 class StageOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.STAGE_ID,
+            "pipeline_id": ex.PIPELINE_ID,
+            "name": "Consultation booked",
+            "position": 0,
+            "probability": 30,
+            "is_won": False,
+            "is_lost": False,
+        }
+    )
     id: uuid.UUID
     pipeline_id: uuid.UUID
     name: str
@@ -60,6 +98,35 @@ class StageOut(BaseModel):
 
 
 class PipelineOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.PIPELINE_ID,
+            "name": "Implants",
+            "position": 0,
+            "is_default": True,
+            "archived_at": None,
+            "stages": [
+                {
+                    "id": ex.STAGE_ID,
+                    "pipeline_id": ex.PIPELINE_ID,
+                    "name": "Consultation booked",
+                    "position": 0,
+                    "probability": 30,
+                    "is_won": False,
+                    "is_lost": False,
+                },
+                {
+                    "id": ex.NEXT_STAGE_ID,
+                    "pipeline_id": ex.PIPELINE_ID,
+                    "name": "Treatment plan sent",
+                    "position": 1,
+                    "probability": 60,
+                    "is_won": False,
+                    "is_lost": False,
+                },
+            ],
+        }
+    )
     id: uuid.UUID
     name: str
     position: int
@@ -75,6 +142,27 @@ class PipelineList(BaseModel):
 
 class DealCard(BaseModel):
     """A deal as the board shows it. ``amount`` is null for roles that may not see amounts."""
+
+    model_config = example(
+        {
+            "id": ex.DEAL_ID,
+            "name": "Implant treatment — Lucía Fernández",
+            "stage_id": ex.STAGE_ID,
+            "board_rank": "0|hzzzzz:",
+            "status": "open",
+            "amount": "4500.00",
+            "currency": "EUR",
+            "probability": 30,
+            "expected_close_date": ex.DATE,
+            "owner_id": ex.USER_ID,
+            "company_id": ex.COMPANY_ID,
+            "company_name": ex.COMPANY_NAME,
+            "tags": ["implants"],
+            "version": 4,
+            "stage_entered_at": ex.UPDATED_AT,
+            "updated_at": ex.UPDATED_AT,
+        }
+    )
 
     id: uuid.UUID
     name: str
@@ -95,6 +183,9 @@ class DealCard(BaseModel):
 
 
 class CurrencyTotal(BaseModel):
+    model_config = example(
+        {"currency": "EUR", "count": 12, "amount": "54000.00", "weighted_amount": "16200.00"}
+    )
     currency: str
     count: int
     amount: Decimal | None

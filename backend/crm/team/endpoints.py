@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,18 +14,26 @@ from crm.audit.service import record_event
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.models import Membership, Team, TeamMember
 
 router = APIRouter(prefix="/teams", tags=["teams"])
 
 
 class TeamIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Madrid front desk", "member_ids": [ex.USER_ID, ex.OTHER_USER_ID]},
+        extra="forbid",
+    )
     name: str = Field(min_length=1, max_length=120)
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
 
 
 class TeamOut(BaseModel):
+    model_config = example(
+        {"id": ex.TEAM_ID, "name": "Madrid front desk", "member_ids": [ex.USER_ID, ex.OTHER_USER_ID]}
+    )
     id: uuid.UUID
     name: str
     member_ids: list[uuid.UUID]
