@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from crm.auth.principal import ActorType
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,32 @@ class AuditFilters:
 
 
 class FieldChange(BaseModel):
+    model_config = example({"before": "qualified", "after": "customer"})
     before: Any
     after: Any
 
 
 class AuditEventRead(BaseModel):
+    model_config = example(
+        {
+            "id": 48213,
+            "occurred_at": ex.UPDATED_AT,
+            "actor_type": "user",
+            "actor_id": ex.USER_ID,
+            "session_id": ex.SESSION_ID,
+            "action": "contact.update",
+            "entity_type": "contact",
+            "entity_id": ex.CONTACT_ID,
+            "changes": {"lifecycle_stage": {"before": "qualified", "after": "customer"}},
+            "redacted_fields": ["emails"],
+            "ip": "203.0.113.24",
+            "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Firefox/132.0",
+            "device": "Firefox 132 on Mac OS X (Mac)",
+            "request_id": "req_01HV3K9QZ8",
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+            "meta": {},
+        }
+    )
     id: int  # the event's sequence number: increasing, never reused
     occurred_at: dt.datetime
     actor_type: ActorType | None

@@ -13,17 +13,33 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from crm.kit import examples as ex
+from crm.kit.examples import example
+
 
 class CurrencyAmount(BaseModel):
+    model_config = example({"currency": "EUR", "amount": "54000.00"})
     currency: str = Field(description="ISO 4217 code")
     amount: Decimal
 
 
 class CurrencyClosingAmount(CurrencyAmount):
+    model_config = example({"currency": "EUR", "amount": "54000.00", "weighted_amount": "16200.00"})
     weighted_amount: Decimal = Field(description="sum of amount x stage probability")
 
 
 class StageSummary(BaseModel):
+    model_config = example(
+        {
+            "stage_id": ex.STAGE_ID,
+            "name": "Consultation booked",
+            "probability": 30,
+            "is_won": False,
+            "is_lost": False,
+            "count": 12,
+            "amounts": [{"currency": "EUR", "amount": "54000.00"}],
+        }
+    )
     stage_id: uuid.UUID
     name: str
     probability: int
@@ -34,6 +50,23 @@ class StageSummary(BaseModel):
 
 
 class PipelineSummary(BaseModel):
+    model_config = example(
+        {
+            "pipeline_id": ex.PIPELINE_ID,
+            "pipeline_name": "Implants",
+            "stages": [
+                {
+                    "stage_id": ex.STAGE_ID,
+                    "name": "Consultation booked",
+                    "probability": 30,
+                    "is_won": False,
+                    "is_lost": False,
+                    "count": 12,
+                    "amounts": [{"currency": "EUR", "amount": "54000.00"}],
+                }
+            ],
+        }
+    )
     pipeline_id: uuid.UUID | None = Field(
         description="the pipeline summarised (the default one if none was named)"
     )
@@ -42,6 +75,15 @@ class PipelineSummary(BaseModel):
 
 
 class WinRatePeriod(BaseModel):
+    model_config = example(
+        {
+            "period": "2026-03-01",
+            "won": 9,
+            "lost": 3,
+            "win_rate": 0.75,
+            "won_amounts": [{"currency": "EUR", "amount": "40500.00"}],
+        }
+    )
     period: dt.date
     won: int
     lost: int
@@ -50,10 +92,40 @@ class WinRatePeriod(BaseModel):
 
 
 class WinRateSummary(BaseModel):
+    model_config = example(
+        {
+            "periods": [
+                {
+                    "period": "2026-02-01",
+                    "won": 7,
+                    "lost": 5,
+                    "win_rate": 0.5833,
+                    "won_amounts": [{"currency": "EUR", "amount": "31500.00"}],
+                },
+                {
+                    "period": "2026-03-01",
+                    "won": 9,
+                    "lost": 3,
+                    "win_rate": 0.75,
+                    "won_amounts": [{"currency": "EUR", "amount": "40500.00"}],
+                },
+            ]
+        }
+    )
     periods: list[WinRatePeriod]
 
 
 class ClosingDeal(BaseModel):
+    model_config = example(
+        {
+            "id": ex.DEAL_ID,
+            "name": "Implant treatment — Lucía Fernández",
+            "amount": "4500.00",
+            "currency": "EUR",
+            "expected_close_date": ex.DATE,
+            "probability": 60,
+        }
+    )
     id: uuid.UUID
     name: str
     amount: Decimal | None
@@ -63,22 +135,48 @@ class ClosingDeal(BaseModel):
 
 
 class ClosingSummary(BaseModel):
+    model_config = example(
+        {
+            "count": 1,
+            "amounts": [{"currency": "EUR", "amount": "4500.00", "weighted_amount": "2700.00"}],
+            "deals": [
+                {
+                    "id": ex.DEAL_ID,
+                    "name": "Implant treatment — Lucía Fernández",
+                    "amount": "4500.00",
+                    "currency": "EUR",
+                    "expected_close_date": ex.DATE,
+                    "probability": 60,
+                }
+            ],
+        }
+    )
     count: int
     amounts: list[CurrencyClosingAmount] | None
     deals: list[ClosingDeal]
 
 
 class LeadSource(BaseModel):
+    model_config = example({"source": "web form", "count": 140, "converted": 31})
     source: str
     count: int
     converted: int
 
 
 class LeadSourcesSummary(BaseModel):
+    model_config = example(
+        {
+            "sources": [
+                {"source": "web form", "count": 140, "converted": 31},
+                {"source": "referral", "count": 42, "converted": 19},
+            ]
+        }
+    )
     sources: list[LeadSource]
 
 
 class ActivitiesSummary(BaseModel):
+    model_config = example({"overdue": 3, "today": 5, "next_7_days": 18, "later": 27})
     overdue: int
     today: int
     next_7_days: int
@@ -86,6 +184,15 @@ class ActivitiesSummary(BaseModel):
 
 
 class TopAccount(BaseModel):
+    model_config = example(
+        {
+            "company_id": ex.COMPANY_ID,
+            "name": ex.COMPANY_NAME,
+            "currency": "EUR",
+            "won_amount": "38200.00",
+            "won_deals": 6,
+        }
+    )
     company_id: uuid.UUID
     name: str
     currency: str
@@ -94,6 +201,19 @@ class TopAccount(BaseModel):
 
 
 class TopAccountsSummary(BaseModel):
+    model_config = example(
+        {
+            "accounts": [
+                {
+                    "company_id": ex.COMPANY_ID,
+                    "name": ex.COMPANY_NAME,
+                    "currency": "EUR",
+                    "won_amount": "38200.00",
+                    "won_deals": 6,
+                }
+            ]
+        }
+    )
     accounts: list[TopAccount]
 
 
@@ -101,6 +221,7 @@ WidgetName = Literal["pipeline", "win_rate", "closing", "lead_sources", "activit
 
 
 class SkippedWidget(BaseModel):
+    model_config = example({"widget": "lead_sources", "reason": "forbidden", "permission": "leads:read"})
     widget: WidgetName
     reason: Literal["forbidden"]
     permission: str = Field(description="the matrix cell the caller lacks, e.g. leads:read")
@@ -109,6 +230,23 @@ class SkippedWidget(BaseModel):
 class DashboardSummary(BaseModel):
     """The requested widgets in one answer; a widget absent here is listed in ``skipped`` or was not asked."""
 
+    model_config = example(
+        {
+            "activities": {"overdue": 3, "today": 5, "next_7_days": 18, "later": 27},
+            "top_accounts": {
+                "accounts": [
+                    {
+                        "company_id": ex.COMPANY_ID,
+                        "name": ex.COMPANY_NAME,
+                        "currency": "EUR",
+                        "won_amount": "38200.00",
+                        "won_deals": 6,
+                    }
+                ]
+            },
+            "skipped": [{"widget": "lead_sources", "reason": "forbidden", "permission": "leads:read"}],
+        }
+    )
     pipeline: PipelineSummary | None = None
     win_rate: WinRateSummary | None = None
     closing: ClosingSummary | None = None

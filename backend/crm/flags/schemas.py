@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from crm.kit import examples as ex
+from crm.kit.examples import example
 from crm.models.tenancy import Role
 
 
 class FlagOverrideRead(BaseModel):
+    model_config = example(
+        {"role": "marketing", "enabled": False, "updated_at": ex.UPDATED_AT, "updated_by": ex.USER_ID}
+    )
     role: Role | None = Field(description="The role it applies to; null for the whole organisation.")
     enabled: bool
     updated_at: dt.datetime
@@ -18,6 +23,18 @@ class FlagOverrideRead(BaseModel):
 
 
 class FlagRead(BaseModel):
+    model_config = example(
+        {
+            "key": "ai.sentiment",
+            "description": "Sentiment of emails, calls, chats and notes.",
+            "default": True,
+            "enabled": True,
+            "overrides": [
+                {"role": "marketing", "enabled": False, "updated_at": ex.UPDATED_AT, "updated_by": ex.USER_ID}
+            ],
+            "effective_by_role": {"admin": True, "sales": True, "marketing": False, "support": True},
+        }
+    )
     key: str
     description: str
     default: bool = Field(description="The value coded into the app, used when nothing overrides it.")
@@ -35,11 +52,15 @@ class FlagList(BaseModel):
 
 
 class FlagUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"enabled": False, "role": "marketing"},
+        extra="forbid",
+    )
 
     enabled: bool
     role: Role | None = Field(default=None, description="Override for one role only; omit for everyone.")
 
 
 class EffectiveFlags(BaseModel):
+    model_config = example({"flags": {"ai.sentiment": True, "ai.forecasting": False}})
     flags: dict[str, bool] = Field(description="Every flag's value for the caller.")
