@@ -5,12 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class NextActionOut(BaseModel):
+    model_config = example(
+        {
+            "action": "rescue_deal",
+            "priority": 85,
+            "channel": "call",
+            "due_in_days": 1,
+            "reason": "expected close is in 5 days and the deal has not moved for 3 weeks",
+            "signals": {"days_to_close": 5, "stage": "Treatment plan sent"},
+        }
+    )
     action: str = Field(description="e.g. rescue_slipping_deal, follow_up_hot_lead")
     priority: int = Field(description="0-100, highest first.")
     channel: Literal["call", "email", "meeting", "task", "none"]
@@ -20,6 +33,24 @@ class NextActionOut(BaseModel):
 
 
 class NextActionsOut(BaseModel):
+    model_config = example(
+        {
+            "record_type": "deal",
+            "record_id": ex.DEAL_ID,
+            "model": "rules",
+            "version": "1",
+            "actions": [
+                {
+                    "action": "rescue_deal",
+                    "priority": 85,
+                    "channel": "call",
+                    "due_in_days": 1,
+                    "reason": "expected close is in 5 days and the deal has not moved for 3 weeks",
+                    "signals": {"days_to_close": 5, "stage": "Treatment plan sent"},
+                }
+            ],
+        }
+    )
     record_type: Literal["contact", "deal"]
     record_id: uuid.UUID
     model: str
@@ -28,6 +59,16 @@ class NextActionsOut(BaseModel):
 
 
 class EmailTemplateOut(BaseModel):
+    model_config = example(
+        {
+            "id": "follow_up",
+            "language": "es",
+            "purpose": "Tras una llamada o reunión",
+            "subject": "Seguimiento de nuestra conversación",
+            "body": "Hola {{contact.first_name}}:\n\nGracias por tu tiempo.\n",
+            "fields": ["contact.first_name"],
+        }
+    )
     id: str
     language: str
     purpose: str
@@ -37,7 +78,17 @@ class EmailTemplateOut(BaseModel):
 
 
 class EmailDraftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "template": "follow_up",
+            "language": "es",
+            "contact_id": ex.CONTACT_ID,
+            "deal_id": ex.DEAL_ID,
+            "next_step": "Te envío el presupuesto del implante esta semana.",
+            "use_llm": True,
+        },
+        extra="forbid",
+    )
 
     template: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         description="A template id from GET /ai/email-templates."
@@ -65,6 +116,19 @@ class EmailDraftIn(BaseModel):
 
 
 class EmailDraftOut(BaseModel):
+    model_config = example(
+        {
+            "subject": "Seguimiento de nuestra conversación",
+            "body": "Hola Lucía:\n\nGracias por tu tiempo. Te envío el presupuesto esta semana.\n",
+            "generator": "template",
+            "model": None,
+            "llm_error": None,
+            "template": "follow_up",
+            "language": "es",
+            "missing_fields": [],
+            "redacted": {},
+        }
+    )
     subject: str
     body: str
     generator: Literal["template", "llm"] = Field(description="Which produced this draft.")

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.contact.schemas import ContactOut
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 ObjectType = Literal["contact", "company"]
 SuggestionStatus = Literal["open", "dismissed", "merged"]
@@ -17,6 +19,14 @@ Choice = Literal["primary", "duplicate", "both"]
 
 
 class RecordSummary(BaseModel):
+    model_config = example(
+        {
+            "id": ex.CONTACT_ID,
+            "name": ex.CONTACT_NAME,
+            "detail": "Clínica Dental Sonrisa · Practice Manager",
+            "deleted": False,
+        }
+    )
     id: uuid.UUID
     name: str = Field(description="the person's full name, or the company's name")
     detail: str | None = Field(description="a contact's company and job title, or a company's domain")
@@ -24,6 +34,28 @@ class RecordSummary(BaseModel):
 
 
 class SuggestionOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "object_type": "contact",
+            "score": 0.97,
+            "reason": "names 0.97 (accents), same company, same date of birth",
+            "status": "open",
+            "created_at": ex.CREATED_AT,
+            "record_a": {
+                "id": ex.CONTACT_ID,
+                "name": ex.CONTACT_NAME,
+                "detail": "Clínica Dental Sonrisa · Practice Manager",
+                "deleted": False,
+            },
+            "record_b": {
+                "id": ex.LEAD_ID,
+                "name": "Lucia Fernandez",
+                "detail": "Clínica Dental Sonrisa",
+                "deleted": False,
+            },
+        }
+    )
     id: uuid.UUID
     object_type: ObjectType
     score: float = Field(ge=0, le=1)
@@ -35,11 +67,15 @@ class SuggestionOut(BaseModel):
 
 
 class RunRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"object_types": ["contact"]},
+        extra="forbid",
+    )
     object_types: list[ObjectType] = Field(default=["contact", "company"], min_length=1, max_length=2)
 
 
 class RunOut(BaseModel):
+    model_config = example({"job_run_id": ex.JOB_ID, "object_types": ["contact", "company"]})
     job_run_id: uuid.UUID = Field(description="poll GET /api/v1/jobs/{job_run_id} for progress")
     object_types: list[ObjectType]
 
@@ -77,6 +113,17 @@ class MergeRequest(BaseModel):
 
 
 class Moved(BaseModel):
+    model_config = example(
+        {
+            "activities": 14,
+            "deals": 1,
+            "leads": 0,
+            "attachments": 2,
+            "contacts": 0,
+            "identifiers": 3,
+            "custom_fields": 1,
+        }
+    )
     activities: int = 0
     deals: int = 0
     leads: int = 0
@@ -94,6 +141,23 @@ class ContactMergeOut(BaseModel):
 
 
 class MergedCompany(BaseModel):
+    model_config = example(
+        {
+            "id": ex.COMPANY_ID,
+            "name": ex.COMPANY_NAME,
+            "domain": "sonrisa-dental.example",
+            "industry": "Dental care",
+            "employee_count": 24,
+            "annual_revenue": "1850000.00",
+            "currency": "EUR",
+            "address": {"city": "Madrid", "country": "Spain"},
+            "owner_id": ex.USER_ID,
+            "tags": ["dental"],
+            "custom_fields": {},
+            "version": 5,
+            "updated_at": ex.UPDATED_AT,
+        }
+    )
     id: uuid.UUID
     name: str
     domain: str | None
