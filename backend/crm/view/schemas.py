@@ -6,7 +6,10 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 ObjectType = Literal["contact", "company", "lead", "deal"]
 Visibility = Literal["private", "team", "organization"]
@@ -20,7 +23,18 @@ FILTERS_DOC = (
 
 
 class SavedViewCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {
+            "object_type": "contact",
+            "name": "My patients in Madrid",
+            "visibility": "team",
+            "team_id": ex.TEAM_ID,
+            "columns": ["name", "emails", "company_name"],
+            "filters": {"lifecycle_stage": "patient", "tags": ["madrid"]},
+            "sort": "-updated_at",
+        },
+        extra="forbid",
+    )
     object_type: ObjectType
     name: str = Field(min_length=1, max_length=120, examples=["My patients in London"])
     visibility: Visibility = "private"
@@ -38,7 +52,10 @@ class SavedViewCreate(BaseModel):
 
 
 class SavedViewPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = example(
+        {"name": "Madrid patients, newest first", "sort": "-created_at"},
+        extra="forbid",
+    )
     name: str | None = Field(default=None, min_length=1, max_length=120)
     visibility: Visibility | None = None
     team_id: uuid.UUID | None = None
@@ -48,6 +65,23 @@ class SavedViewPatch(BaseModel):
 
 
 class SavedViewOut(BaseModel):
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "object_type": "contact",
+            "name": "My patients in Madrid",
+            "owner_id": ex.USER_ID,
+            "visibility": "team",
+            "team_id": ex.TEAM_ID,
+            "columns": ["name", "emails", "company_name"],
+            "filters": {"lifecycle_stage": "patient", "tags": ["madrid"]},
+            "sort": "-updated_at",
+            "query": "lifecycle_stage=patient&tags=madrid&sort=-updated_at",
+            "editable": True,
+            "created_at": ex.CREATED_AT,
+            "updated_at": ex.UPDATED_AT,
+        }
+    )
     id: uuid.UUID
     object_type: str
     name: str
