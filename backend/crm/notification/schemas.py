@@ -5,11 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from crm.kit import examples as ex
+from crm.kit.examples import example
 
 
 class NotificationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = example(
+        {
+            "id": ex.JOB_ID,
+            "kind": "assigned",
+            "title": "You were assigned the deal Implant treatment — Lucía Fernández",
+            "body": None,
+            "entity": "deal",
+            "entity_id": ex.DEAL_ID,
+            "created_at": ex.UPDATED_AT,
+            "read_at": None,
+        },
+        from_attributes=True,
+    )
 
     id: uuid.UUID
     kind: str = Field(description="assigned | reminder")
@@ -30,5 +45,6 @@ class NotificationPage(BaseModel):
 
 
 class ReadAllOut(BaseModel):
+    model_config = example({"marked": 5, "unread_count": 0})
     marked: int = Field(description="how many notifications were unread and are now read")
     unread_count: int

@@ -5,11 +5,25 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from crm.kit import examples as ex
+from crm.kit.examples import example
+
 HitType = Literal["contact", "company", "deal", "activity", "lead", "transcript"]
 Ranker = Literal["vector", "fulltext"]
 
 
 class SearchHit(BaseModel):
+    model_config = example(
+        {
+            "type": "contact",
+            "id": ex.CONTACT_ID,
+            "title": ex.CONTACT_NAME,
+            "snippet": "Practice Manager at Clínica Dental Sonrisa, asked about implant financing",
+            "score": 0.0328,
+            "ranks": {"vector": 1, "fulltext": 1},
+            "found_by": ["vector", "fulltext"],
+        }
+    )
     type: HitType
     id: uuid.UUID
     title: str
@@ -20,6 +34,25 @@ class SearchHit(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    model_config = example(
+        {
+            "query": "implant financing",
+            "items": [
+                {
+                    "type": "contact",
+                    "id": ex.CONTACT_ID,
+                    "title": ex.CONTACT_NAME,
+                    "snippet": "Practice Manager at Clínica Dental Sonrisa, asked about implant financing",
+                    "score": 0.0328,
+                    "ranks": {"vector": 1, "fulltext": 1},
+                    "found_by": ["vector", "fulltext"],
+                }
+            ],
+            "semantic": True,
+            "reason": None,
+            "model": "all-MiniLM-L6-v2",
+        }
+    )
     query: str
     items: list[SearchHit]
     semantic: bool = Field(description="Whether vector (meaning) search took part.")
@@ -28,4 +61,5 @@ class SearchResponse(BaseModel):
 
 
 class ReindexResponse(BaseModel):
+    model_config = example({"job_run_id": ex.JOB_ID})
     job_run_id: uuid.UUID | None = Field(description="None when a reindex is already waiting to run.")
