@@ -143,7 +143,17 @@ async def confirm_attachment(
 @router.get(
     "/attachments/{attachment_id}/download",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file's bytes"}},
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": "%PDF-1.7 … (the file's bytes, as uploaded)",
+                }
+            },
+            "description": "the file's bytes",
+        }
+    },
 )
 async def download_attachment(
     attachment_id: uuid.UUID, principal: Reader, session: TenantSession, runtime: RuntimeDep

@@ -74,7 +74,12 @@ async def list_audit_events(
 @router.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "the matching events as CSV"}},
+    responses={
+        200: {
+            "content": {"text/csv": {"example": service.example_csv()}},
+            "description": "the matching events as CSV",
+        }
+    },
 )
 async def export_audit_events(
     principal: Annotated[Principal, Depends(require_permission("audit", "export"))],

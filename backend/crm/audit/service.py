@@ -34,6 +34,7 @@ from crm.audit.schemas import AuditEventPage, AuditEventRead, AuditFilters, Fiel
 from crm.auth.principal import ActorType, Principal
 from crm.core.errors import BadRequest
 from crm.core.telemetry import request_id_var
+from crm.kit.examples import declared_examples
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +329,16 @@ def csv_row(event: AuditEventRead) -> list[str]:
         _cell(event.trace_id),
         _cell(event.meta or None),
     ]
+
+
+def example_csv() -> str:
+    """What exporting the declared examples of an audit event gives: the OpenAPI example of the export."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for example in declared_examples(AuditEventRead):
+        writer.writerow(csv_row(AuditEventRead.model_validate(example)))
+    return buffer.getvalue()
 
 
 async def export_csv(

@@ -9,11 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 
 from crm.attachment.endpoints import MULTIPART_BODY
 from crm.attachment.upload import check_length, file_part
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
+from crm.company.schemas import CompanyOut
+from crm.contact.schemas import ContactOut
 from crm.core.deps import RuntimeDep, tenant_unit_of_work
 from crm.dataio import export, gdpr, preview, service
 from crm.dataio.schemas import (
@@ -25,7 +28,9 @@ from crm.dataio.schemas import (
     RowErrorOut,
     RunIn,
 )
+from crm.deal.schemas import DealOut
 from crm.kit.pagination import Page
+from crm.lead.schemas import LeadOut
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 exports_router = APIRouter(tags=["exports"])
@@ -155,7 +160,12 @@ async def import_errors(
 @router.get(
     "/{import_id}/errors.csv",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "row, error"}},
+    responses={
+        200: {
+            "content": {"text/csv": {"example": 'row,error\r\n3,"email: not an e-mail address"\r\n'}},
+            "description": "row, error",
+        }
+    },
 )
 async def import_errors_csv(
     import_id: uuid.UUID, principal: Reader, session: TenantSession, runtime: RuntimeDep
@@ -209,7 +219,7 @@ DEAL_EXPORT_DOC = (
 )
 
 
-def _export_endpoint(spec: export.ExportSpec, extra_doc: str = "") -> None:
+def _export_endpoint(spec: export.ExportSpec, out_model: type[BaseModel], extra_doc: str = "") -> None:
     """``GET /exports/<resource>``: one per exportable list, alike but for the spec and permission."""
 
     async def endpoint(
@@ -238,13 +248,19 @@ def _export_endpoint(spec: export.ExportSpec, extra_doc: str = "") -> None:
         f"/exports/{spec.resource}",
         response_class=StreamingResponse,
         description=EXPORT_DOC.format(plural=spec.resource) + extra_doc,
-        responses={200: {"content": {"text/csv": {}}, "description": f"the {spec.resource} as CSV"}},
+        responses={
+            200: {
+                "content": {"text/csv": {"example": export.example_csv(spec, out_model)}},
+                "description": f"the {spec.resource} as CSV",
+            }
+        },
     )(endpoint)
 
 
-for _spec in (export.CONTACTS, export.COMPANIES, export.LEADS):
-    _export_endpoint(_spec)
-_export_endpoint(export.DEALS, DEAL_EXPORT_DOC)
+_export_endpoint(export.CONTACTS, ContactOut)
+_export_endpoint(export.COMPANIES, CompanyOut)
+_export_endpoint(export.LEADS, LeadOut)
+_export_endpoint(export.DEALS, DealOut, DEAL_EXPORT_DOC)
 
 
 @exports_router.get("/contacts/{contact_id}/gdpr-export", response_model=gdpr.GdprExport)

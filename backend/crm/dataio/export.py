@@ -32,6 +32,7 @@ from crm.dataio.csvfile import CsvWriter
 from crm.deal import repository as deal_repository
 from crm.deal import service as deals
 from crm.deal import writes as deal_writes
+from crm.kit.examples import declared_examples
 from crm.kit.listing import FieldSpec, ListParams, SortSpec, parse_params
 from crm.kit.query import run_list
 from crm.kit.records import scope_clause
@@ -235,6 +236,16 @@ def _value(out: BaseModel, column: str) -> Any:
         address = getattr(out, "address", None)
         return getattr(address, column[8:], None) if address is not None else None
     return getattr(out, column, None)
+
+
+def example_csv(spec: ExportSpec, out_model: type[BaseModel]) -> str:
+    """What exporting the out model's declared examples gives, all columns, written as ``stream``
+    writes rows: the example of the export in the OpenAPI document."""
+    writer = CsvWriter()
+    writer.row(spec.columns)
+    for example in declared_examples(out_model):
+        writer.row(_value(out_model.model_validate(example), column) for column in spec.columns)
+    return writer.take()
 
 
 async def stream(runtime: Runtime, principal: Principal, plan: ExportPlan) -> AsyncIterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 ORGANIZATION_ID = "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d"
 USER_ID = "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
@@ -40,3 +40,10 @@ def example(*examples: dict[str, Any], **config: Any) -> ConfigDict:
     """A model config whose OpenAPI schema shows these examples (plus any other config)."""
     # ConfigDict is a TypedDict: keyword options arrive untyped, pydantic checks them at class creation.
     return cast(ConfigDict, {**config, "json_schema_extra": {"examples": list(examples)}})
+
+
+def declared_examples(model: type[BaseModel]) -> list[Any]:
+    """The examples a model declares through ``example(...)`` (empty if none)."""
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return list(examples) if isinstance(examples, list) else []

@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from crm.app import create_app
 from crm.core.config import Settings
+from crm.kit.examples import declared_examples
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +90,12 @@ def _reachable_models(routes: list[APIRoute]) -> list[type[BaseModel]]:
     return list(found)
 
 
-def _model_examples(model: type[BaseModel]) -> list[Any]:
-    extra = model.model_config.get("json_schema_extra")
-    return list(extra.get("examples", [])) if isinstance(extra, dict) else []
-
-
 def test_declared_examples_validate(app_routes: tuple[dict[str, Any], list[APIRoute]]) -> None:
     _, routes = app_routes
     models = _reachable_models(routes)
     checked = 0
     for model in models:
-        for example in _model_examples(model):
+        for example in declared_examples(model):
             model.model_validate(example)
             checked += 1
         for name, field in model.model_fields.items():
