@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.kit import examples as ex
 from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 ActivityKind = Literal["note", "call", "meeting", "email", "task"]
 ACTIVITY_KINDS = frozenset(ActivityKind.__args__)  # type: ignore[attr-defined]
@@ -185,6 +185,7 @@ class TimelineEntry(BaseModel):
 
 
 class TimelinePage(BaseModel):
+    model_config = example(list_example(TimelineEntry, next_cursor=ex.CURSOR))
     items: list[TimelineEntry]
     next_cursor: str | None
 

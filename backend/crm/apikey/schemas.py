@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from crm.auth.permissions import Action
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 ScopeName = Literal["own", "team", "all"]
 
@@ -105,5 +105,6 @@ class ApiKeyCreated(ApiKeyRead):
 
 
 class ApiKeyPage(BaseModel):
+    model_config = example(list_example(ApiKeyRead, next_cursor=None))
     items: list[ApiKeyRead]
     next_cursor: str | None

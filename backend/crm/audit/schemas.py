@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from crm.auth.principal import ActorType
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 
 @dataclass(frozen=True)
@@ -86,5 +86,6 @@ class AuditEventRead(BaseModel):
 
 
 class AuditEventPage(BaseModel):
+    model_config = example(list_example(AuditEventRead, next_cursor=ex.CURSOR))
     items: list[AuditEventRead]
     next_cursor: str | None

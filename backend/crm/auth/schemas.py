@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, IPvAnyAddress
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 
 class SignInRequest(BaseModel):
@@ -108,6 +108,7 @@ class SessionOut(BaseModel):
 
 
 class SessionList(BaseModel):
+    model_config = example(list_example(SessionOut))
     items: list[SessionOut]
 
 

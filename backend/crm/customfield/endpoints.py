@@ -13,7 +13,7 @@ from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
 from crm.customfield import service
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 router = APIRouter(prefix="/custom-fields", tags=["custom fields"])
 
@@ -79,6 +79,7 @@ class CustomFieldOut(BaseModel):
 
 
 class CustomFieldList(BaseModel):
+    model_config = example(list_example(CustomFieldOut))
     items: list[CustomFieldOut]
 
 

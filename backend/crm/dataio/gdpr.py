@@ -25,6 +25,8 @@ from crm.core.errors import NotFound
 from crm.core.runtime import Runtime
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
+from crm.kit import examples as ex
+from crm.kit.examples import declared_examples, example
 from crm.kit.records import scope_clause
 from crm.lead import service as leads
 from crm.lead.schemas import LeadOut
@@ -48,6 +50,49 @@ DEAL_FIELDS = (
 
 
 class GdprExport(BaseModel):
+    model_config = example(
+        {
+            "format": "cliniglobal-crm.gdpr-export.v1",
+            "exported_at": ex.UPDATED_AT,
+            "organization_id": ex.ORGANIZATION_ID,
+            "contact": declared_examples(ContactOut)[0],
+            "provenance": {"created_by": ex.USER_ID, "import_id": ex.IMPORT_ID, "created_at": ex.CREATED_AT},
+            "activities": [
+                {
+                    "id": ex.ACTIVITY_ID,
+                    "kind": "call",
+                    "subject": "Follow-up call about the implant plan",
+                    "body": "Lucía asked for the financing options.",
+                    "occurred_at": ex.UPDATED_AT,
+                    "due_at": None,
+                    "completed_at": ex.UPDATED_AT,
+                    "duration_minutes": 15,
+                    "owner_id": ex.USER_ID,
+                    "company_id": ex.COMPANY_ID,
+                    "lead_id": None,
+                    "deal_id": ex.DEAL_ID,
+                    "created_at": ex.UPDATED_AT,
+                    "deleted_at": None,
+                }
+            ],
+            "deals": [
+                {
+                    "id": ex.DEAL_ID,
+                    "name": "Implant treatment — Lucía Fernández",
+                    "amount": "4500.00",
+                    "currency": "EUR",
+                    "status": "open",
+                    "expected_close_date": ex.DATE,
+                    "closed_at": None,
+                    "owner_id": ex.USER_ID,
+                    "created_at": ex.CREATED_AT,
+                }
+            ],
+            "leads": [],
+            "attachments": declared_examples(AttachmentOut),
+            "audit_events": declared_examples(AuditEventRead),
+        }
+    )
     format: str = "cliniglobal-crm.gdpr-export.v1"
     exported_at: dt.datetime
     organization_id: uuid.UUID

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.contact.schemas import ContactOut
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import declared_examples, example
 
 ObjectType = Literal["contact", "company"]
 SuggestionStatus = Literal["open", "dismissed", "merged"]
@@ -134,6 +134,14 @@ class Moved(BaseModel):
 
 
 class ContactMergeOut(BaseModel):
+    model_config = example(
+        {
+            "contact": declared_examples(ContactOut)[0],
+            "duplicate_id": "5d2e9a70-1c3b-4f0e-8f6a-2b9c4d1e7a02",
+            "choices": {"job_title": "duplicate", "emails": "both", "cf.preferred_language": "primary"},
+            "moved": declared_examples(Moved)[0],
+        }
+    )
     contact: ContactOut
     duplicate_id: uuid.UUID
     choices: dict[str, str]
@@ -174,6 +182,14 @@ class MergedCompany(BaseModel):
 
 
 class CompanyMergeOut(BaseModel):
+    model_config = example(
+        {
+            "company": declared_examples(MergedCompany)[0],
+            "duplicate_id": "5d2e9a70-1c3b-4f0e-8f6a-2b9c4d1e7a02",
+            "choices": {"domain": "primary", "tags": "both"},
+            "moved": {"contacts": 6, "deals": 2, "activities": 9},
+        }
+    )
     company: MergedCompany
     duplicate_id: uuid.UUID
     choices: dict[str, str]

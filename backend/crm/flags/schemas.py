@@ -8,7 +8,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 from crm.models.tenancy import Role
 
 
@@ -48,6 +48,7 @@ class FlagRead(BaseModel):
 
 
 class FlagList(BaseModel):
+    model_config = example(list_example(FlagRead))
     items: list[FlagRead]
 
 

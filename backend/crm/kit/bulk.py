@@ -37,6 +37,7 @@ class BulkDelete(BaseModel):
 
 
 class BulkResult(BaseModel):
+    model_config = example({"id": ex.CONTACT_ID, "ok": True, "error": None})
     id: uuid.UUID
     ok: bool
     error: str | None = None

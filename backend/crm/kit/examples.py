@@ -43,7 +43,16 @@ def example(*examples: dict[str, Any], **config: Any) -> ConfigDict:
 
 
 def declared_examples(model: type[BaseModel]) -> list[Any]:
-    """The examples a model declares through ``example(...)`` (empty if none)."""
+    """The examples a model declares, through ``example(...)`` or a schema hook (empty if none)."""
     extra = model.model_config.get("json_schema_extra")
+    if callable(extra):
+        schema: dict[str, Any] = {}
+        extra(schema, model)  # type: ignore[call-arg]
+        extra = schema
     examples = extra.get("examples") if isinstance(extra, dict) else None
     return list(examples) if isinstance(examples, list) else []
+
+
+def list_example(item_model: type[BaseModel], **rest: Any) -> dict[str, Any]:
+    """A list answer (``{"items": [...], ...}``) holding the item model's first example."""
+    return {"items": declared_examples(item_model)[:1], **rest}

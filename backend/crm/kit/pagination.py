@@ -10,29 +10,43 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import typing
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.core.errors import BadRequest
+from crm.kit import examples
+from crm.kit.examples import declared_examples, example, list_example
 
 T = TypeVar("T")
 EXACT_TOTAL_LIMIT = 10_000
 MAX_LIMIT = 200
 
 
+def _page_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """A page of ``Page[Item]`` shows the item's example, so each list endpoint gets its own."""
+    (item,) = typing.get_args(cls.model_fields["items"].annotation) or (None,)
+    if isinstance(item, type) and issubclass(item, BaseModel) and declared_examples(item):
+        schema["examples"] = [
+            list_example(item, next_cursor=examples.CURSOR, total={"value": 1342, "exact": True})
+        ]
+
+
 class Total(BaseModel):
+    model_config = example({"value": 1342, "exact": True})
     value: int
     exact: bool
 
 
 class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(json_schema_extra=_page_example)
     items: list[T]
     next_cursor: str | None
     total: Total | None = None

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.kit import examples as ex
 from crm.kit.bulk import BulkDelete, BulkResponse, BulkResult
-from crm.kit.examples import example
+from crm.kit.examples import declared_examples, example
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "lost"]
 LEAD_STATUSES = frozenset(LeadStatus.__args__)  # type: ignore[attr-defined]
@@ -139,6 +139,23 @@ class LeadConvert(BaseModel):
 
 
 class ConversionOut(BaseModel):
+    model_config = example(
+        {
+            "lead": {
+                **declared_examples(LeadOut)[0],
+                "status": "converted",
+                "converted_at": ex.UPDATED_AT,
+                "converted_contact_id": ex.CONTACT_ID,
+                "converted_company_id": ex.COMPANY_ID,
+                "converted_deal_id": ex.DEAL_ID,
+            },
+            "contact_id": ex.CONTACT_ID,
+            "contact_created": True,
+            "company_id": ex.COMPANY_ID,
+            "company_created": False,
+            "deal_id": ex.DEAL_ID,
+        }
+    )
     lead: LeadOut
     contact_id: uuid.UUID
     contact_created: bool = Field(

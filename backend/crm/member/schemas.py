@@ -6,7 +6,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 from crm.models.tenancy import Role
 
 
@@ -30,6 +30,7 @@ class MemberOut(BaseModel):
 
 
 class MemberList(BaseModel):
+    model_config = example(list_example(MemberOut))
     items: list[MemberOut]
 
 
@@ -69,6 +70,7 @@ class InvitationOut(BaseModel):
 
 
 class InvitationList(BaseModel):
+    model_config = example(list_example(InvitationOut))
     items: list[InvitationOut]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 
 class EmailStatus(enum.StrEnum):
@@ -87,5 +87,6 @@ class EmailMessageRead(BaseModel):
 
 
 class EmailMessagePage(BaseModel):
+    model_config = example(list_example(EmailMessageRead, next_cursor=None))
     items: list[EmailMessageRead]
     next_cursor: str | None

@@ -8,7 +8,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 
 
 class NotificationOut(BaseModel):
@@ -39,6 +39,7 @@ class NotificationOut(BaseModel):
 
 
 class NotificationPage(BaseModel):
+    model_config = example(list_example(NotificationOut, next_cursor=None, unread_count=1))
     items: list[NotificationOut]
     next_cursor: str | None
     unread_count: int = Field(description="all of your unread notifications, not only this page's")

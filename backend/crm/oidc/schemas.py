@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 from crm.models.tenancy import Role
 
 ProviderKind = Literal["google", "microsoft", "oidc"]
@@ -117,6 +117,7 @@ class ProviderOut(BaseModel):
 
 
 class ProviderList(BaseModel):
+    model_config = example(list_example(ProviderOut))
     items: list[ProviderOut]
 
 
@@ -136,6 +137,7 @@ class PublicProvider(BaseModel):
 
 
 class PublicProviderList(BaseModel):
+    model_config = example(list_example(PublicProvider))
     items: list[PublicProvider]
 
 
@@ -171,4 +173,5 @@ class DomainOut(BaseModel):
 
 
 class DomainList(BaseModel):
+    model_config = example(list_example(DomainOut))
     items: list[DomainOut]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import declared_examples, example, list_example
 
 
 class StageIn(BaseModel):
@@ -136,6 +136,7 @@ class PipelineOut(BaseModel):
 
 
 class PipelineList(BaseModel):
+    model_config = example(list_example(PipelineOut, next_cursor=None))
     items: list[PipelineOut]
     next_cursor: str | None = None
 
@@ -193,6 +194,16 @@ class CurrencyTotal(BaseModel):
 
 
 class BoardColumn(BaseModel):
+    model_config = example(
+        {
+            "stage": declared_examples(StageOut)[0],
+            "count": 1,
+            "total_amount": "4500.00",
+            "totals": [{"currency": "EUR", "count": 1, "amount": "4500.00", "weighted_amount": "1350.00"}],
+            "cards": declared_examples(DealCard),
+            "next_cursor": None,
+        }
+    )
     stage: StageOut
     count: int
     total_amount: Decimal | None = Field(
@@ -204,10 +215,14 @@ class BoardColumn(BaseModel):
 
 
 class Board(BaseModel):
+    model_config = example(
+        {"pipeline": declared_examples(PipelineOut)[0], "columns": declared_examples(BoardColumn)}
+    )
     pipeline: PipelineOut
     columns: list[BoardColumn]
 
 
 class CardPage(BaseModel):
+    model_config = example(list_example(DealCard, next_cursor=ex.CURSOR))
     items: list[DealCard]
     next_cursor: str | None

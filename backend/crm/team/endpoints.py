@@ -15,7 +15,7 @@ from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.kit import examples as ex
-from crm.kit.examples import example
+from crm.kit.examples import example, list_example
 from crm.models import Membership, Team, TeamMember
 
 router = APIRouter(prefix="/teams", tags=["teams"])
@@ -40,6 +40,7 @@ class TeamOut(BaseModel):
 
 
 class TeamList(BaseModel):
+    model_config = example(list_example(TeamOut))
     items: list[TeamOut]
 
 
