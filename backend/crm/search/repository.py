@@ -10,8 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Uuid,
-    bindparam,
     cast,
     delete,
     func,
@@ -20,9 +18,10 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.kit.id_arrays import uuid_array
 from crm.models import Activity, Embedding, SearchIndexQueue, Transcript
 from crm.search import vectors
 from crm.search.records import MODELS as MODELS
@@ -40,19 +39,21 @@ MAX_EF_SEARCH = 1000
 
 
 async def queue(session: AsyncSession, entity: str, ids: Iterable[uuid.UUID]) -> int:
-    unique = list(dict.fromkeys(ids))
-    if not unique:
+    """Queue these records (again); how many ids were given (0: nothing queued)."""
+    given = ids if isinstance(ids, tuple) else tuple(ids)
+    if not given:
         return 0
     # One array parameter, unnested server-side: a multi-row VALUES of an import batch (2,000 ids)
-    # cost seconds of statement compiling and placeholder parsing on the client per batch.
-    source = select(literal(entity), func.unnest(bindparam("ids", unique, type_=ARRAY(Uuid()))))
+    # cost seconds of statement compiling and placeholder parsing on the client per batch. DISTINCT
+    # there, not here: an id twice in one upsert is an error, and the server dedupes in C.
+    source = select(literal(entity), func.unnest(uuid_array("ids", given))).distinct()
     statement = insert(SearchIndexQueue).from_select(["entity", "entity_id"], source)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["organization_id", "entity", "entity_id"], set_={"queued_at": func.now()}
         )
     )
-    return len(unique)
+    return len(given)
 
 
 async def queue_everything(session: AsyncSession) -> int:
