@@ -3573,7 +3573,15 @@ export interface components {
          * @enum {string}
          */
         Action: "read" | "create" | "update" | "delete" | "export" | "manage";
-        /** ActivitiesSummary */
+        /**
+         * ActivitiesSummary
+         * @example {
+         *       "later": 27,
+         *       "next_7_days": 18,
+         *       "overdue": 3,
+         *       "today": 5
+         *     }
+         */
         ActivitiesSummary: {
             /** Later */
             later: number;
@@ -3584,7 +3592,15 @@ export interface components {
             /** Today */
             today: number;
         };
-        /** ActivityBulkUpdate */
+        /**
+         * ActivityBulkUpdate
+         * @example {
+         *       "completed": true,
+         *       "ids": [
+         *         "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a"
+         *       ]
+         *     }
+         */
         ActivityBulkUpdate: {
             /** Completed */
             completed?: boolean | null;
@@ -3593,7 +3609,19 @@ export interface components {
             /** Owner Id */
             owner_id?: string | null;
         };
-        /** ActivityCreate */
+        /**
+         * ActivityCreate
+         * @example {
+         *       "body": "Lucía asked for the financing options; sending the quote tomorrow.",
+         *       "completed": true,
+         *       "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "duration_minutes": 15,
+         *       "kind": "call",
+         *       "occurred_at": "2026-03-05T16:40:00Z",
+         *       "subject": "Follow-up call about the implant plan"
+         *     }
+         */
         ActivityCreate: {
             /** Body */
             body?: string | null;
@@ -3638,7 +3666,28 @@ export interface components {
              */
             subject?: string | null;
         };
-        /** ActivityOut */
+        /**
+         * ActivityOut
+         * @example {
+         *       "body": "Lucía asked for the financing options; sending the quote tomorrow.",
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "completed_at": "2026-03-05T16:40:00Z",
+         *       "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "duration_minutes": 15,
+         *       "id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *       "kind": "call",
+         *       "occurred_at": "2026-03-05T16:40:00Z",
+         *       "overdue": false,
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "sentiment_label": "positive",
+         *       "sentiment_score": 0.64,
+         *       "subject": "Follow-up call about the implant plan",
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 2
+         *     }
+         */
         ActivityOut: {
             /** Body */
             body: string | null;
@@ -3707,7 +3756,14 @@ export interface components {
              */
             version: number;
         };
-        /** ActivityPatch */
+        /**
+         * ActivityPatch
+         * @example {
+         *       "due_at": "2026-03-10T10:00:00Z",
+         *       "reminder_at": "2026-03-10T09:30:00Z",
+         *       "version": 2
+         *     }
+         */
         ActivityPatch: {
             /** Body */
             body?: string | null;
@@ -3750,7 +3806,24 @@ export interface components {
              */
             version?: number | null;
         };
-        /** ActivitySentimentOut */
+        /**
+         * ActivitySentimentOut
+         * @example {
+         *       "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *       "analyzed_at": "2026-03-05T16:40:00Z",
+         *       "confidence": 0.91,
+         *       "drivers": [
+         *         {
+         *           "label": "positive",
+         *           "score": 0.91,
+         *           "text": "Lucía was delighted with the consultation"
+         *         }
+         *       ],
+         *       "label": "positive",
+         *       "model": "minilm_lr",
+         *       "score": 0.78
+         *     }
+         */
         ActivitySentimentOut: {
             /**
              * Activity Id
@@ -3781,7 +3854,16 @@ export interface components {
          * @enum {string}
          */
         ActorType: "user" | "api_key" | "service" | "ai";
-        /** Address */
+        /**
+         * Address
+         * @example {
+         *       "city": "Madrid",
+         *       "country": "Spain",
+         *       "postal_code": "28014",
+         *       "region": "Comunidad de Madrid",
+         *       "street": "Calle de Alcalá 42"
+         *     }
+         */
         Address: {
             /** City */
             city?: string | null;
@@ -3794,7 +3876,25 @@ export interface components {
             /** Street */
             street?: string | null;
         };
-        /** ApiKeyCreate */
+        /**
+         * ApiKeyCreate
+         * @example {
+         *       "expires_at": "2027-03-01T00:00:00Z",
+         *       "name": "Booking system sync",
+         *       "permissions": [
+         *         {
+         *           "action": "read",
+         *           "resource": "contacts",
+         *           "scope": "all"
+         *         },
+         *         {
+         *           "action": "create",
+         *           "resource": "activities",
+         *           "scope": "all"
+         *         }
+         *       ]
+         *     }
+         */
         ApiKeyCreate: {
             /**
              * Expires At
@@ -3809,7 +3909,26 @@ export interface components {
              */
             permissions: components["schemas"]["PermissionGrant"][];
         };
-        /** ApiKeyCreated */
+        /**
+         * ApiKeyCreated
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "expires_at": "2027-03-01T00:00:00Z",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "name": "Booking system sync",
+         *       "permissions": [
+         *         {
+         *           "action": "read",
+         *           "resource": "contacts",
+         *           "scope": "all"
+         *         }
+         *       ],
+         *       "prefix": "cgk_7Hq2",
+         *       "status": "active",
+         *       "token": "cgk_7Hq2.b3BlbmFwaS1leGFtcGxlLW9ubHk"
+         *     }
+         */
         ApiKeyCreated: {
             /**
              * Created At
@@ -3850,14 +3969,58 @@ export interface components {
              */
             token: string;
         };
-        /** ApiKeyPage */
+        /**
+         * ApiKeyPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "expires_at": "2027-03-01T00:00:00Z",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "last_used_at": "2026-03-05T16:40:00Z",
+         *           "last_used_ip": "198.51.100.7",
+         *           "name": "Booking system sync",
+         *           "permissions": [
+         *             {
+         *               "action": "read",
+         *               "resource": "contacts",
+         *               "scope": "all"
+         *             }
+         *           ],
+         *           "prefix": "cgk_7Hq2",
+         *           "status": "active"
+         *         }
+         *       ]
+         *     }
+         */
         ApiKeyPage: {
             /** Items */
             items: components["schemas"]["ApiKeyRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** ApiKeyRead */
+        /**
+         * ApiKeyRead
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "expires_at": "2027-03-01T00:00:00Z",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "last_used_at": "2026-03-05T16:40:00Z",
+         *       "last_used_ip": "198.51.100.7",
+         *       "name": "Booking system sync",
+         *       "permissions": [
+         *         {
+         *           "action": "read",
+         *           "resource": "contacts",
+         *           "scope": "all"
+         *         }
+         *       ],
+         *       "prefix": "cgk_7Hq2",
+         *       "status": "active"
+         *     }
+         */
         ApiKeyRead: {
             /**
              * Created At
@@ -3893,7 +4056,21 @@ export interface components {
             revoked_at: string | null;
             status: components["schemas"]["KeyStatus"];
         };
-        /** AttachmentOut */
+        /**
+         * AttachmentOut
+         * @example {
+         *       "content_type": "application/pdf",
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "file_name": "referral-letter.pdf",
+         *       "id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *       "object_type": "contact",
+         *       "record_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "size": 184320,
+         *       "status": "ready",
+         *       "uploaded_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         AttachmentOut: {
             /** Content Type */
             content_type: string;
@@ -3932,14 +4109,73 @@ export interface components {
             /** Uploaded By */
             uploaded_by: string | null;
         };
-        /** AuditEventPage */
+        /**
+         * AuditEventPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "action": "contact.update",
+         *           "actor_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "actor_type": "user",
+         *           "changes": {
+         *             "lifecycle_stage": {
+         *               "after": "customer",
+         *               "before": "qualified"
+         *             }
+         *           },
+         *           "device": "Firefox 132 on Mac OS X (Mac)",
+         *           "entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "entity_type": "contact",
+         *           "id": 48213,
+         *           "ip": "203.0.113.24",
+         *           "meta": {},
+         *           "occurred_at": "2026-03-05T16:40:00Z",
+         *           "redacted_fields": [
+         *             "emails"
+         *           ],
+         *           "request_id": "req_01HV3K9QZ8",
+         *           "session_id": "5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8",
+         *           "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+         *           "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Firefox/132.0"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ"
+         *     }
+         */
         AuditEventPage: {
             /** Items */
             items: components["schemas"]["AuditEventRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** AuditEventRead */
+        /**
+         * AuditEventRead
+         * @example {
+         *       "action": "contact.update",
+         *       "actor_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "actor_type": "user",
+         *       "changes": {
+         *         "lifecycle_stage": {
+         *           "after": "customer",
+         *           "before": "qualified"
+         *         }
+         *       },
+         *       "device": "Firefox 132 on Mac OS X (Mac)",
+         *       "entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "entity_type": "contact",
+         *       "id": 48213,
+         *       "ip": "203.0.113.24",
+         *       "meta": {},
+         *       "occurred_at": "2026-03-05T16:40:00Z",
+         *       "redacted_fields": [
+         *         "emails"
+         *       ],
+         *       "request_id": "req_01HV3K9QZ8",
+         *       "session_id": "5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8",
+         *       "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+         *       "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Firefox/132.0"
+         *     }
+         */
         AuditEventRead: {
             /** Action */
             action: string;
@@ -3980,7 +4216,16 @@ export interface components {
             /** User Agent */
             user_agent: string | null;
         };
-        /** BacktestRowOut */
+        /**
+         * BacktestRowOut
+         * @example {
+         *       "mae": 4200,
+         *       "mape": 0.16,
+         *       "mase": 0.82,
+         *       "method": "ets",
+         *       "rmse": 5300
+         *     }
+         */
         BacktestRowOut: {
             /** Mae */
             mae: number;
@@ -3996,7 +4241,14 @@ export interface components {
             /** Rmse */
             rmse: number;
         };
-        /** Band */
+        /**
+         * Band
+         * @example {
+         *       "p10": 18500,
+         *       "p50": 26400,
+         *       "p90": 33900
+         *     }
+         */
         Band: {
             /** P10 */
             p10: number;
@@ -4005,13 +4257,133 @@ export interface components {
             /** P90 */
             p90: number;
         };
-        /** Board */
+        /**
+         * Board
+         * @example {
+         *       "columns": [
+         *         {
+         *           "cards": [
+         *             {
+         *               "amount": "4500.00",
+         *               "board_rank": "0|hzzzzz:",
+         *               "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *               "company_name": "Clínica Dental Sonrisa",
+         *               "currency": "EUR",
+         *               "expected_close_date": "2026-04-15",
+         *               "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *               "name": "Implant treatment — Lucía Fernández",
+         *               "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *               "probability": 30,
+         *               "stage_entered_at": "2026-03-05T16:40:00Z",
+         *               "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *               "status": "open",
+         *               "tags": [
+         *                 "implants"
+         *               ],
+         *               "updated_at": "2026-03-05T16:40:00Z",
+         *               "version": 4
+         *             }
+         *           ],
+         *           "count": 1,
+         *           "stage": {
+         *             "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *             "is_lost": false,
+         *             "is_won": false,
+         *             "name": "Consultation booked",
+         *             "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *             "position": 0,
+         *             "probability": 30
+         *           },
+         *           "total_amount": "4500.00",
+         *           "totals": [
+         *             {
+         *               "amount": "4500.00",
+         *               "count": 1,
+         *               "currency": "EUR",
+         *               "weighted_amount": "1350.00"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "pipeline": {
+         *         "id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *         "is_default": true,
+         *         "name": "Implants",
+         *         "position": 0,
+         *         "stages": [
+         *           {
+         *             "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *             "is_lost": false,
+         *             "is_won": false,
+         *             "name": "Consultation booked",
+         *             "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *             "position": 0,
+         *             "probability": 30
+         *           },
+         *           {
+         *             "id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f",
+         *             "is_lost": false,
+         *             "is_won": false,
+         *             "name": "Treatment plan sent",
+         *             "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *             "position": 1,
+         *             "probability": 60
+         *           }
+         *         ]
+         *       }
+         *     }
+         */
         Board: {
             /** Columns */
             columns: components["schemas"]["BoardColumn"][];
             pipeline: components["schemas"]["PipelineOut"];
         };
-        /** BoardColumn */
+        /**
+         * BoardColumn
+         * @example {
+         *       "cards": [
+         *         {
+         *           "amount": "4500.00",
+         *           "board_rank": "0|hzzzzz:",
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "company_name": "Clínica Dental Sonrisa",
+         *           "currency": "EUR",
+         *           "expected_close_date": "2026-04-15",
+         *           "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "probability": 30,
+         *           "stage_entered_at": "2026-03-05T16:40:00Z",
+         *           "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *           "status": "open",
+         *           "tags": [
+         *             "implants"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 4
+         *         }
+         *       ],
+         *       "count": 1,
+         *       "stage": {
+         *         "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *         "is_lost": false,
+         *         "is_won": false,
+         *         "name": "Consultation booked",
+         *         "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *         "position": 0,
+         *         "probability": 30
+         *       },
+         *       "total_amount": "4500.00",
+         *       "totals": [
+         *         {
+         *           "amount": "4500.00",
+         *           "count": 1,
+         *           "currency": "EUR",
+         *           "weighted_amount": "1350.00"
+         *         }
+         *       ]
+         *     }
+         */
         BoardColumn: {
             /** Cards */
             cards: components["schemas"]["DealCard"][];
@@ -4031,17 +4403,46 @@ export interface components {
             /** Totals */
             totals: components["schemas"]["CurrencyTotal"][];
         };
-        /** BulkDelete */
+        /**
+         * BulkDelete
+         * @example {
+         *       "ids": [
+         *         "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+         *       ]
+         *     }
+         */
         BulkDelete: {
             /** Ids */
             ids: string[];
         };
-        /** BulkResponse */
+        /**
+         * BulkResponse
+         * @example {
+         *       "results": [
+         *         {
+         *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "ok": true
+         *         },
+         *         {
+         *           "error": "not_found",
+         *           "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *           "ok": false
+         *         }
+         *       ]
+         *     }
+         */
         BulkResponse: {
             /** Results */
             results: components["schemas"]["BulkResult"][];
         };
-        /** BulkResult */
+        /**
+         * BulkResult
+         * @example {
+         *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "ok": true
+         *     }
+         */
         BulkResult: {
             /** Error */
             error?: string | null;
@@ -4053,7 +4454,19 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
-        /** BulkUpdate */
+        /**
+         * BulkUpdate
+         * @example {
+         *       "add_tags": [
+         *         "vip"
+         *       ],
+         *       "ids": [
+         *         "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *       ],
+         *       "lifecycle_stage": "customer",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         BulkUpdate: {
             /** Add Tags */
             add_tags?: string[] | null;
@@ -4066,14 +4479,51 @@ export interface components {
             /** Remove Tags */
             remove_tags?: string[] | null;
         };
-        /** CardPage */
+        /**
+         * CardPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "amount": "4500.00",
+         *           "board_rank": "0|hzzzzz:",
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "company_name": "Clínica Dental Sonrisa",
+         *           "currency": "EUR",
+         *           "expected_close_date": "2026-04-15",
+         *           "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "probability": 30,
+         *           "stage_entered_at": "2026-03-05T16:40:00Z",
+         *           "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *           "status": "open",
+         *           "tags": [
+         *             "implants"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 4
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ"
+         *     }
+         */
         CardPage: {
             /** Items */
             items: components["schemas"]["DealCard"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** ClosingDeal */
+        /**
+         * ClosingDeal
+         * @example {
+         *       "amount": "4500.00",
+         *       "currency": "EUR",
+         *       "expected_close_date": "2026-04-15",
+         *       "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "probability": 60
+         *     }
+         */
         ClosingDeal: {
             /** Amount */
             amount: string | null;
@@ -4091,7 +4541,29 @@ export interface components {
             /** Probability */
             probability: number | null;
         };
-        /** ClosingSummary */
+        /**
+         * ClosingSummary
+         * @example {
+         *       "amounts": [
+         *         {
+         *           "amount": "4500.00",
+         *           "currency": "EUR",
+         *           "weighted_amount": "2700.00"
+         *         }
+         *       ],
+         *       "count": 1,
+         *       "deals": [
+         *         {
+         *           "amount": "4500.00",
+         *           "currency": "EUR",
+         *           "expected_close_date": "2026-04-15",
+         *           "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "probability": 60
+         *         }
+         *       ]
+         *     }
+         */
         ClosingSummary: {
             /** Amounts */
             amounts: components["schemas"]["CurrencyClosingAmount"][] | null;
@@ -4100,7 +4572,18 @@ export interface components {
             /** Deals */
             deals: components["schemas"]["ClosingDeal"][];
         };
-        /** CompanyBulkUpdate */
+        /**
+         * CompanyBulkUpdate
+         * @example {
+         *       "add_tags": [
+         *         "key-account"
+         *       ],
+         *       "ids": [
+         *         "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"
+         *       ],
+         *       "industry": "Orthodontics"
+         *     }
+         */
         CompanyBulkUpdate: {
             /** Add Tags */
             add_tags?: string[] | null;
@@ -4113,7 +4596,22 @@ export interface components {
             /** Remove Tags */
             remove_tags?: string[] | null;
         };
-        /** CompanyCreate */
+        /**
+         * CompanyCreate
+         * @example {
+         *       "annual_revenue": "1850000.00",
+         *       "currency": "EUR",
+         *       "domain": "sonrisa-dental.example",
+         *       "employee_count": 24,
+         *       "industry": "Dental care",
+         *       "name": "Clínica Dental Sonrisa",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "tags": [
+         *         "dental",
+         *         "madrid"
+         *       ]
+         *     }
+         */
         CompanyCreate: {
             address?: components["schemas"]["Address"] | null;
             /** Annual Revenue */
@@ -4146,7 +4644,41 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
-        /** CompanyMergeOut */
+        /**
+         * CompanyMergeOut
+         * @example {
+         *       "choices": {
+         *         "domain": "primary",
+         *         "tags": "both"
+         *       },
+         *       "company": {
+         *         "address": {
+         *           "city": "Madrid",
+         *           "country": "Spain"
+         *         },
+         *         "annual_revenue": "1850000.00",
+         *         "currency": "EUR",
+         *         "custom_fields": {},
+         *         "domain": "sonrisa-dental.example",
+         *         "employee_count": 24,
+         *         "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *         "industry": "Dental care",
+         *         "name": "Clínica Dental Sonrisa",
+         *         "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "tags": [
+         *           "dental"
+         *         ],
+         *         "updated_at": "2026-03-05T16:40:00Z",
+         *         "version": 5
+         *       },
+         *       "duplicate_id": "5d2e9a70-1c3b-4f0e-8f6a-2b9c4d1e7a02",
+         *       "moved": {
+         *         "activities": 9,
+         *         "contacts": 6,
+         *         "deals": 2
+         *       }
+         *     }
+         */
         CompanyMergeOut: {
             /** Choices */
             choices: {
@@ -4160,7 +4692,37 @@ export interface components {
             duplicate_id: string;
             moved: components["schemas"]["Moved"];
         };
-        /** CompanyOut */
+        /**
+         * CompanyOut
+         * @example {
+         *       "address": {
+         *         "city": "Madrid",
+         *         "country": "Spain",
+         *         "postal_code": "28014",
+         *         "street": "Calle de Alcalá 42"
+         *       },
+         *       "annual_revenue": "1850000.00",
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "currency": "EUR",
+         *       "custom_fields": {},
+         *       "domain": "sonrisa-dental.example",
+         *       "employee_count": 24,
+         *       "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "industry": "Dental care",
+         *       "name": "Clínica Dental Sonrisa",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "sentiment_at": "2026-03-05T16:40:00Z",
+         *       "sentiment_count": 7,
+         *       "sentiment_label": "neutral",
+         *       "sentiment_score": 0.08,
+         *       "tags": [
+         *         "dental",
+         *         "madrid"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 2
+         *     }
+         */
         CompanyOut: {
             address: components["schemas"]["Address"] | null;
             /** Annual Revenue */
@@ -4214,7 +4776,13 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** CompanyPatch */
+        /**
+         * CompanyPatch
+         * @example {
+         *       "employee_count": 31,
+         *       "version": 2
+         *     }
+         */
         CompanyPatch: {
             address?: components["schemas"]["Address"] | null;
             /** Annual Revenue */
@@ -4249,7 +4817,27 @@ export interface components {
              */
             version?: number | null;
         };
-        /** ContactCreate */
+        /**
+         * ContactCreate
+         * @example {
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "consent_email": true,
+         *       "emails": [
+         *         "lucia.fernandez@example.com"
+         *       ],
+         *       "first_name": "Lucía",
+         *       "job_title": "Practice Manager",
+         *       "last_name": "Fernández",
+         *       "lifecycle_stage": "qualified",
+         *       "phones": [
+         *         "+34 612 345 678"
+         *       ],
+         *       "tags": [
+         *         "dental",
+         *         "madrid"
+         *       ]
+         *     }
+         */
         ContactCreate: {
             address?: components["schemas"]["Address"] | null;
             /** Company Id */
@@ -4283,7 +4871,66 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
-        /** ContactMergeOut */
+        /**
+         * ContactMergeOut
+         * @example {
+         *       "choices": {
+         *         "cf.preferred_language": "primary",
+         *         "emails": "both",
+         *         "job_title": "duplicate"
+         *       },
+         *       "contact": {
+         *         "address": {
+         *           "city": "Madrid",
+         *           "country": "Spain",
+         *           "postal_code": "28014",
+         *           "street": "Calle de Alcalá 42"
+         *         },
+         *         "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *         "company_name": "Clínica Dental Sonrisa",
+         *         "consent_email": true,
+         *         "consent_sms": false,
+         *         "consent_whatsapp": true,
+         *         "created_at": "2026-03-02T09:15:00Z",
+         *         "custom_fields": {
+         *           "preferred_language": "es"
+         *         },
+         *         "date_of_birth": "1984-06-21",
+         *         "emails": [
+         *           "lucia.fernandez@example.com"
+         *         ],
+         *         "first_name": "Lucía",
+         *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "job_title": "Practice Manager",
+         *         "last_name": "Fernández",
+         *         "lifecycle_stage": "qualified",
+         *         "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "phones": [
+         *           "+34 612 345 678"
+         *         ],
+         *         "sentiment_at": "2026-03-05T16:40:00Z",
+         *         "sentiment_count": 4,
+         *         "sentiment_label": "positive",
+         *         "sentiment_score": 0.62,
+         *         "tags": [
+         *           "dental",
+         *           "madrid"
+         *         ],
+         *         "updated_at": "2026-03-05T16:40:00Z",
+         *         "version": 3
+         *       },
+         *       "duplicate_id": "5d2e9a70-1c3b-4f0e-8f6a-2b9c4d1e7a02",
+         *       "moved": {
+         *         "activities": 14,
+         *         "attachments": 2,
+         *         "contacts": 0,
+         *         "custom_fields": 1,
+         *         "deals": 1,
+         *         "identifiers": 3,
+         *         "leads": 0
+         *       }
+         *     }
+         */
         ContactMergeOut: {
             /** Choices */
             choices: {
@@ -4297,7 +4944,49 @@ export interface components {
             duplicate_id: string;
             moved: components["schemas"]["Moved"];
         };
-        /** ContactOut */
+        /**
+         * ContactOut
+         * @example {
+         *       "address": {
+         *         "city": "Madrid",
+         *         "country": "Spain",
+         *         "postal_code": "28014",
+         *         "street": "Calle de Alcalá 42"
+         *       },
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "company_name": "Clínica Dental Sonrisa",
+         *       "consent_email": true,
+         *       "consent_sms": false,
+         *       "consent_whatsapp": true,
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "custom_fields": {
+         *         "preferred_language": "es"
+         *       },
+         *       "date_of_birth": "1984-06-21",
+         *       "emails": [
+         *         "lucia.fernandez@example.com"
+         *       ],
+         *       "first_name": "Lucía",
+         *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "job_title": "Practice Manager",
+         *       "last_name": "Fernández",
+         *       "lifecycle_stage": "qualified",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "phones": [
+         *         "+34 612 345 678"
+         *       ],
+         *       "sentiment_at": "2026-03-05T16:40:00Z",
+         *       "sentiment_count": 4,
+         *       "sentiment_label": "positive",
+         *       "sentiment_score": 0.62,
+         *       "tags": [
+         *         "dental",
+         *         "madrid"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 3
+         *     }
+         */
         ContactOut: {
             address: components["schemas"]["Address"] | null;
             /** Company Id */
@@ -4363,7 +5052,14 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ContactPatch */
+        /**
+         * ContactPatch
+         * @example {
+         *       "job_title": "Clinic Director",
+         *       "lifecycle_stage": "customer",
+         *       "version": 3
+         *     }
+         */
         ContactPatch: {
             address?: components["schemas"]["Address"] | null;
             /** Company Id */
@@ -4402,7 +5098,49 @@ export interface components {
              */
             version?: number | null;
         };
-        /** ConversionOut */
+        /**
+         * ConversionOut
+         * @example {
+         *       "company_created": false,
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "contact_created": true,
+         *       "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "lead": {
+         *         "company_name": "Clínica Dental Sonrisa",
+         *         "converted_at": "2026-03-05T16:40:00Z",
+         *         "converted_company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *         "converted_contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "converted_deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *         "created_at": "2026-03-02T09:15:00Z",
+         *         "custom_fields": {},
+         *         "email": "lucia.fernandez@example.com",
+         *         "first_name": "Lucía",
+         *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *         "job_title": "Practice Manager",
+         *         "last_name": "Fernández",
+         *         "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "phone": "+34 612 345 678",
+         *         "score": 0.81,
+         *         "score_model_version": "lead-lr-2026-03-01",
+         *         "score_reasons": [
+         *           {
+         *             "feature": "source",
+         *             "value": "web form",
+         *             "weight": 0.34
+         *           }
+         *         ],
+         *         "scored_at": "2026-03-05T16:40:00Z",
+         *         "source": "web form",
+         *         "status": "converted",
+         *         "tags": [
+         *           "dental"
+         *         ],
+         *         "updated_at": "2026-03-05T16:40:00Z",
+         *         "version": 2
+         *       }
+         *     }
+         */
         ConversionOut: {
             /** Company Created */
             company_created: boolean;
@@ -4422,7 +5160,14 @@ export interface components {
             deal_id: string | null;
             lead: components["schemas"]["LeadOut"];
         };
-        /** ReasonOut */
+        /**
+         * ReasonOut
+         * @example {
+         *       "description": "came from a referral",
+         *       "feature": "source",
+         *       "impact": 0.42
+         *     }
+         */
         crm__ai__schemas__ReasonOut: {
             /** Description */
             description: string;
@@ -4434,7 +5179,14 @@ export interface components {
              */
             impact: number;
         };
-        /** ReasonOut */
+        /**
+         * ReasonOut
+         * @example {
+         *       "description": "Treatment plan sent: 60% of such deals are won",
+         *       "factor": "stage",
+         *       "impact": 0.41
+         *     }
+         */
         crm__forecast__schemas__ReasonOut: {
             /** Description */
             description: string;
@@ -4446,7 +5198,13 @@ export interface components {
              */
             impact: number;
         };
-        /** CurrencyAmount */
+        /**
+         * CurrencyAmount
+         * @example {
+         *       "amount": "54000.00",
+         *       "currency": "EUR"
+         *     }
+         */
         CurrencyAmount: {
             /** Amount */
             amount: string;
@@ -4456,7 +5214,14 @@ export interface components {
              */
             currency: string;
         };
-        /** CurrencyClosingAmount */
+        /**
+         * CurrencyClosingAmount
+         * @example {
+         *       "amount": "54000.00",
+         *       "currency": "EUR",
+         *       "weighted_amount": "16200.00"
+         *     }
+         */
         CurrencyClosingAmount: {
             /** Amount */
             amount: string;
@@ -4471,7 +5236,15 @@ export interface components {
              */
             weighted_amount: string;
         };
-        /** CurrencyTotal */
+        /**
+         * CurrencyTotal
+         * @example {
+         *       "amount": "54000.00",
+         *       "count": 12,
+         *       "currency": "EUR",
+         *       "weighted_amount": "16200.00"
+         *     }
+         */
         CurrencyTotal: {
             /** Amount */
             amount: string | null;
@@ -4482,7 +5255,20 @@ export interface components {
             /** Weighted Amount */
             weighted_amount: string | null;
         };
-        /** CustomFieldIn */
+        /**
+         * CustomFieldIn
+         * @example {
+         *       "field_type": "select",
+         *       "key": "preferred_language",
+         *       "label": "Preferred language",
+         *       "object_type": "contact",
+         *       "options": [
+         *         "es",
+         *         "en",
+         *         "ca"
+         *       ]
+         *     }
+         */
         CustomFieldIn: {
             /** Currency */
             currency?: string | null;
@@ -4507,12 +5293,50 @@ export interface components {
              */
             required: boolean;
         };
-        /** CustomFieldList */
+        /**
+         * CustomFieldList
+         * @example {
+         *       "items": [
+         *         {
+         *           "field_type": "select",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "is_pii": false,
+         *           "key": "preferred_language",
+         *           "label": "Preferred language",
+         *           "object_type": "contact",
+         *           "options": [
+         *             "es",
+         *             "en",
+         *             "ca"
+         *           ],
+         *           "position": 0,
+         *           "required": false
+         *         }
+         *       ]
+         *     }
+         */
         CustomFieldList: {
             /** Items */
             items: components["schemas"]["CustomFieldOut"][];
         };
-        /** CustomFieldOut */
+        /**
+         * CustomFieldOut
+         * @example {
+         *       "field_type": "select",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "is_pii": false,
+         *       "key": "preferred_language",
+         *       "label": "Preferred language",
+         *       "object_type": "contact",
+         *       "options": [
+         *         "es",
+         *         "en",
+         *         "ca"
+         *       ],
+         *       "position": 0,
+         *       "required": false
+         *     }
+         */
         CustomFieldOut: {
             /** Currency */
             currency: string | null;
@@ -4538,7 +5362,13 @@ export interface components {
             /** Required */
             required: boolean;
         };
-        /** CustomFieldPatch */
+        /**
+         * CustomFieldPatch
+         * @example {
+         *       "label": "Language for appointments",
+         *       "required": true
+         *     }
+         */
         CustomFieldPatch: {
             /** Label */
             label?: string | null;
@@ -4552,6 +5382,32 @@ export interface components {
         /**
          * DashboardSummary
          * @description The requested widgets in one answer; a widget absent here is listed in ``skipped`` or was not asked.
+         * @example {
+         *       "activities": {
+         *         "later": 27,
+         *         "next_7_days": 18,
+         *         "overdue": 3,
+         *         "today": 5
+         *       },
+         *       "skipped": [
+         *         {
+         *           "permission": "leads:read",
+         *           "reason": "forbidden",
+         *           "widget": "lead_sources"
+         *         }
+         *       ],
+         *       "top_accounts": {
+         *         "accounts": [
+         *           {
+         *             "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *             "currency": "EUR",
+         *             "name": "Clínica Dental Sonrisa",
+         *             "won_amount": "38200.00",
+         *             "won_deals": 6
+         *           }
+         *         ]
+         *       }
+         *     }
          */
         DashboardSummary: {
             activities?: components["schemas"]["ActivitiesSummary"] | null;
@@ -4566,7 +5422,18 @@ export interface components {
             top_accounts?: components["schemas"]["TopAccountsSummary"] | null;
             win_rate?: components["schemas"]["WinRateSummary"] | null;
         };
-        /** DealBulkUpdate */
+        /**
+         * DealBulkUpdate
+         * @example {
+         *       "add_tags": [
+         *         "q2"
+         *       ],
+         *       "ids": [
+         *         "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f"
+         *       ],
+         *       "stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *     }
+         */
         DealBulkUpdate: {
             /** Add Tags */
             add_tags?: string[] | null;
@@ -4584,6 +5451,26 @@ export interface components {
         /**
          * DealCard
          * @description A deal as the board shows it. ``amount`` is null for roles that may not see amounts.
+         * @example {
+         *       "amount": "4500.00",
+         *       "board_rank": "0|hzzzzz:",
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "company_name": "Clínica Dental Sonrisa",
+         *       "currency": "EUR",
+         *       "expected_close_date": "2026-04-15",
+         *       "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "probability": 30,
+         *       "stage_entered_at": "2026-03-05T16:40:00Z",
+         *       "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "status": "open",
+         *       "tags": [
+         *         "implants"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 4
+         *     }
          */
         DealCard: {
             /** Amount */
@@ -4631,7 +5518,25 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** DealCreate */
+        /**
+         * DealCreate
+         * @example {
+         *       "amount": "4500.00",
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "contact_ids": [
+         *         "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *       ],
+         *       "currency": "EUR",
+         *       "expected_close_date": "2026-04-15",
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "tags": [
+         *         "implants"
+         *       ]
+         *     }
+         */
         DealCreate: {
             /**
              * Amount
@@ -4685,7 +5590,26 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
-        /** DealForecastOut */
+        /**
+         * DealForecastOut
+         * @example {
+         *       "amount": 4500,
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "expected_revenue": 3060,
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "period": "2026-04",
+         *       "reasons": [
+         *         {
+         *           "description": "Treatment plan sent: 60% of such deals are won",
+         *           "factor": "stage",
+         *           "impact": 0.41
+         *         }
+         *       ],
+         *       "stage": "Treatment plan sent",
+         *       "stage_probability": 0.6,
+         *       "win_probability": 0.68
+         *     }
+         */
         DealForecastOut: {
             /** Amount */
             amount: number;
@@ -4712,7 +5636,12 @@ export interface components {
             /** Win Probability */
             win_probability: number;
         };
-        /** DealMove */
+        /**
+         * DealMove
+         * @example {
+         *       "stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *     }
+         */
         DealMove: {
             /**
              * After Id
@@ -4736,7 +5665,34 @@ export interface components {
              */
             stage_id: string;
         };
-        /** DealOut */
+        /**
+         * DealOut
+         * @example {
+         *       "amount": "4500.00",
+         *       "board_rank": "0|hzzzzz:",
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "contact_ids": [
+         *         "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *       ],
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "currency": "EUR",
+         *       "custom_fields": {},
+         *       "expected_close_date": "2026-04-15",
+         *       "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "probability": 40,
+         *       "stage_entered_at": "2026-03-05T16:40:00Z",
+         *       "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "status": "open",
+         *       "tags": [
+         *         "implants"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 4
+         *     }
+         */
         DealOut: {
             /** Amount */
             amount: string | null;
@@ -4806,7 +5762,14 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** DealPatch */
+        /**
+         * DealPatch
+         * @example {
+         *       "amount": "5200.00",
+         *       "probability": 60,
+         *       "version": 4
+         *     }
+         */
         DealPatch: {
             /**
              * Amount
@@ -4862,7 +5825,12 @@ export interface components {
              */
             version?: number | null;
         };
-        /** DecisionIn */
+        /**
+         * DecisionIn
+         * @example {
+         *       "version": 4
+         *     }
+         */
         DecisionIn: {
             /**
              * Version
@@ -4870,7 +5838,26 @@ export interface components {
              */
             version?: number | null;
         };
-        /** DecisionOut */
+        /**
+         * DecisionOut
+         * @example {
+         *       "applied": true,
+         *       "proposal": {
+         *         "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "current_value": "2026-04-30",
+         *         "decided_at": "2026-03-05T16:40:00Z",
+         *         "decided_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "evidence": "We could start the implant treatment in the second week of April.",
+         *         "evidence_start": 12.4,
+         *         "field": "expected_close_date",
+         *         "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *         "proposed_value": "2026-04-15",
+         *         "rule": "date_mention",
+         *         "status": "accepted",
+         *         "target_field": "expected_close_date"
+         *       }
+         *     }
+         */
         DecisionOut: {
             /**
              * Activity Id
@@ -4884,17 +5871,46 @@ export interface components {
             applied: boolean;
             proposal: components["schemas"]["ProposalOut"];
         };
-        /** DomainCreate */
+        /**
+         * DomainCreate
+         * @example {
+         *       "domain": "sonrisa-dental.example"
+         *     }
+         */
         DomainCreate: {
             /** Domain */
             domain: string;
         };
-        /** DomainList */
+        /**
+         * DomainList
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "domain": "sonrisa-dental.example",
+         *           "id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *           "txt_record_name": "_cliniglobal-verify.sonrisa-dental.example",
+         *           "txt_record_value": "cliniglobal-verify=5d41402abc4b2a76b9719d911017c592",
+         *           "verified": false
+         *         }
+         *       ]
+         *     }
+         */
         DomainList: {
             /** Items */
             items: components["schemas"]["DomainOut"][];
         };
-        /** DomainOut */
+        /**
+         * DomainOut
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "domain": "sonrisa-dental.example",
+         *       "id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *       "txt_record_name": "_cliniglobal-verify.sonrisa-dental.example",
+         *       "txt_record_value": "cliniglobal-verify=5d41402abc4b2a76b9719d911017c592",
+         *       "verified": false
+         *     }
+         */
         DomainOut: {
             /**
              * Created At
@@ -4925,7 +5941,13 @@ export interface components {
             /** Verified At */
             verified_at: string | null;
         };
-        /** DownloadUrlOut */
+        /**
+         * DownloadUrlOut
+         * @example {
+         *       "expires_in": 300,
+         *       "url": "https://files.example.com/org/6f1c2b8e/e5f6a7b8?X-Amz-Signature=7c2d"
+         *     }
+         */
         DownloadUrlOut: {
             /**
              * Expires In
@@ -4935,7 +5957,14 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** DriverOut */
+        /**
+         * DriverOut
+         * @example {
+         *       "label": "positive",
+         *       "score": 0.91,
+         *       "text": "Lucía was delighted with the consultation"
+         *     }
+         */
         DriverOut: {
             /** Label */
             label: string;
@@ -4947,7 +5976,15 @@ export interface components {
              */
             text: string;
         };
-        /** EffectiveFlags */
+        /**
+         * EffectiveFlags
+         * @example {
+         *       "flags": {
+         *         "ai.forecasting": false,
+         *         "ai.sentiment": true
+         *       }
+         *     }
+         */
         EffectiveFlags: {
             /**
              * Flags
@@ -4957,7 +5994,17 @@ export interface components {
                 [key: string]: boolean;
             };
         };
-        /** EmailDraftIn */
+        /**
+         * EmailDraftIn
+         * @example {
+         *       "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "language": "es",
+         *       "next_step": "Te envío el presupuesto del implante esta semana.",
+         *       "template": "follow_up",
+         *       "use_llm": true
+         *     }
+         */
         EmailDraftIn: {
             /**
              * Contact Id
@@ -5003,7 +6050,18 @@ export interface components {
              */
             use_llm: boolean;
         };
-        /** EmailDraftOut */
+        /**
+         * EmailDraftOut
+         * @example {
+         *       "body": "Hola Lucía:\n\nGracias por tu tiempo. Te envío el presupuesto esta semana.\n",
+         *       "generator": "template",
+         *       "language": "es",
+         *       "missing_fields": [],
+         *       "redacted": {},
+         *       "subject": "Seguimiento de nuestra conversación",
+         *       "template": "follow_up"
+         *     }
+         */
         EmailDraftOut: {
             /** Body */
             body: string;
@@ -5042,14 +6100,42 @@ export interface components {
             /** Template */
             template: string;
         };
-        /** EmailMessagePage */
+        /**
+         * EmailMessagePage
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "driver": "outbox",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "sent_at": "2026-03-05T16:40:00Z",
+         *           "status": "stored",
+         *           "subject": "Your implant consultation on 15 April",
+         *           "text_body": "Hola Lucía, we look forward to seeing you at 10:00.",
+         *           "to_address": "lucia.fernandez@example.com"
+         *         }
+         *       ]
+         *     }
+         */
         EmailMessagePage: {
             /** Items */
             items: components["schemas"]["EmailMessageRead"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** EmailMessageRead */
+        /**
+         * EmailMessageRead
+         * @example {
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "driver": "outbox",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "sent_at": "2026-03-05T16:40:00Z",
+         *       "status": "stored",
+         *       "subject": "Your implant consultation on 15 April",
+         *       "text_body": "Hola Lucía, we look forward to seeing you at 10:00.",
+         *       "to_address": "lucia.fernandez@example.com"
+         *     }
+         */
         EmailMessageRead: {
             /**
              * Created At
@@ -5084,7 +6170,19 @@ export interface components {
          * @enum {string}
          */
         EmailStatus: "queued" | "retrying" | "sent" | "stored" | "failed";
-        /** EmailTemplateOut */
+        /**
+         * EmailTemplateOut
+         * @example {
+         *       "body": "Hola {{contact.first_name}}:\n\nGracias por tu tiempo.\n",
+         *       "fields": [
+         *         "contact.first_name"
+         *       ],
+         *       "id": "follow_up",
+         *       "language": "es",
+         *       "purpose": "Tras una llamada o reunión",
+         *       "subject": "Seguimiento de nuestra conversación"
+         *     }
+         */
         EmailTemplateOut: {
             /** Body */
             body: string;
@@ -5102,19 +6200,59 @@ export interface components {
             /** Subject */
             subject: string;
         };
-        /** FieldChange */
+        /**
+         * FieldChange
+         * @example {
+         *       "after": "customer",
+         *       "before": "qualified"
+         *     }
+         */
         FieldChange: {
             /** After */
             after: unknown;
             /** Before */
             before: unknown;
         };
-        /** FlagList */
+        /**
+         * FlagList
+         * @example {
+         *       "items": [
+         *         {
+         *           "default": true,
+         *           "description": "Sentiment of emails, calls, chats and notes.",
+         *           "effective_by_role": {
+         *             "admin": true,
+         *             "marketing": false,
+         *             "sales": true,
+         *             "support": true
+         *           },
+         *           "enabled": true,
+         *           "key": "ai.sentiment",
+         *           "overrides": [
+         *             {
+         *               "enabled": false,
+         *               "role": "marketing",
+         *               "updated_at": "2026-03-05T16:40:00Z",
+         *               "updated_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         FlagList: {
             /** Items */
             items: components["schemas"]["FlagRead"][];
         };
-        /** FlagOverrideRead */
+        /**
+         * FlagOverrideRead
+         * @example {
+         *       "enabled": false,
+         *       "role": "marketing",
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "updated_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         FlagOverrideRead: {
             /** Enabled */
             enabled: boolean;
@@ -5128,7 +6266,29 @@ export interface components {
             /** Updated By */
             updated_by: string | null;
         };
-        /** FlagRead */
+        /**
+         * FlagRead
+         * @example {
+         *       "default": true,
+         *       "description": "Sentiment of emails, calls, chats and notes.",
+         *       "effective_by_role": {
+         *         "admin": true,
+         *         "marketing": false,
+         *         "sales": true,
+         *         "support": true
+         *       },
+         *       "enabled": true,
+         *       "key": "ai.sentiment",
+         *       "overrides": [
+         *         {
+         *           "enabled": false,
+         *           "role": "marketing",
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "updated_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *         }
+         *       ]
+         *     }
+         */
         FlagRead: {
             /**
              * Default
@@ -5154,14 +6314,132 @@ export interface components {
             /** Overrides */
             overrides: components["schemas"]["FlagOverrideRead"][];
         };
-        /** FlagUpdate */
+        /**
+         * FlagUpdate
+         * @example {
+         *       "enabled": false,
+         *       "role": "marketing"
+         *     }
+         */
         FlagUpdate: {
             /** Enabled */
             enabled: boolean;
             /** @description Override for one role only; omit for everyone. */
             role?: components["schemas"]["Role"] | null;
         };
-        /** ForecastOut */
+        /**
+         * ForecastOut
+         * @example {
+         *       "currency": "EUR",
+         *       "deals": [
+         *         {
+         *           "amount": 4500,
+         *           "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "expected_revenue": 3060,
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "period": "2026-04",
+         *           "reasons": [
+         *             {
+         *               "description": "Treatment plan sent: 60% of such deals are won",
+         *               "factor": "stage",
+         *               "impact": 0.41
+         *             }
+         *           ],
+         *           "stage": "Treatment plan sent",
+         *           "stage_probability": 0.6,
+         *           "win_probability": 0.68
+         *         }
+         *       ],
+         *       "deals_without_amount": 1,
+         *       "generated_at": "2026-03-05T16:40:00Z",
+         *       "history": [
+         *         {
+         *           "period": "2026-03",
+         *           "won_amount": 31500
+         *         }
+         *       ],
+         *       "other_currency_deals": 0,
+         *       "period_kind": "month",
+         *       "periods": [
+         *         {
+         *           "closed_won_to_date": 9000,
+         *           "deals": 14,
+         *           "end": "2026-05-01",
+         *           "expected": 26150,
+         *           "movers": [
+         *             {
+         *               "amount": 4500,
+         *               "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *               "if_lost": {
+         *                 "p10": 15800,
+         *                 "p50": 23400,
+         *                 "p90": 30300
+         *               },
+         *               "if_won": {
+         *                 "p10": 20100,
+         *                 "p50": 27900,
+         *                 "p90": 34800
+         *               },
+         *               "name": "Implant treatment — Lucía Fernández",
+         *               "share_of_variance": 0.18,
+         *               "win_probability": 0.68
+         *             }
+         *           ],
+         *           "p10": 18500,
+         *           "p50": 26400,
+         *           "p90": 33900,
+         *           "period": "2026-04",
+         *           "simulations": 10000,
+         *           "start": "2026-04-01"
+         *         }
+         *       ],
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "pipeline_name": "Implants",
+         *       "scope": "all",
+         *       "time_series": {
+         *         "backtest": [
+         *           {
+         *             "mae": 4200,
+         *             "mape": 0.16,
+         *             "mase": 0.82,
+         *             "method": "ets",
+         *             "rmse": 5300
+         *           },
+         *           {
+         *             "mae": 5100,
+         *             "mape": 0.2,
+         *             "mase": 1,
+         *             "method": "naive",
+         *             "rmse": 6400
+         *           }
+         *         ],
+         *         "backtest_origins": 12,
+         *         "beats_naive": true,
+         *         "detail": "ETS beats the naive forecast on 12 one-step backtests",
+         *         "forecast": [
+         *           {
+         *             "p10": 18500,
+         *             "p50": 26400,
+         *             "p90": 33900,
+         *             "period": "2026-04"
+         *           }
+         *         ],
+         *         "method": "ets",
+         *         "min_periods": 8,
+         *         "periods": 20,
+         *         "status": "ok"
+         *       },
+         *       "undated_deals": 2,
+         *       "win_model": {
+         *         "detail": "trained on 460 closed deals",
+         *         "kind": "logistic_regression",
+         *         "lost": 340,
+         *         "min_per_class": 30,
+         *         "version": "win-lr-2026-03-01",
+         *         "won": 120
+         *       }
+         *     }
+         */
         ForecastOut: {
             /**
              * Currency
@@ -5215,12 +6493,138 @@ export interface components {
             undated_deals: number;
             win_model: components["schemas"]["WinModelOut"];
         };
-        /** ForgotPasswordRequest */
+        /**
+         * ForgotPasswordRequest
+         * @example {
+         *       "email": "lucia.fernandez@example.com"
+         *     }
+         */
         ForgotPasswordRequest: {
             /** Email */
             email: string;
         };
-        /** GdprExport */
+        /**
+         * GdprExport
+         * @example {
+         *       "activities": [
+         *         {
+         *           "body": "Lucía asked for the financing options.",
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "completed_at": "2026-03-05T16:40:00Z",
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "duration_minutes": 15,
+         *           "id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *           "kind": "call",
+         *           "occurred_at": "2026-03-05T16:40:00Z",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "subject": "Follow-up call about the implant plan"
+         *         }
+         *       ],
+         *       "attachments": [
+         *         {
+         *           "content_type": "application/pdf",
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "file_name": "referral-letter.pdf",
+         *           "id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *           "object_type": "contact",
+         *           "record_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "size": 184320,
+         *           "status": "ready",
+         *           "uploaded_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *         }
+         *       ],
+         *       "audit_events": [
+         *         {
+         *           "action": "contact.update",
+         *           "actor_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "actor_type": "user",
+         *           "changes": {
+         *             "lifecycle_stage": {
+         *               "after": "customer",
+         *               "before": "qualified"
+         *             }
+         *           },
+         *           "device": "Firefox 132 on Mac OS X (Mac)",
+         *           "entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "entity_type": "contact",
+         *           "id": 48213,
+         *           "ip": "203.0.113.24",
+         *           "meta": {},
+         *           "occurred_at": "2026-03-05T16:40:00Z",
+         *           "redacted_fields": [
+         *             "emails"
+         *           ],
+         *           "request_id": "req_01HV3K9QZ8",
+         *           "session_id": "5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8",
+         *           "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+         *           "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Firefox/132.0"
+         *         }
+         *       ],
+         *       "contact": {
+         *         "address": {
+         *           "city": "Madrid",
+         *           "country": "Spain",
+         *           "postal_code": "28014",
+         *           "street": "Calle de Alcalá 42"
+         *         },
+         *         "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *         "company_name": "Clínica Dental Sonrisa",
+         *         "consent_email": true,
+         *         "consent_sms": false,
+         *         "consent_whatsapp": true,
+         *         "created_at": "2026-03-02T09:15:00Z",
+         *         "custom_fields": {
+         *           "preferred_language": "es"
+         *         },
+         *         "date_of_birth": "1984-06-21",
+         *         "emails": [
+         *           "lucia.fernandez@example.com"
+         *         ],
+         *         "first_name": "Lucía",
+         *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "job_title": "Practice Manager",
+         *         "last_name": "Fernández",
+         *         "lifecycle_stage": "qualified",
+         *         "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "phones": [
+         *           "+34 612 345 678"
+         *         ],
+         *         "sentiment_at": "2026-03-05T16:40:00Z",
+         *         "sentiment_count": 4,
+         *         "sentiment_label": "positive",
+         *         "sentiment_score": 0.62,
+         *         "tags": [
+         *           "dental",
+         *           "madrid"
+         *         ],
+         *         "updated_at": "2026-03-05T16:40:00Z",
+         *         "version": 3
+         *       },
+         *       "deals": [
+         *         {
+         *           "amount": "4500.00",
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "currency": "EUR",
+         *           "expected_close_date": "2026-04-15",
+         *           "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "status": "open"
+         *         }
+         *       ],
+         *       "exported_at": "2026-03-05T16:40:00Z",
+         *       "format": "cliniglobal-crm.gdpr-export.v1",
+         *       "leads": [],
+         *       "organization_id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *       "provenance": {
+         *         "created_at": "2026-03-02T09:15:00Z",
+         *         "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "import_id": "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+         *       }
+         *     }
+         */
         GdprExport: {
             /** Activities */
             activities: {
@@ -5257,7 +6661,12 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** Health */
+        /**
+         * Health
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
         Health: {
             /**
              * Status
@@ -5265,7 +6674,13 @@ export interface components {
              */
             status: "ok";
         };
-        /** HistoryPointOut */
+        /**
+         * HistoryPointOut
+         * @example {
+         *       "period": "2026-03",
+         *       "won_amount": 31500
+         *     }
+         */
         HistoryPointOut: {
             /** Period */
             period: string;
@@ -5277,7 +6692,13 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** ImportColumn */
+        /**
+         * ImportColumn
+         * @example {
+         *       "header": "E-mail Address",
+         *       "target": "email"
+         *     }
+         */
         ImportColumn: {
             /** Header */
             header: string;
@@ -5287,7 +6708,14 @@ export interface components {
              */
             target: string | null;
         };
-        /** ImportField */
+        /**
+         * ImportField
+         * @example {
+         *       "description": "e-mail address(es); several columns, or several addresses separated by ; or ,",
+         *       "key": "email",
+         *       "multiple": true
+         *     }
+         */
         ImportField: {
             /** Description */
             description: string;
@@ -5299,7 +6727,42 @@ export interface components {
              */
             multiple: boolean;
         };
-        /** ImportOut */
+        /**
+         * ImportOut
+         * @example {
+         *       "columns": [
+         *         {
+         *           "header": "First Name",
+         *           "target": "first_name"
+         *         },
+         *         {
+         *           "header": "E-mail Address",
+         *           "target": "email"
+         *         },
+         *         {
+         *           "header": "Notes"
+         *         }
+         *       ],
+         *       "created": 1100,
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "duplicate_policy": "update",
+         *       "failed": 8,
+         *       "file_name": "patients-madrid.csv",
+         *       "id": "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+         *       "job_run_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "object_type": "contact",
+         *       "progress": {
+         *         "done": 1200,
+         *         "total": 4800
+         *       },
+         *       "skipped": 12,
+         *       "status": "running",
+         *       "total_rows": 4800,
+         *       "updated": 80,
+         *       "updated_at": "2026-03-05T16:40:00Z"
+         *     }
+         */
         ImportOut: {
             /** Columns */
             columns: components["schemas"]["ImportColumn"][];
@@ -5348,7 +6811,14 @@ export interface components {
              */
             updated_at: string;
         };
-        /** InvitationAccept */
+        /**
+         * InvitationAccept
+         * @example {
+         *       "full_name": "Javier Moreno",
+         *       "password": "correct horse battery staple",
+         *       "token": "inv_Jx8kQ2mZ7pL4vN9r"
+         *     }
+         */
         InvitationAccept: {
             /** Full Name */
             full_name?: string | null;
@@ -5357,18 +6827,46 @@ export interface components {
             /** Token */
             token: string;
         };
-        /** InvitationCreate */
+        /**
+         * InvitationCreate
+         * @example {
+         *       "email": "javier.moreno@example.com",
+         *       "role": "support"
+         *     }
+         */
         InvitationCreate: {
             /** Email */
             email: string;
             role: components["schemas"]["Role"];
         };
-        /** InvitationList */
+        /**
+         * InvitationList
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "email": "javier.moreno@example.com",
+         *           "expires_at": "2026-03-09T09:15:00Z",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "role": "support"
+         *         }
+         *       ]
+         *     }
+         */
         InvitationList: {
             /** Items */
             items: components["schemas"]["InvitationOut"][];
         };
-        /** InvitationOut */
+        /**
+         * InvitationOut
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "email": "javier.moreno@example.com",
+         *       "expires_at": "2026-03-09T09:15:00Z",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "role": "support"
+         *     }
+         */
         InvitationOut: {
             /**
              * Created At
@@ -5390,7 +6888,17 @@ export interface components {
             /** Role */
             role: string;
         };
-        /** InvitationPreview */
+        /**
+         * InvitationPreview
+         * @example {
+         *       "account_exists": false,
+         *       "email": "javier.moreno@example.com",
+         *       "expires_at": "2026-03-09T09:15:00Z",
+         *       "invited_by": "Lucía Fernández",
+         *       "organization_name": "Sonrisa Dental Group",
+         *       "role": "support"
+         *     }
+         */
         InvitationPreview: {
             /**
              * Account Exists
@@ -5414,7 +6922,13 @@ export interface components {
             /** Role */
             role: string;
         };
-        /** JobRef */
+        /**
+         * JobRef
+         * @example {
+         *       "job_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "status": "queued"
+         *     }
+         */
         JobRef: {
             /**
              * Job Id
@@ -5425,7 +6939,19 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** JobRunOut */
+        /**
+         * JobRunOut
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "done": 1200,
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "message": "scoring leads",
+         *       "status": "running",
+         *       "task_name": "ai.score_leads",
+         *       "total": 4800,
+         *       "updated_at": "2026-03-05T16:40:00Z"
+         *     }
+         */
         JobRunOut: {
             /**
              * Created At
@@ -5458,7 +6984,16 @@ export interface components {
          * @enum {string}
          */
         KeyStatus: "active" | "expired" | "revoked";
-        /** LeadBulkUpdate */
+        /**
+         * LeadBulkUpdate
+         * @example {
+         *       "ids": [
+         *         "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+         *       ],
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "status": "contacted"
+         *     }
+         */
         LeadBulkUpdate: {
             /** Add Tags */
             add_tags?: string[] | null;
@@ -5473,7 +7008,17 @@ export interface components {
             /** Status */
             status?: ("new" | "contacted" | "qualified" | "lost") | null;
         };
-        /** LeadConvert */
+        /**
+         * LeadConvert
+         * @example {
+         *       "amount": "3200.00",
+         *       "create_deal": true,
+         *       "currency": "EUR",
+         *       "deal_name": "Clear aligners — Clínica Dental Sonrisa",
+         *       "expected_close_date": "2026-04-15",
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d"
+         *     }
+         */
         LeadConvert: {
             /** Amount */
             amount?: number | string | null;
@@ -5496,7 +7041,22 @@ export interface components {
             /** Stage Id */
             stage_id?: string | null;
         };
-        /** LeadCreate */
+        /**
+         * LeadCreate
+         * @example {
+         *       "company_name": "Clínica Dental Sonrisa",
+         *       "email": "lucia.fernandez@example.com",
+         *       "first_name": "Lucía",
+         *       "job_title": "Practice Manager",
+         *       "last_name": "Fernández",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "phone": "+34 612 345 678",
+         *       "source": "web form",
+         *       "tags": [
+         *         "dental"
+         *       ]
+         *     }
+         */
         LeadCreate: {
             /** Company Name */
             company_name?: string | null;
@@ -5537,7 +7097,28 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
-        /** LeadModelOut */
+        /**
+         * LeadModelOut
+         * @example {
+         *       "kind": "gradient_boosting",
+         *       "min_per_class": 30,
+         *       "serving": "gb-2026-03-01",
+         *       "training_data": {
+         *         "converted": 120,
+         *         "enough": true,
+         *         "lost": 340,
+         *         "min_per_class": 30
+         *       },
+         *       "versions": [
+         *         {
+         *           "auc": 0.84,
+         *           "brier": 0.14,
+         *           "status": "promoted",
+         *           "version": "gb-2026-03-01"
+         *         }
+         *       ]
+         *     }
+         */
         LeadModelOut: {
             /**
              * Kind
@@ -5560,7 +7141,38 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
-        /** LeadOut */
+        /**
+         * LeadOut
+         * @example {
+         *       "company_name": "Clínica Dental Sonrisa",
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "custom_fields": {},
+         *       "email": "lucia.fernandez@example.com",
+         *       "first_name": "Lucía",
+         *       "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "job_title": "Practice Manager",
+         *       "last_name": "Fernández",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "phone": "+34 612 345 678",
+         *       "score": 0.81,
+         *       "score_model_version": "lead-lr-2026-03-01",
+         *       "score_reasons": [
+         *         {
+         *           "feature": "source",
+         *           "value": "web form",
+         *           "weight": 0.34
+         *         }
+         *       ],
+         *       "scored_at": "2026-03-05T16:40:00Z",
+         *       "source": "web form",
+         *       "status": "qualified",
+         *       "tags": [
+         *         "dental"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 2
+         *     }
+         */
         LeadOut: {
             /** Company Name */
             company_name: string | null;
@@ -5629,7 +7241,13 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** LeadPatch */
+        /**
+         * LeadPatch
+         * @example {
+         *       "status": "contacted",
+         *       "version": 2
+         *     }
+         */
         LeadPatch: {
             /** Company Name */
             company_name?: string | null;
@@ -5675,7 +7293,24 @@ export interface components {
              */
             version?: number | null;
         };
-        /** LeadScoreOut */
+        /**
+         * LeadScoreOut
+         * @example {
+         *       "lead_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "model_kind": "gradient_boosting",
+         *       "model_version": "gb-2026-03-01",
+         *       "probability": 0.81,
+         *       "reasons": [
+         *         {
+         *           "description": "came from a referral",
+         *           "feature": "source",
+         *           "impact": 0.42
+         *         }
+         *       ],
+         *       "score": 81,
+         *       "scored_at": "2026-03-05T16:40:00Z"
+         *     }
+         */
         LeadScoreOut: {
             /**
              * Lead Id
@@ -5707,7 +7342,14 @@ export interface components {
              */
             scored_at: string;
         };
-        /** LeadSource */
+        /**
+         * LeadSource
+         * @example {
+         *       "converted": 31,
+         *       "count": 140,
+         *       "source": "web form"
+         *     }
+         */
         LeadSource: {
             /** Converted */
             converted: number;
@@ -5716,12 +7358,37 @@ export interface components {
             /** Source */
             source: string;
         };
-        /** LeadSourcesSummary */
+        /**
+         * LeadSourcesSummary
+         * @example {
+         *       "sources": [
+         *         {
+         *           "converted": 31,
+         *           "count": 140,
+         *           "source": "web form"
+         *         },
+         *         {
+         *           "converted": 19,
+         *           "count": 42,
+         *           "source": "referral"
+         *         }
+         *       ]
+         *     }
+         */
         LeadSourcesSummary: {
             /** Sources */
             sources: components["schemas"]["LeadSource"][];
         };
-        /** MappingIn */
+        /**
+         * MappingIn
+         * @example {
+         *       "duplicate_policy": "update",
+         *       "mapping": {
+         *         "E-mail Address": "email",
+         *         "First Name": "first_name"
+         *       }
+         *     }
+         */
         MappingIn: {
             /**
              * Duplicate Policy
@@ -5740,12 +7407,36 @@ export interface components {
                 [key: string]: string | null;
             };
         };
-        /** MemberList */
+        /**
+         * MemberList
+         * @example {
+         *       "items": [
+         *         {
+         *           "email": "lucia.fernandez@example.com",
+         *           "full_name": "Lucía Fernández",
+         *           "joined_at": "2026-03-02T09:15:00Z",
+         *           "mfa_enabled": true,
+         *           "role": "sales",
+         *           "user_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *         }
+         *       ]
+         *     }
+         */
         MemberList: {
             /** Items */
             items: components["schemas"]["MemberOut"][];
         };
-        /** MemberOut */
+        /**
+         * MemberOut
+         * @example {
+         *       "email": "lucia.fernandez@example.com",
+         *       "full_name": "Lucía Fernández",
+         *       "joined_at": "2026-03-02T09:15:00Z",
+         *       "mfa_enabled": true,
+         *       "role": "sales",
+         *       "user_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         MemberOut: {
             /** Email */
             email: string;
@@ -5765,11 +7456,40 @@ export interface components {
              */
             user_id: string;
         };
-        /** MemberUpdate */
+        /**
+         * MemberUpdate
+         * @example {
+         *       "role": "marketing"
+         *     }
+         */
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
-        /** MeResponse */
+        /**
+         * MeResponse
+         * @example {
+         *       "email": "lucia.fernandez@example.com",
+         *       "full_name": "Lucía Fernández",
+         *       "mfa_enabled": true,
+         *       "mfa_enrollment_required": false,
+         *       "organization_id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *       "organization_name": "Sonrisa Dental Group",
+         *       "organizations": [
+         *         {
+         *           "id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *           "name": "Sonrisa Dental Group",
+         *           "role": "sales"
+         *         }
+         *       ],
+         *       "permissions": {
+         *         "contacts:read": "all",
+         *         "deals:update": "own"
+         *       },
+         *       "recovery_codes_remaining": 8,
+         *       "role": "sales",
+         *       "user_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         MeResponse: {
             /** Email */
             email: string;
@@ -5805,7 +7525,29 @@ export interface components {
              */
             user_id: string;
         };
-        /** MergedCompany */
+        /**
+         * MergedCompany
+         * @example {
+         *       "address": {
+         *         "city": "Madrid",
+         *         "country": "Spain"
+         *       },
+         *       "annual_revenue": "1850000.00",
+         *       "currency": "EUR",
+         *       "custom_fields": {},
+         *       "domain": "sonrisa-dental.example",
+         *       "employee_count": 24,
+         *       "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "industry": "Dental care",
+         *       "name": "Clínica Dental Sonrisa",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "tags": [
+         *         "dental"
+         *       ],
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "version": 5
+         *     }
+         */
         MergedCompany: {
             /** Address */
             address: {
@@ -5890,7 +7632,13 @@ export interface components {
              */
             primary_version?: number | null;
         };
-        /** MfaRequiredResponse */
+        /**
+         * MfaRequiredResponse
+         * @example {
+         *       "mfa_token": "mfa.eyJzdWIiOiIyYjdlMWYzYyJ9.R2p4",
+         *       "status": "mfa_required"
+         *     }
+         */
         MfaRequiredResponse: {
             /** Mfa Token */
             mfa_token: string;
@@ -5901,14 +7649,31 @@ export interface components {
              */
             status: "mfa_required";
         };
-        /** MfaVerifyRequest */
+        /**
+         * MfaVerifyRequest
+         * @example {
+         *       "code": "492817",
+         *       "mfa_token": "mfa.eyJzdWIiOiIyYjdlMWYzYyJ9.R2p4"
+         *     }
+         */
         MfaVerifyRequest: {
             /** Code */
             code: string;
             /** Mfa Token */
             mfa_token: string;
         };
-        /** Moved */
+        /**
+         * Moved
+         * @example {
+         *       "activities": 14,
+         *       "attachments": 2,
+         *       "contacts": 0,
+         *       "custom_fields": 1,
+         *       "deals": 1,
+         *       "identifiers": 3,
+         *       "leads": 0
+         *     }
+         */
         Moved: {
             /**
              * Activities
@@ -5946,7 +7711,26 @@ export interface components {
              */
             leads: number;
         };
-        /** MoverOut */
+        /**
+         * MoverOut
+         * @example {
+         *       "amount": 4500,
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "if_lost": {
+         *         "p10": 15800,
+         *         "p50": 23400,
+         *         "p90": 30300
+         *       },
+         *       "if_won": {
+         *         "p10": 20100,
+         *         "p50": 27900,
+         *         "p90": 34800
+         *       },
+         *       "name": "Implant treatment — Lucía Fernández",
+         *       "share_of_variance": 0.18,
+         *       "win_probability": 0.68
+         *     }
+         */
         MoverOut: {
             /** Amount */
             amount: number;
@@ -5967,7 +7751,20 @@ export interface components {
             /** Win Probability */
             win_probability: number;
         };
-        /** NextActionOut */
+        /**
+         * NextActionOut
+         * @example {
+         *       "action": "rescue_deal",
+         *       "channel": "call",
+         *       "due_in_days": 1,
+         *       "priority": 85,
+         *       "reason": "expected close is in 5 days and the deal has not moved for 3 weeks",
+         *       "signals": {
+         *         "days_to_close": 5,
+         *         "stage": "Treatment plan sent"
+         *       }
+         *     }
+         */
         NextActionOut: {
             /**
              * Action
@@ -5996,7 +7793,28 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** NextActionsOut */
+        /**
+         * NextActionsOut
+         * @example {
+         *       "actions": [
+         *         {
+         *           "action": "rescue_deal",
+         *           "channel": "call",
+         *           "due_in_days": 1,
+         *           "priority": 85,
+         *           "reason": "expected close is in 5 days and the deal has not moved for 3 weeks",
+         *           "signals": {
+         *             "days_to_close": 5,
+         *             "stage": "Treatment plan sent"
+         *           }
+         *         }
+         *       ],
+         *       "model": "rules",
+         *       "record_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "record_type": "deal",
+         *       "version": "1"
+         *     }
+         */
         NextActionsOut: {
             /** Actions */
             actions: components["schemas"]["NextActionOut"][];
@@ -6015,7 +7833,17 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** NotificationOut */
+        /**
+         * NotificationOut
+         * @example {
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "entity": "deal",
+         *       "entity_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "kind": "assigned",
+         *       "title": "You were assigned the deal Implant treatment — Lucía Fernández"
+         *     }
+         */
         NotificationOut: {
             /** Body */
             body: string | null;
@@ -6046,7 +7874,22 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** NotificationPage */
+        /**
+         * NotificationPage
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "entity": "deal",
+         *           "entity_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "kind": "assigned",
+         *           "title": "You were assigned the deal Implant treatment — Lucía Fernández"
+         *         }
+         *       ],
+         *       "unread_count": 1
+         *     }
+         */
         NotificationPage: {
             /** Items */
             items: components["schemas"]["NotificationOut"][];
@@ -6058,7 +7901,14 @@ export interface components {
              */
             unread_count: number;
         };
-        /** OrganizationChoice */
+        /**
+         * OrganizationChoice
+         * @example {
+         *       "id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *       "name": "Sonrisa Dental Group",
+         *       "role": "sales"
+         *     }
+         */
         OrganizationChoice: {
             /**
              * Id
@@ -6070,7 +7920,17 @@ export interface components {
             /** Role */
             role: string;
         };
-        /** OrganizationOut */
+        /**
+         * OrganizationOut
+         * @example {
+         *       "id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *       "mfa_required_roles": [
+         *         "admin"
+         *       ],
+         *       "name": "Sonrisa Dental Group",
+         *       "slug": "sonrisa"
+         *     }
+         */
         OrganizationOut: {
             /**
              * Id
@@ -6084,14 +7944,53 @@ export interface components {
             /** Slug */
             slug: string;
         };
-        /** OrganizationUpdate */
+        /**
+         * OrganizationUpdate
+         * @example {
+         *       "mfa_required_roles": [
+         *         "admin",
+         *         "sales"
+         *       ],
+         *       "name": "Sonrisa Dental Group S.L."
+         *     }
+         */
         OrganizationUpdate: {
             /** Mfa Required Roles */
             mfa_required_roles?: components["schemas"]["Role"][] | null;
             /** Name */
             name?: string | null;
         };
-        /** Page[ActivityOut] */
+        /**
+         * Page[ActivityOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "body": "Lucía asked for the financing options; sending the quote tomorrow.",
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "completed_at": "2026-03-05T16:40:00Z",
+         *           "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "duration_minutes": 15,
+         *           "id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *           "kind": "call",
+         *           "occurred_at": "2026-03-05T16:40:00Z",
+         *           "overdue": false,
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "sentiment_label": "positive",
+         *           "sentiment_score": 0.64,
+         *           "subject": "Follow-up call about the implant plan",
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 2
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_ActivityOut_: {
             /** Items */
             items: components["schemas"]["ActivityOut"][];
@@ -6099,7 +7998,30 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[AttachmentOut] */
+        /**
+         * Page[AttachmentOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "content_type": "application/pdf",
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "file_name": "referral-letter.pdf",
+         *           "id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *           "object_type": "contact",
+         *           "record_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *           "size": 184320,
+         *           "status": "ready",
+         *           "uploaded_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_AttachmentOut_: {
             /** Items */
             items: components["schemas"]["AttachmentOut"][];
@@ -6107,7 +8029,46 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[CompanyOut] */
+        /**
+         * Page[CompanyOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "address": {
+         *             "city": "Madrid",
+         *             "country": "Spain",
+         *             "postal_code": "28014",
+         *             "street": "Calle de Alcalá 42"
+         *           },
+         *           "annual_revenue": "1850000.00",
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "currency": "EUR",
+         *           "custom_fields": {},
+         *           "domain": "sonrisa-dental.example",
+         *           "employee_count": 24,
+         *           "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "industry": "Dental care",
+         *           "name": "Clínica Dental Sonrisa",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "sentiment_at": "2026-03-05T16:40:00Z",
+         *           "sentiment_count": 7,
+         *           "sentiment_label": "neutral",
+         *           "sentiment_score": 0.08,
+         *           "tags": [
+         *             "dental",
+         *             "madrid"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 2
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_CompanyOut_: {
             /** Items */
             items: components["schemas"]["CompanyOut"][];
@@ -6115,7 +8076,58 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[ContactOut] */
+        /**
+         * Page[ContactOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "address": {
+         *             "city": "Madrid",
+         *             "country": "Spain",
+         *             "postal_code": "28014",
+         *             "street": "Calle de Alcalá 42"
+         *           },
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "company_name": "Clínica Dental Sonrisa",
+         *           "consent_email": true,
+         *           "consent_sms": false,
+         *           "consent_whatsapp": true,
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "custom_fields": {
+         *             "preferred_language": "es"
+         *           },
+         *           "date_of_birth": "1984-06-21",
+         *           "emails": [
+         *             "lucia.fernandez@example.com"
+         *           ],
+         *           "first_name": "Lucía",
+         *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "job_title": "Practice Manager",
+         *           "last_name": "Fernández",
+         *           "lifecycle_stage": "qualified",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "phones": [
+         *             "+34 612 345 678"
+         *           ],
+         *           "sentiment_at": "2026-03-05T16:40:00Z",
+         *           "sentiment_count": 4,
+         *           "sentiment_label": "positive",
+         *           "sentiment_score": 0.62,
+         *           "tags": [
+         *             "dental",
+         *             "madrid"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 3
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_ContactOut_: {
             /** Items */
             items: components["schemas"]["ContactOut"][];
@@ -6123,7 +8135,43 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[DealOut] */
+        /**
+         * Page[DealOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "amount": "4500.00",
+         *           "board_rank": "0|hzzzzz:",
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "contact_ids": [
+         *             "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *           ],
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "currency": "EUR",
+         *           "custom_fields": {},
+         *           "expected_close_date": "2026-04-15",
+         *           "id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *           "probability": 40,
+         *           "stage_entered_at": "2026-03-05T16:40:00Z",
+         *           "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *           "status": "open",
+         *           "tags": [
+         *             "implants"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 4
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_DealOut_: {
             /** Items */
             items: components["schemas"]["DealOut"][];
@@ -6131,7 +8179,51 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[ImportOut] */
+        /**
+         * Page[ImportOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "columns": [
+         *             {
+         *               "header": "First Name",
+         *               "target": "first_name"
+         *             },
+         *             {
+         *               "header": "E-mail Address",
+         *               "target": "email"
+         *             },
+         *             {
+         *               "header": "Notes"
+         *             }
+         *           ],
+         *           "created": 1100,
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "duplicate_policy": "update",
+         *           "failed": 8,
+         *           "file_name": "patients-madrid.csv",
+         *           "id": "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+         *           "job_run_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "object_type": "contact",
+         *           "progress": {
+         *             "done": 1200,
+         *             "total": 4800
+         *           },
+         *           "skipped": 12,
+         *           "status": "running",
+         *           "total_rows": 4800,
+         *           "updated": 80,
+         *           "updated_at": "2026-03-05T16:40:00Z"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_ImportOut_: {
             /** Items */
             items: components["schemas"]["ImportOut"][];
@@ -6139,7 +8231,47 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[LeadOut] */
+        /**
+         * Page[LeadOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "company_name": "Clínica Dental Sonrisa",
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "custom_fields": {},
+         *           "email": "lucia.fernandez@example.com",
+         *           "first_name": "Lucía",
+         *           "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *           "job_title": "Practice Manager",
+         *           "last_name": "Fernández",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "phone": "+34 612 345 678",
+         *           "score": 0.81,
+         *           "score_model_version": "lead-lr-2026-03-01",
+         *           "score_reasons": [
+         *             {
+         *               "feature": "source",
+         *               "value": "web form",
+         *               "weight": 0.34
+         *             }
+         *           ],
+         *           "scored_at": "2026-03-05T16:40:00Z",
+         *           "source": "web form",
+         *           "status": "qualified",
+         *           "tags": [
+         *             "dental"
+         *           ],
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "version": 2
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_LeadOut_: {
             /** Items */
             items: components["schemas"]["LeadOut"][];
@@ -6147,7 +8279,22 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[RowErrorOut] */
+        /**
+         * Page[RowErrorOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "error": "email: not an e-mail address",
+         *           "row": 3
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_RowErrorOut_: {
             /** Items */
             items: components["schemas"]["RowErrorOut"][];
@@ -6155,7 +8302,42 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[SavedViewOut] */
+        /**
+         * Page[SavedViewOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "columns": [
+         *             "name",
+         *             "emails",
+         *             "company_name"
+         *           ],
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "editable": true,
+         *           "filters": {
+         *             "lifecycle_stage": "patient",
+         *             "tags": [
+         *               "madrid"
+         *             ]
+         *           },
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "name": "My patients in Madrid",
+         *           "object_type": "contact",
+         *           "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "query": "lifecycle_stage=patient&tags=madrid&sort=-updated_at",
+         *           "sort": "-updated_at",
+         *           "team_id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *           "updated_at": "2026-03-05T16:40:00Z",
+         *           "visibility": "team"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_SavedViewOut_: {
             /** Items */
             items: components["schemas"]["SavedViewOut"][];
@@ -6163,7 +8345,38 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[SuggestionOut] */
+        /**
+         * Page[SuggestionOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "object_type": "contact",
+         *           "reason": "names 0.97 (accents), same company, same date of birth",
+         *           "record_a": {
+         *             "deleted": false,
+         *             "detail": "Clínica Dental Sonrisa · Practice Manager",
+         *             "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *             "name": "Lucía Fernández"
+         *           },
+         *           "record_b": {
+         *             "deleted": false,
+         *             "detail": "Clínica Dental Sonrisa",
+         *             "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *             "name": "Lucia Fernandez"
+         *           },
+         *           "score": 0.97,
+         *           "status": "open"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_SuggestionOut_: {
             /** Items */
             items: components["schemas"]["SuggestionOut"][];
@@ -6171,7 +8384,37 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** Page[TranscriptSummaryOut] */
+        /**
+         * Page[TranscriptSummaryOut]
+         * @example {
+         *       "items": [
+         *         {
+         *           "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *           "attachment_id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *           "completed_at": "2026-03-05T16:40:00Z",
+         *           "created_at": "2026-03-05T16:40:00Z",
+         *           "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *           "duration_seconds": 184.2,
+         *           "id": "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b9c",
+         *           "kind": "call",
+         *           "model": "faster-whisper",
+         *           "model_version": "tiny.en",
+         *           "object_type": "deal",
+         *           "pending_proposals": 1,
+         *           "record_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "sentiment_label": "positive",
+         *           "sentiment_score": 0.58,
+         *           "status": "ready",
+         *           "summary": "Lucía wants to start the implant treatment in mid-April and asked about financing."
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ",
+         *       "total": {
+         *         "exact": true,
+         *         "value": 1342
+         *       }
+         *     }
+         */
         Page_TranscriptSummaryOut_: {
             /** Items */
             items: components["schemas"]["TranscriptSummaryOut"][];
@@ -6179,14 +8422,25 @@ export interface components {
             next_cursor: string | null;
             total?: components["schemas"]["Total"] | null;
         };
-        /** PasswordChange */
+        /**
+         * PasswordChange
+         * @example {
+         *       "current_password": "correct horse battery staple",
+         *       "new_password": "a longer passphrase for 2026"
+         *     }
+         */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
         };
-        /** PasswordChanged */
+        /**
+         * PasswordChanged
+         * @example {
+         *       "sessions_ended": 2
+         *     }
+         */
         PasswordChanged: {
             /**
              * Sessions Ended
@@ -6194,7 +8448,40 @@ export interface components {
              */
             sessions_ended: number;
         };
-        /** PeriodForecastOut */
+        /**
+         * PeriodForecastOut
+         * @example {
+         *       "closed_won_to_date": 9000,
+         *       "deals": 14,
+         *       "end": "2026-05-01",
+         *       "expected": 26150,
+         *       "movers": [
+         *         {
+         *           "amount": 4500,
+         *           "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *           "if_lost": {
+         *             "p10": 15800,
+         *             "p50": 23400,
+         *             "p90": 30300
+         *           },
+         *           "if_won": {
+         *             "p10": 20100,
+         *             "p50": 27900,
+         *             "p90": 34800
+         *           },
+         *           "name": "Implant treatment — Lucía Fernández",
+         *           "share_of_variance": 0.18,
+         *           "win_probability": 0.68
+         *         }
+         *       ],
+         *       "p10": 18500,
+         *       "p50": 26400,
+         *       "p90": 33900,
+         *       "period": "2026-04",
+         *       "simulations": 10000,
+         *       "start": "2026-04-01"
+         *     }
+         */
         PeriodForecastOut: {
             /** Closed Won To Date */
             closed_won_to_date: number;
@@ -6238,6 +8525,11 @@ export interface components {
         /**
          * PermissionGrant
          * @description One cell of the permission matrix, with the record scope the key gets on it.
+         * @example {
+         *       "action": "read",
+         *       "resource": "contacts",
+         *       "scope": "all"
+         *     }
          */
         PermissionGrant: {
             action: components["schemas"]["Action"];
@@ -6250,7 +8542,31 @@ export interface components {
              */
             scope: "own" | "team" | "all";
         };
-        /** PipelineCreate */
+        /**
+         * PipelineCreate
+         * @example {
+         *       "is_default": false,
+         *       "name": "Implants",
+         *       "stages": [
+         *         {
+         *           "name": "Consultation booked",
+         *           "probability": 30
+         *         },
+         *         {
+         *           "name": "Treatment plan sent",
+         *           "probability": 60
+         *         },
+         *         {
+         *           "is_won": true,
+         *           "name": "Won"
+         *         },
+         *         {
+         *           "is_lost": true,
+         *           "name": "Lost"
+         *         }
+         *       ]
+         *     }
+         */
         PipelineCreate: {
             /**
              * Is Default
@@ -6265,14 +8581,74 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["StageIn"][];
         };
-        /** PipelineList */
+        /**
+         * PipelineList
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *           "is_default": true,
+         *           "name": "Implants",
+         *           "position": 0,
+         *           "stages": [
+         *             {
+         *               "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *               "is_lost": false,
+         *               "is_won": false,
+         *               "name": "Consultation booked",
+         *               "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *               "position": 0,
+         *               "probability": 30
+         *             },
+         *             {
+         *               "id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f",
+         *               "is_lost": false,
+         *               "is_won": false,
+         *               "name": "Treatment plan sent",
+         *               "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *               "position": 1,
+         *               "probability": 60
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         PipelineList: {
             /** Items */
             items: components["schemas"]["PipelineOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /** PipelineOut */
+        /**
+         * PipelineOut
+         * @example {
+         *       "id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "is_default": true,
+         *       "name": "Implants",
+         *       "position": 0,
+         *       "stages": [
+         *         {
+         *           "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *           "is_lost": false,
+         *           "is_won": false,
+         *           "name": "Consultation booked",
+         *           "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *           "position": 0,
+         *           "probability": 30
+         *         },
+         *         {
+         *           "id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f",
+         *           "is_lost": false,
+         *           "is_won": false,
+         *           "name": "Treatment plan sent",
+         *           "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *           "position": 1,
+         *           "probability": 60
+         *         }
+         *       ]
+         *     }
+         */
         PipelineOut: {
             /** Archived At */
             archived_at: string | null;
@@ -6290,7 +8666,13 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["StageOut"][];
         };
-        /** PipelinePatch */
+        /**
+         * PipelinePatch
+         * @example {
+         *       "is_default": true,
+         *       "name": "Implants and bridges"
+         *     }
+         */
         PipelinePatch: {
             /**
              * Archived
@@ -6307,7 +8689,29 @@ export interface components {
             /** Position */
             position?: number | null;
         };
-        /** PipelineSummary */
+        /**
+         * PipelineSummary
+         * @example {
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "pipeline_name": "Implants",
+         *       "stages": [
+         *         {
+         *           "amounts": [
+         *             {
+         *               "amount": "54000.00",
+         *               "currency": "EUR"
+         *             }
+         *           ],
+         *           "count": 12,
+         *           "is_lost": false,
+         *           "is_won": false,
+         *           "name": "Consultation booked",
+         *           "probability": 30,
+         *           "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e"
+         *         }
+         *       ]
+         *     }
+         */
         PipelineSummary: {
             /**
              * Pipeline Id
@@ -6319,7 +8723,17 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["StageSummary"][];
         };
-        /** PresignedUploadOut */
+        /**
+         * PresignedUploadOut
+         * @example {
+         *       "headers": {
+         *         "Content-Length": "184320",
+         *         "Content-Type": "application/pdf"
+         *       },
+         *       "method": "PUT",
+         *       "url": "https://files.example.com/org/6f1c2b8e/e5f6a7b8?X-Amz-Signature=3b1f"
+         *     }
+         */
         PresignedUploadOut: {
             /**
              * Headers
@@ -6336,12 +8750,43 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** PresignOut */
+        /**
+         * PresignOut
+         * @example {
+         *       "attachment": {
+         *         "content_type": "application/pdf",
+         *         "created_at": "2026-03-05T16:40:00Z",
+         *         "file_name": "referral-letter.pdf",
+         *         "id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *         "object_type": "contact",
+         *         "record_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "sha256": "",
+         *         "size": 184320,
+         *         "status": "pending",
+         *         "uploaded_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *       },
+         *       "upload": {
+         *         "headers": {
+         *           "Content-Length": "184320",
+         *           "Content-Type": "application/pdf"
+         *         },
+         *         "method": "PUT",
+         *         "url": "https://files.example.com/org/6f1c2b8e/e5f6a7b8?X-Amz-Signature=3b1f"
+         *       }
+         *     }
+         */
         PresignOut: {
             attachment: components["schemas"]["AttachmentOut"];
             upload: components["schemas"]["PresignedUploadOut"];
         };
-        /** PresignRequest */
+        /**
+         * PresignRequest
+         * @example {
+         *       "content_type": "application/pdf",
+         *       "file_name": "referral-letter.pdf",
+         *       "size": 184320
+         *     }
+         */
         PresignRequest: {
             /**
              * Content Type
@@ -6359,7 +8804,53 @@ export interface components {
              */
             size: number;
         };
-        /** PreviewOut */
+        /**
+         * PreviewOut
+         * @example {
+         *       "columns": [
+         *         {
+         *           "header": "First Name",
+         *           "target": "first_name"
+         *         },
+         *         {
+         *           "header": "E-mail Address",
+         *           "target": "email"
+         *         }
+         *       ],
+         *       "rows": [
+         *         {
+         *           "action": "update",
+         *           "duplicates": [
+         *             "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *           ],
+         *           "errors": [],
+         *           "row": 2,
+         *           "values": {
+         *             "email": "lucia.fernandez@example.com",
+         *             "first_name": "Lucía"
+         *           }
+         *         },
+         *         {
+         *           "action": "error",
+         *           "duplicates": [],
+         *           "errors": [
+         *             "email: not an e-mail address"
+         *           ],
+         *           "row": 3,
+         *           "values": {
+         *             "email": "javier.moreno@",
+         *             "first_name": "Javier"
+         *           }
+         *         }
+         *       ],
+         *       "summary": {
+         *         "create": 0,
+         *         "error": 1,
+         *         "skip": 0,
+         *         "update": 1
+         *       }
+         *     }
+         */
         PreviewOut: {
             /** Columns */
             columns: components["schemas"]["ImportColumn"][];
@@ -6370,7 +8861,21 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** PreviewRow */
+        /**
+         * PreviewRow
+         * @example {
+         *       "action": "update",
+         *       "duplicates": [
+         *         "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+         *       ],
+         *       "errors": [],
+         *       "row": 2,
+         *       "values": {
+         *         "email": "lucia.fernandez@example.com",
+         *         "first_name": "Lucía"
+         *       }
+         *     }
+         */
         PreviewRow: {
             /**
              * Action
@@ -6394,14 +8899,34 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** Progress */
+        /**
+         * Progress
+         * @example {
+         *       "done": 1200,
+         *       "total": 4800
+         *     }
+         */
         Progress: {
             /** Done */
             done: number;
             /** Total */
             total: number | null;
         };
-        /** ProposalOut */
+        /**
+         * ProposalOut
+         * @example {
+         *       "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "current_value": "2026-04-30",
+         *       "evidence": "We could start the implant treatment in the second week of April.",
+         *       "evidence_start": 12.4,
+         *       "field": "expected_close_date",
+         *       "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "proposed_value": "2026-04-15",
+         *       "rule": "date_mention",
+         *       "status": "pending",
+         *       "target_field": "expected_close_date"
+         *     }
+         */
         ProposalOut: {
             /** Contact Id */
             contact_id: string | null;
@@ -6451,7 +8976,18 @@ export interface components {
              */
             target_field: string | null;
         };
-        /** ProviderCreate */
+        /**
+         * ProviderCreate
+         * @example {
+         *       "client_id": "0f4c2d1e-8a7b-4c3d-9e2f-1a0b9c8d7e6f",
+         *       "client_secret": "s3cr3t-from-entra",
+         *       "default_role": "sales",
+         *       "enabled": true,
+         *       "kind": "microsoft",
+         *       "microsoft_tenant": "9188040d-6c67-4c5b-b112-36a304b66dad",
+         *       "name": "Sonrisa Microsoft 365"
+         *     }
+         */
         ProviderCreate: {
             /**
              * Allowed Tenant Ids
@@ -6495,12 +9031,54 @@ export interface components {
              */
             scopes: string;
         };
-        /** ProviderList */
+        /**
+         * ProviderList
+         * @example {
+         *       "items": [
+         *         {
+         *           "allowed_tenant_ids": [],
+         *           "client_id": "123456789012-abc.apps.googleusercontent.com",
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "default_role": "sales",
+         *           "discovery_url": "https://accounts.google.com/.well-known/openid-configuration",
+         *           "enabled": true,
+         *           "has_client_secret": true,
+         *           "id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",
+         *           "issuer": "https://accounts.google.com",
+         *           "kind": "google",
+         *           "name": "Sonrisa Google Workspace",
+         *           "redirect_uri": "https://crm.example.com/api/v1/auth/oidc/callback",
+         *           "scopes": "openid email profile",
+         *           "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start",
+         *           "updated_at": "2026-03-05T16:40:00Z"
+         *         }
+         *       ]
+         *     }
+         */
         ProviderList: {
             /** Items */
             items: components["schemas"]["ProviderOut"][];
         };
-        /** ProviderOut */
+        /**
+         * ProviderOut
+         * @example {
+         *       "allowed_tenant_ids": [],
+         *       "client_id": "123456789012-abc.apps.googleusercontent.com",
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "default_role": "sales",
+         *       "discovery_url": "https://accounts.google.com/.well-known/openid-configuration",
+         *       "enabled": true,
+         *       "has_client_secret": true,
+         *       "id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",
+         *       "issuer": "https://accounts.google.com",
+         *       "kind": "google",
+         *       "name": "Sonrisa Google Workspace",
+         *       "redirect_uri": "https://crm.example.com/api/v1/auth/oidc/callback",
+         *       "scopes": "openid email profile",
+         *       "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start",
+         *       "updated_at": "2026-03-05T16:40:00Z"
+         *     }
+         */
         ProviderOut: {
             /** Allowed Tenant Ids */
             allowed_tenant_ids: string[];
@@ -6552,7 +9130,13 @@ export interface components {
              */
             updated_at: string;
         };
-        /** ProviderUpdate */
+        /**
+         * ProviderUpdate
+         * @example {
+         *       "enabled": false,
+         *       "name": "Sonrisa Google Workspace"
+         *     }
+         */
         ProviderUpdate: {
             /** Allowed Tenant Ids */
             allowed_tenant_ids?: string[] | null;
@@ -6575,7 +9159,15 @@ export interface components {
             /** Scopes */
             scopes?: string | null;
         };
-        /** PublicProvider */
+        /**
+         * PublicProvider
+         * @example {
+         *       "id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",
+         *       "kind": "google",
+         *       "name": "Sonrisa Google Workspace",
+         *       "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start"
+         *     }
+         */
         PublicProvider: {
             /**
              * Id
@@ -6592,12 +9184,30 @@ export interface components {
             /** Start Url */
             start_url: string;
         };
-        /** PublicProviderList */
+        /**
+         * PublicProviderList
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e",
+         *           "kind": "google",
+         *           "name": "Sonrisa Google Workspace",
+         *           "start_url": "https://crm.example.com/api/v1/auth/oidc/sonrisa/8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e/start"
+         *         }
+         *       ]
+         *     }
+         */
         PublicProviderList: {
             /** Items */
             items: components["schemas"]["PublicProvider"][];
         };
-        /** ReadAllOut */
+        /**
+         * ReadAllOut
+         * @example {
+         *       "marked": 5,
+         *       "unread_count": 0
+         *     }
+         */
         ReadAllOut: {
             /**
              * Marked
@@ -6607,7 +9217,17 @@ export interface components {
             /** Unread Count */
             unread_count: number;
         };
-        /** Readiness */
+        /**
+         * Readiness
+         * @example {
+         *       "checks": {
+         *         "cache": "ok",
+         *         "database": "ok",
+         *         "jobs": "ok (2 workers)"
+         *       },
+         *       "status": "ready"
+         *     }
+         */
         Readiness: {
             /** Checks */
             checks: {
@@ -6619,7 +9239,16 @@ export interface components {
              */
             status: "ready" | "not_ready";
         };
-        /** RecentSentiment */
+        /**
+         * RecentSentiment
+         * @example {
+         *       "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *       "kind": "call",
+         *       "label": "positive",
+         *       "occurred_at": "2026-03-05T16:40:00Z",
+         *       "score": 0.78
+         *     }
+         */
         RecentSentiment: {
             /**
              * Activity Id
@@ -6641,7 +9270,15 @@ export interface components {
             /** Score */
             score: number;
         };
-        /** RecordSummary */
+        /**
+         * RecordSummary
+         * @example {
+         *       "deleted": false,
+         *       "detail": "Clínica Dental Sonrisa · Practice Manager",
+         *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "name": "Lucía Fernández"
+         *     }
+         */
         RecordSummary: {
             /** Deleted */
             deleted: boolean;
@@ -6661,12 +9298,26 @@ export interface components {
              */
             name: string;
         };
-        /** RecoveryCodesResponse */
+        /**
+         * RecoveryCodesResponse
+         * @example {
+         *       "recovery_codes": [
+         *         "7f3k-9q2m",
+         *         "c8v1-x4zt",
+         *         "p0r6-b5nh"
+         *       ]
+         *     }
+         */
         RecoveryCodesResponse: {
             /** Recovery Codes */
             recovery_codes: string[];
         };
-        /** ReindexResponse */
+        /**
+         * ReindexResponse
+         * @example {
+         *       "job_run_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e"
+         *     }
+         */
         ReindexResponse: {
             /**
              * Job Run Id
@@ -6674,7 +9325,13 @@ export interface components {
              */
             job_run_id: string | null;
         };
-        /** ResetPasswordRequest */
+        /**
+         * ResetPasswordRequest
+         * @example {
+         *       "new_password": "a longer passphrase for 2026",
+         *       "token": "rst_Q2mZ7pL4vN9rJx8k"
+         *     }
+         */
         ResetPasswordRequest: {
             /** New Password */
             new_password: string;
@@ -6686,7 +9343,43 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "sales" | "marketing" | "support";
-        /** RoleMatrix */
+        /**
+         * RoleMatrix
+         * @example {
+         *       "defaults": {
+         *         "sales": {
+         *           "contacts:read": "all",
+         *           "deals:update": "own"
+         *         }
+         *       },
+         *       "resources": {
+         *         "contacts": [
+         *           "create",
+         *           "delete",
+         *           "read",
+         *           "update"
+         *         ],
+         *         "deals": [
+         *           "create",
+         *           "delete",
+         *           "read",
+         *           "update"
+         *         ]
+         *       },
+         *       "roles": {
+         *         "sales": {
+         *           "contacts:read": "all",
+         *           "deals:update": "team"
+         *         }
+         *       },
+         *       "scopes": [
+         *         "none",
+         *         "own",
+         *         "team",
+         *         "all"
+         *       ]
+         *     }
+         */
         RoleMatrix: {
             /** Defaults */
             defaults: {
@@ -6707,21 +9400,39 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
-        /** RoleUpdate */
+        /**
+         * RoleUpdate
+         * @example {
+         *       "cells": {
+         *         "deals:update": "team"
+         *       }
+         *     }
+         */
         RoleUpdate: {
             /** Cells */
             cells: {
                 [key: string]: string;
             };
         };
-        /** RowErrorOut */
+        /**
+         * RowErrorOut
+         * @example {
+         *       "error": "email: not an e-mail address",
+         *       "row": 3
+         *     }
+         */
         RowErrorOut: {
             /** Error */
             error: string;
             /** Row */
             row: number;
         };
-        /** RunIn */
+        /**
+         * RunIn
+         * @example {
+         *       "duplicate_policy": "skip"
+         *     }
+         */
         RunIn: {
             /**
              * Duplicate Policy
@@ -6729,7 +9440,16 @@ export interface components {
              */
             duplicate_policy?: ("skip" | "update" | "create") | null;
         };
-        /** RunOut */
+        /**
+         * RunOut
+         * @example {
+         *       "job_run_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "object_types": [
+         *         "contact",
+         *         "company"
+         *       ]
+         *     }
+         */
         RunOut: {
             /**
              * Job Run Id
@@ -6740,7 +9460,14 @@ export interface components {
             /** Object Types */
             object_types: ("contact" | "company")[];
         };
-        /** RunRequest */
+        /**
+         * RunRequest
+         * @example {
+         *       "object_types": [
+         *         "contact"
+         *       ]
+         *     }
+         */
         RunRequest: {
             /**
              * Object Types
@@ -6751,7 +9478,27 @@ export interface components {
              */
             object_types: ("contact" | "company")[];
         };
-        /** SavedViewCreate */
+        /**
+         * SavedViewCreate
+         * @example {
+         *       "columns": [
+         *         "name",
+         *         "emails",
+         *         "company_name"
+         *       ],
+         *       "filters": {
+         *         "lifecycle_stage": "patient",
+         *         "tags": [
+         *           "madrid"
+         *         ]
+         *       },
+         *       "name": "My patients in Madrid",
+         *       "object_type": "contact",
+         *       "sort": "-updated_at",
+         *       "team_id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *       "visibility": "team"
+         *     }
+         */
         SavedViewCreate: {
             /**
              * Columns
@@ -6799,7 +9546,33 @@ export interface components {
              */
             visibility: "private" | "team" | "organization";
         };
-        /** SavedViewOut */
+        /**
+         * SavedViewOut
+         * @example {
+         *       "columns": [
+         *         "name",
+         *         "emails",
+         *         "company_name"
+         *       ],
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "editable": true,
+         *       "filters": {
+         *         "lifecycle_stage": "patient",
+         *         "tags": [
+         *           "madrid"
+         *         ]
+         *       },
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "name": "My patients in Madrid",
+         *       "object_type": "contact",
+         *       "owner_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "query": "lifecycle_stage=patient&tags=madrid&sort=-updated_at",
+         *       "sort": "-updated_at",
+         *       "team_id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *       "updated_at": "2026-03-05T16:40:00Z",
+         *       "visibility": "team"
+         *     }
+         */
         SavedViewOut: {
             /** Columns */
             columns: string[];
@@ -6848,7 +9621,13 @@ export interface components {
             /** Visibility */
             visibility: string;
         };
-        /** SavedViewPatch */
+        /**
+         * SavedViewPatch
+         * @example {
+         *       "name": "Madrid patients, newest first",
+         *       "sort": "-created_at"
+         *     }
+         */
         SavedViewPatch: {
             /** Columns */
             columns?: string[] | null;
@@ -6868,7 +9647,14 @@ export interface components {
             /** Visibility */
             visibility?: ("private" | "team" | "organization") | null;
         };
-        /** ScoreLeadsIn */
+        /**
+         * ScoreLeadsIn
+         * @example {
+         *       "lead_ids": [
+         *         "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+         *       ]
+         *     }
+         */
         ScoreLeadsIn: {
             /**
              * All
@@ -6882,7 +9668,29 @@ export interface components {
              */
             lead_ids?: string[] | null;
         };
-        /** ScoreLeadsOut */
+        /**
+         * ScoreLeadsOut
+         * @example {
+         *       "not_found": [],
+         *       "results": [
+         *         {
+         *           "lead_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *           "model_kind": "gradient_boosting",
+         *           "model_version": "gb-2026-03-01",
+         *           "probability": 0.81,
+         *           "reasons": [
+         *             {
+         *               "description": "came from a referral",
+         *               "feature": "source",
+         *               "impact": 0.42
+         *             }
+         *           ],
+         *           "score": 81,
+         *           "scored_at": "2026-03-05T16:40:00Z"
+         *         }
+         *       ]
+         *     }
+         */
         ScoreLeadsOut: {
             /** @description Set when all=true: the scoring job. */
             job?: components["schemas"]["JobRef"] | null;
@@ -6894,7 +9702,24 @@ export interface components {
             /** Results */
             results?: components["schemas"]["LeadScoreOut"][];
         };
-        /** SearchHit */
+        /**
+         * SearchHit
+         * @example {
+         *       "found_by": [
+         *         "vector",
+         *         "fulltext"
+         *       ],
+         *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "ranks": {
+         *         "fulltext": 1,
+         *         "vector": 1
+         *       },
+         *       "score": 0.0328,
+         *       "snippet": "Practice Manager at Clínica Dental Sonrisa, asked about implant financing",
+         *       "title": "Lucía Fernández",
+         *       "type": "contact"
+         *     }
+         */
         SearchHit: {
             /**
              * Found By
@@ -6928,7 +9753,31 @@ export interface components {
              */
             type: "contact" | "company" | "deal" | "activity" | "lead" | "transcript";
         };
-        /** SearchResponse */
+        /**
+         * SearchResponse
+         * @example {
+         *       "items": [
+         *         {
+         *           "found_by": [
+         *             "vector",
+         *             "fulltext"
+         *           ],
+         *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "ranks": {
+         *             "fulltext": 1,
+         *             "vector": 1
+         *           },
+         *           "score": 0.0328,
+         *           "snippet": "Practice Manager at Clínica Dental Sonrisa, asked about implant financing",
+         *           "title": "Lucía Fernández",
+         *           "type": "contact"
+         *         }
+         *       ],
+         *       "model": "all-MiniLM-L6-v2",
+         *       "query": "implant financing",
+         *       "semantic": true
+         *     }
+         */
         SearchResponse: {
             /** Items */
             items: components["schemas"]["SearchHit"][];
@@ -6950,7 +9799,14 @@ export interface components {
              */
             semantic: boolean;
         };
-        /** SegmentOut */
+        /**
+         * SegmentOut
+         * @example {
+         *       "end": 17.9,
+         *       "start": 12.4,
+         *       "text": "We could start the implant treatment in the second week of April."
+         *     }
+         */
         SegmentOut: {
             /** End */
             end: number;
@@ -6962,7 +9818,17 @@ export interface components {
             /** Text */
             text: string;
         };
-        /** SentimentBucket */
+        /**
+         * SentimentBucket
+         * @example {
+         *       "average_score": 0.41,
+         *       "count": 4,
+         *       "negative": 0,
+         *       "neutral": 1,
+         *       "period_start": "2026-03-01T00:00:00Z",
+         *       "positive": 3
+         *     }
+         */
         SentimentBucket: {
             /** Average Score */
             average_score: number;
@@ -6980,7 +9846,14 @@ export interface components {
             /** Positive */
             positive: number;
         };
-        /** SentimentDriverOut */
+        /**
+         * SentimentDriverOut
+         * @example {
+         *       "label": "positive",
+         *       "score": 0.7,
+         *       "text": "We could start the implant treatment in the second week of April."
+         *     }
+         */
         SentimentDriverOut: {
             /** Label */
             label: string;
@@ -6989,7 +9862,12 @@ export interface components {
             /** Text */
             text: string;
         };
-        /** SentimentIn */
+        /**
+         * SentimentIn
+         * @example {
+         *       "text": "Lucía was delighted with the consultation and wants to book the implant next month."
+         *     }
+         */
         SentimentIn: {
             /**
              * Model
@@ -6999,7 +9877,23 @@ export interface components {
             /** Text */
             text: string;
         };
-        /** SentimentOut */
+        /**
+         * SentimentOut
+         * @example {
+         *       "confidence": 0.91,
+         *       "drivers": [
+         *         {
+         *           "label": "positive",
+         *           "score": 0.91,
+         *           "text": "Lucía was delighted with the consultation"
+         *         }
+         *       ],
+         *       "label": "positive",
+         *       "model": "minilm_lr",
+         *       "model_version": "minilm-lr-1",
+         *       "score": 0.78
+         *     }
+         */
         SentimentOut: {
             /** Confidence */
             confidence: number;
@@ -7020,7 +9914,16 @@ export interface components {
              */
             score: number;
         };
-        /** SentimentSummary */
+        /**
+         * SentimentSummary
+         * @example {
+         *       "average_score": 0.22,
+         *       "count": 9,
+         *       "negative": 1,
+         *       "neutral": 3,
+         *       "positive": 5
+         *     }
+         */
         SentimentSummary: {
             /** Average Score */
             average_score: number | null;
@@ -7033,7 +9936,50 @@ export interface components {
             /** Positive */
             positive: number;
         };
-        /** SentimentTrendOut */
+        /**
+         * SentimentTrendOut
+         * @example {
+         *       "direction": "improving",
+         *       "entity_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *       "entity_type": "contact",
+         *       "overall": {
+         *         "average_score": 0.22,
+         *         "count": 9,
+         *         "negative": 1,
+         *         "neutral": 3,
+         *         "positive": 5
+         *       },
+         *       "pending": 0,
+         *       "period": "month",
+         *       "recent": [
+         *         {
+         *           "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *           "kind": "call",
+         *           "label": "positive",
+         *           "occurred_at": "2026-03-05T16:40:00Z",
+         *           "score": 0.78
+         *         }
+         *       ],
+         *       "trend": [
+         *         {
+         *           "average_score": 0.05,
+         *           "count": 5,
+         *           "negative": 1,
+         *           "neutral": 2,
+         *           "period_start": "2026-02-01T00:00:00Z",
+         *           "positive": 2
+         *         },
+         *         {
+         *           "average_score": 0.41,
+         *           "count": 4,
+         *           "negative": 0,
+         *           "neutral": 1,
+         *           "period_start": "2026-03-01T00:00:00Z",
+         *           "positive": 3
+         *         }
+         *       ]
+         *     }
+         */
         SentimentTrendOut: {
             /**
              * Direction
@@ -7070,7 +10016,15 @@ export interface components {
              */
             trend: components["schemas"]["SentimentBucket"][];
         };
-        /** SeriesPointOut */
+        /**
+         * SeriesPointOut
+         * @example {
+         *       "p10": 18500,
+         *       "p50": 26400,
+         *       "p90": 33900,
+         *       "period": "2026-04"
+         *     }
+         */
         SeriesPointOut: {
             /** P10 */
             p10: number;
@@ -7081,12 +10035,48 @@ export interface components {
             /** Period */
             period: string;
         };
-        /** SessionList */
+        /**
+         * SessionList
+         * @example {
+         *       "items": [
+         *         {
+         *           "browser": "Firefox 132",
+         *           "created_at": "2026-03-02T09:15:00Z",
+         *           "current": true,
+         *           "device": "desktop",
+         *           "id": "5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8",
+         *           "ip": "203.0.113.24",
+         *           "last_seen_at": "2026-03-05T16:40:00Z",
+         *           "method": "password",
+         *           "mfa": true,
+         *           "new_device": false,
+         *           "os": "macOS",
+         *           "user_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *         }
+         *       ]
+         *     }
+         */
         SessionList: {
             /** Items */
             items: components["schemas"]["SessionOut"][];
         };
-        /** SessionOut */
+        /**
+         * SessionOut
+         * @example {
+         *       "browser": "Firefox 132",
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "current": true,
+         *       "device": "desktop",
+         *       "id": "5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8",
+         *       "ip": "203.0.113.24",
+         *       "last_seen_at": "2026-03-05T16:40:00Z",
+         *       "method": "password",
+         *       "mfa": true,
+         *       "new_device": false,
+         *       "os": "macOS",
+         *       "user_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8"
+         *     }
+         */
         SessionOut: {
             /** Browser */
             browser: string | null;
@@ -7130,12 +10120,23 @@ export interface components {
              */
             user_id: string;
         };
-        /** SignedOut */
+        /**
+         * SignedOut
+         * @example {
+         *       "sessions_ended": 1
+         *     }
+         */
         SignedOut: {
             /** Sessions Ended */
             sessions_ended: number;
         };
-        /** SignInRequest */
+        /**
+         * SignInRequest
+         * @example {
+         *       "email": "lucia.fernandez@example.com",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
         SignInRequest: {
             /** Email */
             email: string;
@@ -7144,7 +10145,15 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** SignUpRequest */
+        /**
+         * SignUpRequest
+         * @example {
+         *       "email": "lucia.fernandez@example.com",
+         *       "full_name": "Lucía Fernández",
+         *       "organization_name": "Sonrisa Dental Group",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
         SignUpRequest: {
             /** Email */
             email: string;
@@ -7155,7 +10164,14 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** SkippedWidget */
+        /**
+         * SkippedWidget
+         * @example {
+         *       "permission": "leads:read",
+         *       "reason": "forbidden",
+         *       "widget": "lead_sources"
+         *     }
+         */
         SkippedWidget: {
             /**
              * Permission
@@ -7173,7 +10189,16 @@ export interface components {
              */
             widget: "pipeline" | "win_rate" | "closing" | "lead_sources" | "activities" | "top_accounts";
         };
-        /** StageChangeOut */
+        /**
+         * StageChangeOut
+         * @example {
+         *       "changed_at": "2026-03-05T16:40:00Z",
+         *       "changed_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "from_stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "to_stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *     }
+         */
         StageChangeOut: {
             /**
              * Changed At
@@ -7195,7 +10220,13 @@ export interface components {
              */
             to_stage_id: string;
         };
-        /** StageIn */
+        /**
+         * StageIn
+         * @example {
+         *       "name": "Consultation booked",
+         *       "probability": 30
+         *     }
+         */
         StageIn: {
             /**
              * Is Lost
@@ -7218,7 +10249,15 @@ export interface components {
              */
             probability?: number | null;
         };
-        /** StageOrder */
+        /**
+         * StageOrder
+         * @example {
+         *       "stage_ids": [
+         *         "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *         "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *       ]
+         *     }
+         */
         StageOrder: {
             /**
              * Stage Ids
@@ -7226,7 +10265,18 @@ export interface components {
              */
             stage_ids: string[];
         };
-        /** StageOut */
+        /**
+         * StageOut
+         * @example {
+         *       "id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "is_lost": false,
+         *       "is_won": false,
+         *       "name": "Consultation booked",
+         *       "pipeline_id": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "position": 0,
+         *       "probability": 30
+         *     }
+         */
         StageOut: {
             /**
              * Id
@@ -7249,7 +10299,13 @@ export interface components {
             /** Probability */
             probability: number;
         };
-        /** StagePatch */
+        /**
+         * StagePatch
+         * @example {
+         *       "name": "Treatment plan sent",
+         *       "probability": 50
+         *     }
+         */
         StagePatch: {
             /** Is Lost */
             is_lost?: boolean | null;
@@ -7260,7 +10316,23 @@ export interface components {
             /** Probability */
             probability?: number | null;
         };
-        /** StageSummary */
+        /**
+         * StageSummary
+         * @example {
+         *       "amounts": [
+         *         {
+         *           "amount": "54000.00",
+         *           "currency": "EUR"
+         *         }
+         *       ],
+         *       "count": 12,
+         *       "is_lost": false,
+         *       "is_won": false,
+         *       "name": "Consultation booked",
+         *       "probability": 30,
+         *       "stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e"
+         *     }
+         */
         StageSummary: {
             /** Amounts */
             amounts: components["schemas"]["CurrencyAmount"][] | null;
@@ -7280,7 +10352,29 @@ export interface components {
              */
             stage_id: string;
         };
-        /** SuggestionOut */
+        /**
+         * SuggestionOut
+         * @example {
+         *       "created_at": "2026-03-02T09:15:00Z",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "object_type": "contact",
+         *       "reason": "names 0.97 (accents), same company, same date of birth",
+         *       "record_a": {
+         *         "deleted": false,
+         *         "detail": "Clínica Dental Sonrisa · Practice Manager",
+         *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *         "name": "Lucía Fernández"
+         *       },
+         *       "record_b": {
+         *         "deleted": false,
+         *         "detail": "Clínica Dental Sonrisa",
+         *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *         "name": "Lucia Fernandez"
+         *       },
+         *       "score": 0.97,
+         *       "status": "open"
+         *     }
+         */
         SuggestionOut: {
             /**
              * Created At
@@ -7314,7 +10408,12 @@ export interface components {
              */
             status: "open" | "dismissed" | "merged";
         };
-        /** SwitchOrganizationRequest */
+        /**
+         * SwitchOrganizationRequest
+         * @example {
+         *       "organization_id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d"
+         *     }
+         */
         SwitchOrganizationRequest: {
             /**
              * Organization Id
@@ -7322,19 +10421,52 @@ export interface components {
              */
             organization_id: string;
         };
-        /** TeamIn */
+        /**
+         * TeamIn
+         * @example {
+         *       "member_ids": [
+         *         "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+         *       ],
+         *       "name": "Madrid front desk"
+         *     }
+         */
         TeamIn: {
             /** Member Ids */
             member_ids?: string[];
             /** Name */
             name: string;
         };
-        /** TeamList */
+        /**
+         * TeamList
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *           "member_ids": [
+         *             "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *             "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+         *           ],
+         *           "name": "Madrid front desk"
+         *         }
+         *       ]
+         *     }
+         */
         TeamList: {
             /** Items */
             items: components["schemas"]["TeamOut"][];
         };
-        /** TeamOut */
+        /**
+         * TeamOut
+         * @example {
+         *       "id": "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+         *       "member_ids": [
+         *         "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+         *       ],
+         *       "name": "Madrid front desk"
+         *     }
+         */
         TeamOut: {
             /**
              * Id
@@ -7346,7 +10478,23 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** TimelineEntry */
+        /**
+         * TimelineEntry
+         * @example {
+         *       "at": "2026-03-05T16:40:00Z",
+         *       "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *       "stage_change": {
+         *         "changed_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *         "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *         "deal_name": "Implant treatment — Lucía Fernández",
+         *         "from_stage": "Consultation booked",
+         *         "from_stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *         "to_stage": "Treatment plan sent",
+         *         "to_stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *       },
+         *       "type": "stage_change"
+         *     }
+         */
         TimelineEntry: {
             activity?: components["schemas"]["ActivityOut"] | null;
             /**
@@ -7364,7 +10512,21 @@ export interface components {
              */
             type: "activity" | "stage_change" | "field_change";
         };
-        /** TimelineEvent */
+        /**
+         * TimelineEvent
+         * @example {
+         *       "action": "contact.update",
+         *       "actor_id": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "actor_type": "user",
+         *       "changes": {
+         *         "lifecycle_stage": {
+         *           "after": "customer",
+         *           "before": "qualified"
+         *         }
+         *       },
+         *       "redacted_fields": []
+         *     }
+         */
         TimelineEvent: {
             /** Action */
             action: string;
@@ -7379,14 +10541,46 @@ export interface components {
             /** Redacted Fields */
             redacted_fields: string[];
         };
-        /** TimelinePage */
+        /**
+         * TimelinePage
+         * @example {
+         *       "items": [
+         *         {
+         *           "at": "2026-03-05T16:40:00Z",
+         *           "id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *           "stage_change": {
+         *             "changed_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *             "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *             "deal_name": "Implant treatment — Lucía Fernández",
+         *             "from_stage": "Consultation booked",
+         *             "from_stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *             "to_stage": "Treatment plan sent",
+         *             "to_stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *           },
+         *           "type": "stage_change"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ1cGRhdGVkX2F0IjoiMjAyNi0wMy0wNVQxNjo0MDowMFoifQ"
+         *     }
+         */
         TimelinePage: {
             /** Items */
             items: components["schemas"]["TimelineEntry"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** TimelineStageChange */
+        /**
+         * TimelineStageChange
+         * @example {
+         *       "changed_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "deal_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "deal_name": "Implant treatment — Lucía Fernández",
+         *       "from_stage": "Consultation booked",
+         *       "from_stage_id": "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e",
+         *       "to_stage": "Treatment plan sent",
+         *       "to_stage_id": "c2d3e4f5-a6b7-4c8d-8e9f-1a2b3c4d5e6f"
+         *     }
+         */
         TimelineStageChange: {
             /** Changed By */
             changed_by: string | null;
@@ -7409,7 +10603,42 @@ export interface components {
              */
             to_stage_id: string;
         };
-        /** TimeSeriesOut */
+        /**
+         * TimeSeriesOut
+         * @example {
+         *       "backtest": [
+         *         {
+         *           "mae": 4200,
+         *           "mape": 0.16,
+         *           "mase": 0.82,
+         *           "method": "ets",
+         *           "rmse": 5300
+         *         },
+         *         {
+         *           "mae": 5100,
+         *           "mape": 0.2,
+         *           "mase": 1,
+         *           "method": "naive",
+         *           "rmse": 6400
+         *         }
+         *       ],
+         *       "backtest_origins": 12,
+         *       "beats_naive": true,
+         *       "detail": "ETS beats the naive forecast on 12 one-step backtests",
+         *       "forecast": [
+         *         {
+         *           "p10": 18500,
+         *           "p50": 26400,
+         *           "p90": 33900,
+         *           "period": "2026-04"
+         *         }
+         *       ],
+         *       "method": "ets",
+         *       "min_periods": 8,
+         *       "periods": 20,
+         *       "status": "ok"
+         *     }
+         */
         TimeSeriesOut: {
             /**
              * Backtest
@@ -7442,7 +10671,18 @@ export interface components {
              */
             status: "ok" | "not_enough_data";
         };
-        /** TokenResponse */
+        /**
+         * TokenResponse
+         * @example {
+         *       "access_token": "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIyYjdlMWYzYyJ9.c2lnbmF0dXJl",
+         *       "expires_at": "2026-03-05T16:55:00Z",
+         *       "mfa_enrollment_required": false,
+         *       "organization_id": "6f1c2b8e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+         *       "role": "sales",
+         *       "status": "signed_in",
+         *       "token_type": "Bearer"
+         *     }
+         */
         TokenResponse: {
             /** Access Token */
             access_token: string;
@@ -7476,7 +10716,16 @@ export interface components {
              */
             token_type: "Bearer";
         };
-        /** TopAccount */
+        /**
+         * TopAccount
+         * @example {
+         *       "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "currency": "EUR",
+         *       "name": "Clínica Dental Sonrisa",
+         *       "won_amount": "38200.00",
+         *       "won_deals": 6
+         *     }
+         */
         TopAccount: {
             /**
              * Company Id
@@ -7492,24 +10741,55 @@ export interface components {
             /** Won Deals */
             won_deals: number;
         };
-        /** TopAccountsSummary */
+        /**
+         * TopAccountsSummary
+         * @example {
+         *       "accounts": [
+         *         {
+         *           "company_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *           "currency": "EUR",
+         *           "name": "Clínica Dental Sonrisa",
+         *           "won_amount": "38200.00",
+         *           "won_deals": 6
+         *         }
+         *       ]
+         *     }
+         */
         TopAccountsSummary: {
             /** Accounts */
             accounts: components["schemas"]["TopAccount"][];
         };
-        /** Total */
+        /**
+         * Total
+         * @example {
+         *       "exact": true,
+         *       "value": 1342
+         *     }
+         */
         Total: {
             /** Exact */
             exact: boolean;
             /** Value */
             value: number;
         };
-        /** TotpCodeRequest */
+        /**
+         * TotpCodeRequest
+         * @example {
+         *       "code": "492817"
+         *     }
+         */
         TotpCodeRequest: {
             /** Code */
             code: string;
         };
-        /** TotpSetupResponse */
+        /**
+         * TotpSetupResponse
+         * @example {
+         *       "otpauth_uri": "otpauth://totp/CliniGlobal:lucia.fernandez%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=CliniGlobal",
+         *       "qr_svg_data_uri": "data:image/svg+xml;base64,PHN2Zy8+",
+         *       "secret": "JBSWY3DPEHPK3PXP"
+         *     }
+         */
         TotpSetupResponse: {
             /** Otpauth Uri */
             otpauth_uri: string;
@@ -7518,7 +10798,15 @@ export interface components {
             /** Secret */
             secret: string;
         };
-        /** TrainingData */
+        /**
+         * TrainingData
+         * @example {
+         *       "converted": 120,
+         *       "enough": true,
+         *       "lost": 340,
+         *       "min_per_class": 30
+         *     }
+         */
         TrainingData: {
             /** Converted */
             converted: number;
@@ -7532,12 +10820,77 @@ export interface components {
             /** Min Per Class */
             min_per_class: number;
         };
-        /** TrainOut */
+        /**
+         * TrainOut
+         * @example {
+         *       "job": {
+         *         "job_id": "1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e",
+         *         "status": "queued"
+         *       },
+         *       "training_data": {
+         *         "converted": 120,
+         *         "enough": true,
+         *         "lost": 340,
+         *         "min_per_class": 30
+         *       }
+         *     }
+         */
         TrainOut: {
             job: components["schemas"]["JobRef"];
             training_data: components["schemas"]["TrainingData"];
         };
-        /** TranscriptOut */
+        /**
+         * TranscriptOut
+         * @example {
+         *       "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *       "attachment_id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *       "completed_at": "2026-03-05T16:40:00Z",
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "duration_seconds": 184.2,
+         *       "id": "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b9c",
+         *       "kind": "call",
+         *       "language": "en",
+         *       "model": "faster-whisper",
+         *       "model_version": "tiny.en",
+         *       "object_type": "deal",
+         *       "pending_proposals": 1,
+         *       "proposals": [
+         *         {
+         *           "contact_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+         *           "current_value": "2026-04-30",
+         *           "evidence": "We could start the implant treatment in the second week of April.",
+         *           "evidence_start": 12.4,
+         *           "field": "expected_close_date",
+         *           "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *           "proposed_value": "2026-04-15",
+         *           "rule": "date_mention",
+         *           "status": "pending",
+         *           "target_field": "expected_close_date"
+         *         }
+         *       ],
+         *       "record_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "segments": [
+         *         {
+         *           "end": 17.9,
+         *           "start": 12.4,
+         *           "text": "We could start the implant treatment in the second week of April."
+         *         }
+         *       ],
+         *       "sentiment_drivers": [
+         *         {
+         *           "label": "positive",
+         *           "score": 0.7,
+         *           "text": "We could start the implant treatment in the second week of April."
+         *         }
+         *       ],
+         *       "sentiment_label": "positive",
+         *       "sentiment_score": 0.58,
+         *       "status": "ready",
+         *       "summary": "Lucía wants to start the implant treatment in mid-April and asked about financing.",
+         *       "text": "We could start the implant treatment in the second week of April."
+         *     }
+         */
         TranscriptOut: {
             /**
              * Activity Id
@@ -7610,7 +10963,28 @@ export interface components {
             /** Text */
             text: string | null;
         };
-        /** TranscriptSummaryOut */
+        /**
+         * TranscriptSummaryOut
+         * @example {
+         *       "activity_id": "d3e4f5a6-b7c8-4d9e-9f0a-2b3c4d5e6f7a",
+         *       "attachment_id": "e5f6a7b8-c9d0-4e1f-8a2b-3c4d5e6f7a8b",
+         *       "completed_at": "2026-03-05T16:40:00Z",
+         *       "created_at": "2026-03-05T16:40:00Z",
+         *       "created_by": "2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8",
+         *       "duration_seconds": 184.2,
+         *       "id": "f6a7b8c9-d0e1-4f2a-9b3c-4d5e6f7a8b9c",
+         *       "kind": "call",
+         *       "model": "faster-whisper",
+         *       "model_version": "tiny.en",
+         *       "object_type": "deal",
+         *       "pending_proposals": 1,
+         *       "record_id": "e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f",
+         *       "sentiment_label": "positive",
+         *       "sentiment_score": 0.58,
+         *       "status": "ready",
+         *       "summary": "Lucía wants to start the implant treatment in mid-April and asked about financing."
+         *     }
+         */
         TranscriptSummaryOut: {
             /**
              * Activity Id
@@ -7686,7 +11060,17 @@ export interface components {
             /** Error Type */
             type: string;
         };
-        /** WinModelOut */
+        /**
+         * WinModelOut
+         * @example {
+         *       "detail": "trained on 460 closed deals",
+         *       "kind": "logistic_regression",
+         *       "lost": 340,
+         *       "min_per_class": 30,
+         *       "version": "win-lr-2026-03-01",
+         *       "won": 120
+         *     }
+         */
         WinModelOut: {
             /** Detail */
             detail: string;
@@ -7704,7 +11088,21 @@ export interface components {
             /** Won */
             won: number;
         };
-        /** WinRatePeriod */
+        /**
+         * WinRatePeriod
+         * @example {
+         *       "lost": 3,
+         *       "period": "2026-03-01",
+         *       "win_rate": 0.75,
+         *       "won": 9,
+         *       "won_amounts": [
+         *         {
+         *           "amount": "40500.00",
+         *           "currency": "EUR"
+         *         }
+         *       ]
+         *     }
+         */
         WinRatePeriod: {
             /** Lost */
             lost: number;
@@ -7723,7 +11121,37 @@ export interface components {
             /** Won Amounts */
             won_amounts: components["schemas"]["CurrencyAmount"][] | null;
         };
-        /** WinRateSummary */
+        /**
+         * WinRateSummary
+         * @example {
+         *       "periods": [
+         *         {
+         *           "lost": 5,
+         *           "period": "2026-02-01",
+         *           "win_rate": 0.5833,
+         *           "won": 7,
+         *           "won_amounts": [
+         *             {
+         *               "amount": "31500.00",
+         *               "currency": "EUR"
+         *             }
+         *           ]
+         *         },
+         *         {
+         *           "lost": 3,
+         *           "period": "2026-03-01",
+         *           "win_rate": 0.75,
+         *           "won": 9,
+         *           "won_amounts": [
+         *             {
+         *               "amount": "40500.00",
+         *               "currency": "EUR"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         WinRateSummary: {
             /** Periods */
             periods: components["schemas"]["WinRatePeriod"][];
@@ -8609,7 +12037,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    /** @example %PDF-1.7 … (the file's bytes, as uploaded) */
+                    "application/octet-stream": string;
                 };
             };
             /** @description Validation Error */
@@ -8724,6 +12153,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,occurred_at,actor_type,actor_id,session_id,action,entity_type,entity_id,changes,redacted_fields,ip,user_agent,device,request_id,trace_id,meta
+                     *     48213,2026-03-05T16:40:00+00:00,user,2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8,5e6f7a8b-9c0d-4e1f-8a2b-c3d4e5f6a7b8,contact.update,contact,3fa85f64-5717-4562-b3fc-2c963f66afa6,"{""lifecycle_stage"": {""after"": ""customer"", ""before"": ""qualified""}}",emails,203.0.113.24,Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Firefox/132.0,Firefox 132 on Mac OS X (Mac),req_01HV3K9QZ8,4bf92f3577b34da6a3ce929d0e0e4736,
+                     */
                     "text/csv": unknown;
                 };
             };
@@ -11868,6 +15301,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,name,domain,industry,employee_count,annual_revenue,currency,address.street,address.city,address.postal_code,address.region,address.country,tags,owner_id,created_at,updated_at
+                     *     c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f,Clínica Dental Sonrisa,sonrisa-dental.example,Dental care,24,1850000.00,EUR,Calle de Alcalá 42,Madrid,28014,,Spain,dental; madrid,2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8,2026-03-02T09:15:00+00:00,2026-03-05T16:40:00+00:00
+                     */
                     "text/csv": unknown;
                 };
             };
@@ -11901,6 +15338,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,first_name,last_name,job_title,company_name,lifecycle_stage,emails,phones,date_of_birth,address.street,address.city,address.postal_code,address.region,address.country,tags,owner_id,consent_email,consent_sms,consent_whatsapp,created_at,updated_at
+                     *     3fa85f64-5717-4562-b3fc-2c963f66afa6,Lucía,Fernández,Practice Manager,Clínica Dental Sonrisa,qualified,lucia.fernandez@example.com,'+34 612 345 678,1984-06-21,Calle de Alcalá 42,Madrid,28014,,Spain,dental; madrid,2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8,true,false,true,2026-03-02T09:15:00+00:00,2026-03-05T16:40:00+00:00
+                     */
                     "text/csv": unknown;
                 };
             };
@@ -11934,6 +15375,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,name,amount,currency,pipeline_id,stage_id,status,probability,expected_close_date,closed_at,lost_reason,owner_id,company_id,contact_ids,tags,created_at,updated_at
+                     *     e4d909c2-90d0-4b6e-8f4a-2a6b1c3d5e7f,Implant treatment — Lucía Fernández,4500.00,EUR,a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d,b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e,open,40,2026-04-15,,,2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8,c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f,3fa85f64-5717-4562-b3fc-2c963f66afa6,implants,2026-03-02T09:15:00+00:00,2026-03-05T16:40:00+00:00
+                     */
                     "text/csv": unknown;
                 };
             };
@@ -11967,6 +15412,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example id,first_name,last_name,company_name,job_title,email,phone,source,status,lost_reason,score,converted_at,converted_contact_id,tags,owner_id,created_at,updated_at
+                     *     7c9e6679-7425-40de-944b-e07fc1f90ae7,Lucía,Fernández,Clínica Dental Sonrisa,Practice Manager,lucia.fernandez@example.com,'+34 612 345 678,web form,qualified,,0.81,,,dental,2b7e1f3c-8a9d-4e6f-b1c2-d3e4f5a6b7c8,2026-03-02T09:15:00+00:00,2026-03-05T16:40:00+00:00
+                     */
                     "text/csv": unknown;
                 };
             };
@@ -12582,6 +16031,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example row,error
+                     *     3,"email: not an e-mail address"
+                     */
                     "text/csv": unknown;
                 };
             };
