@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import any_, func, insert, select, tuple_, update
+from sqlalchemy import Uuid, any_, bindparam, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.kit.id_arrays import uuid_array
 from crm.models import Notification, User
 
 
@@ -75,8 +75,10 @@ async def owned_records(
     """(id, owner, label) of the live records among ``ids`` that have an owner other than ``not_owner``."""
     query = select(model.id, model.owner_id, label).where(
         # One array parameter: an import batch names 2,000 records, and ``IN (...)`` rendered (and
-        # the driver parsed) 2,000 placeholders per batch; joined once per change (uuid_array).
-        model.id == any_(uuid_array("record_ids", ids)),
+        # the driver parsed) 2,000 placeholders per batch. Bound as uuid[], not as text cast here
+        # (crm.kit.id_arrays): the cast of a parameter is not folded (array_in is only stable), so
+        # it ran once per row scanned, 30 s against 9 ms for 2,000 ids among 20,000 contacts.
+        model.id == any_(bindparam("record_ids", list(ids), type_=ARRAY(Uuid()))),
         model.owner_id.is_not(None),
         model.deleted_at.is_(None),
     )
