@@ -62,6 +62,13 @@ before(async () => {
   assert.ok(aiUrl, "the AI suite needs the AI service: run it through scripts/e2e.sh with ai/.venv installed (CRM_E2E_AI_URL)");
   const ready = await fetch(`${aiUrl}/readyz`);
   assert.equal(ready.status, 200, `the AI service at ${aiUrl} has loaded its models`);
+  // The backend may have met the AI service while it was still loading (demo seeding queues AI jobs
+  // at once) and opened its circuit breaker; it answers 503 with Retry-After until a probe gets
+  // through. Wait for that, as a browser user would retry, before judging any panel.
+  await eventually("the backend to reach the AI service", async () => {
+    const response = await fetch(`${baseUrl}/api/v1/ai/leads/model`, { headers: { Authorization: `Bearer ${await apiToken("sales")}` } });
+    return response.status !== 503;
+  });
   browser = await launchBrowser();
 });
 after(async () => {

@@ -72,7 +72,16 @@ export async function screenshot(page, name, options = {}) {
 /** Fails when the page scrolls sideways (the 375 px rule). */
 export async function assertNoHorizontalScroll(page, what) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow}px`);
+  if (overflow <= 0) return;
+  // Name the innermost elements that stick out, so the failure says what to fix.
+  const culprits = await page.evaluate(() =>
+    [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+      .filter((el) => ![...el.children].some((child) => child.getBoundingClientRect().right > window.innerWidth + 1))
+      .slice(0, 5)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> ${(el.textContent ?? "").trim().slice(0, 60)}`),
+  );
+  assert.fail(`${what} scrolls sideways by ${overflow}px; sticking out: ${culprits.join(" | ")}`);
 }
 
 /** Fills the password step of /sign-in and submits it. */
