@@ -246,6 +246,13 @@ describe("role dashboards", () => {
           assert.ok(marks > 0, `${id} drew its data`);
         }
         await screenshot(page, `dashboard-${role}`);
+        // A tooltip last placed for the wide layout (the pointer rested near a chart's right edge) must
+        // not widen the page once the screen is narrow (a rotated tablet, a resized window).
+        for (const id of widgets.filter((w) => w !== "widget-closing")) {
+          const surface = page.getByTestId(id).locator(".recharts-surface").first();
+          const box = await surface.boundingBox();
+          if (box) await surface.hover({ position: { x: box.width - 4, y: box.height / 2 } });
+        }
         await page.setViewportSize(PHONE);
         await page.waitForTimeout(300);
         await assertNoHorizontalScroll(page, `${role}'s dashboard on a phone`);

@@ -24,7 +24,7 @@ export type WidgetCardProps = {
 export function WidgetCard({ title, summary, state, empty = false, emptyText = "Nothing here yet.", action, className, testId, children }: WidgetCardProps) {
   const headingId = `widget-${testId}`;
   return (
-    <Card aria-labelledby={headingId} className={cn("flex min-w-0 flex-col gap-3 p-4 sm:p-5", className)} data-testid={testId}>
+    <Card aria-labelledby={headingId} className={cn("flex min-w-0 flex-col gap-3 overflow-hidden p-4 sm:p-5", className)} data-testid={testId}>
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
           <h2 id={headingId} className="text-sm font-semibold text-fg-muted">
