@@ -57,7 +57,7 @@ async def stage_changes(
         .join(Deal, Deal.id == DealStageChange.deal_id)
         .where(DealStageChange.id.in_(list(ids)))
     )
-    return {change.id: (change, name) for change, name in rows.tuples()}
+    return {change.id: (change, name) for change, name in rows}
 
 
 async def audit_events(session: AsyncSession, seqs: Sequence[int]) -> dict[int, AuditEvent]:
@@ -240,9 +240,7 @@ async def claim_due_reminders(session: AsyncSession, limit: int) -> list[DueRemi
     emails = {}
     if rows:
         owners = {row.owner_id for row in rows}
-        emails = dict(
-            (await session.execute(select(User.id, User.email).where(User.id.in_(owners)))).tuples().all()
-        )
+        emails = dict((await session.execute(select(User.id, User.email).where(User.id.in_(owners)))).all())
     return [
         DueReminder(
             row.id, row.kind, row.subject, row.owner_id, emails.get(row.owner_id), row.due_at, row.remind_at

@@ -33,7 +33,7 @@ async def load_overrides(session: AsyncSession, role: Role) -> dict[str, str]:
             RolePermission.role == role.value
         )
     )
-    return {f"{resource}:{action}": scope for resource, action, scope in rows.tuples()}
+    return {f"{resource}:{action}": scope for resource, action, scope in rows}
 
 
 def merge(role: Role, overrides: Mapping[str, str]) -> dict[tuple[str, Action], Scope]:

@@ -118,7 +118,7 @@ async def update_role(
                     RolePermission.role == role.value
                 )
             )
-        ).tuples()
+        )
     }
     for (resource, action), scope in parsed.items():
         cell = f"{resource}:{action.value}"

@@ -25,7 +25,7 @@ async def contacts_of(
         .where(DealContact.deal_id.in_(ids))
         .order_by(DealContact.deal_id, DealContact.contact_id)
     )
-    for deal_id, contact_id in rows.tuples():
+    for deal_id, contact_id in rows:
         result[deal_id].append(contact_id)
     return result
 

@@ -113,7 +113,7 @@ async def sealed_usage(session: AsyncSession, spec: SealedColumn) -> dict[str, i
         f" 'SQL_ASCII') AS key_id, count(*) AS n FROM {spec.table}"
         f" WHERE {spec.column} IS NOT NULL GROUP BY 1"
     )
-    return {str(key_id): int(n) for key_id, n in (await session.execute(text(sql))).tuples().all()}
+    return {str(key_id): int(n) for key_id, n in (await session.execute(text(sql))).all()}
 
 
 async def owner_bypasses_rls(session: AsyncSession) -> bool:

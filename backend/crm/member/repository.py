@@ -43,4 +43,4 @@ async def list_members(session: AsyncSession) -> list[tuple[User, Membership]]:
     rows = await session.execute(
         select(User, Membership).join(Membership, Membership.user_id == User.id).order_by(User.full_name)
     )
-    return [(user, membership) for user, membership in rows.tuples()]
+    return [(user, membership) for user, membership in rows]

@@ -43,7 +43,7 @@ async def all_with_stages(session: AsyncSession) -> list[tuple[Pipeline, list[St
         .order_by(Pipeline.position, Pipeline.name, Pipeline.id, Stage.position, Stage.id)
     )
     result: dict[uuid.UUID, tuple[Pipeline, list[Stage]]] = {}
-    for pipeline, stage in rows.tuples():
+    for pipeline, stage in rows:
         entry = result.setdefault(pipeline.id, (pipeline, []))
         if stage is not None:
             entry[1].append(stage)

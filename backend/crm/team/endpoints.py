@@ -47,7 +47,7 @@ class TeamList(BaseModel):
 async def _members(session: TenantSession) -> dict[uuid.UUID, list[uuid.UUID]]:
     rows = await session.execute(select(TeamMember.team_id, TeamMember.user_id))
     grouped: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for team_id, user_id in rows.tuples():
+    for team_id, user_id in rows:
         grouped.setdefault(team_id, []).append(user_id)
     return grouped
 

@@ -176,5 +176,5 @@ async def activities_due(
         .group_by(bucket)
     )
     counts = {"overdue": 0, "today": 0, "next_7_days": 0, "later": 0}
-    counts.update({name: count for name, count in rows.tuples()})
+    counts.update({name: count for name, count in rows})
     return counts

@@ -70,8 +70,8 @@ CHECKS = {
 
 async def assert_rollups_match(db: AsyncSession) -> None:
     for name, (fresh_sql, rollup_sql) in CHECKS.items():
-        fresh = (await db.execute(text(fresh_sql), {"nil": NO_OWNER})).tuples().all()
-        rolled = (await db.execute(text(rollup_sql))).tuples().all()
+        fresh = (await db.execute(text(fresh_sql), {"nil": NO_OWNER})).all()
+        rolled = (await db.execute(text(rollup_sql))).all()
         # Equal values (a running sum may keep the scale 0.00 where a fresh one gives 0).
         assert Counter(fresh) == Counter(rolled), name
 

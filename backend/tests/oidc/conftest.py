@@ -96,7 +96,7 @@ def _ensure_node_modules() -> None:
 
 @contextlib.contextmanager
 def loopback_provider(
-    settings: Settings, client_id: str, *, clock_skew_s: int = 0, conform: bool = True, timeout: float = 20.0
+    settings: Settings, client_id: str, *, clock_skew_s: int = 0, conform: bool = True, timeout: float = 90.0
 ) -> Iterator[LoopbackProvider]:
     if not _node_available():
         message = "node and npm are needed to run the loopback OpenID provider"

@@ -254,7 +254,7 @@ async def test_collisions_and_long_ranks_rebalance_only_the_neighbourhood(
     # Cards 10-29 collide on one rank (as a careless import might leave them).
     ids = [c["id"] for c in cards[10:30]]
     await db.execute(text("UPDATE deals SET board_rank = 'a5' WHERE id = ANY(:ids)"), {"ids": ids})
-    before = dict((await db.execute(text("SELECT id::text, board_rank FROM deals"))).tuples().all())
+    before = dict((await db.execute(text("SELECT id::text, board_rank FROM deals"))).all())
     order_before = await column(client, admin, journey["id"], enquiry)
 
     target = sorted(ids)[5]  # in the middle of the tied run
@@ -262,7 +262,7 @@ async def test_collisions_and_long_ranks_rebalance_only_the_neighbourhood(
         f"/api/v1/deals/{mover['id']}/move", json={"stage_id": enquiry, "after_id": target}, headers=admin
     )
     assert moved.status_code == 200, moved.text
-    after = dict((await db.execute(text("SELECT id::text, board_rank FROM deals"))).tuples().all())
+    after = dict((await db.execute(text("SELECT id::text, board_rank FROM deals"))).all())
     changed = {deal_id for deal_id in before if before[deal_id] != after[deal_id]} - {mover["id"]}
     assert 0 < len(changed) <= 16  # a neighbourhood, not the column of 41
     order_after = await column(client, admin, journey["id"], enquiry)

@@ -58,7 +58,7 @@ async def _ranks(runtime: Runtime, org_id: uuid.UUID, stage_id: uuid.UUID) -> di
             text("SELECT id, board_rank FROM deals WHERE stage_id = :s ORDER BY board_rank, id"),
             {"s": stage_id},
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
 
 async def test_concurrent_moves_into_one_slot(live_runtime: Runtime, committed_org: uuid.UUID) -> None:
