@@ -1,6 +1,6 @@
 import { Pie, PieChart, ResponsiveContainer, Tooltip } from "recharts";
+import { ANIMATE, COLORS } from "@/components/charts/theme";
 import { cn } from "@/lib/cn";
-import { ANIMATE, COLORS } from "./chartTheme";
 import type { DashboardSummary } from "./types";
 import { WidgetCard, type WidgetState } from "./WidgetCard";
 

@@ -1,6 +1,10 @@
 import { Bar, BarChart, CartesianGrid, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { ChartBox } from "@/components/charts/ChartBox";
+import { categoryAxisWidth, fitLabel, LABEL_GAP_PX } from "@/components/charts/labels";
+import { ANIMATE, axisProps, COLORS, SERIES } from "@/components/charts/theme";
+import { useElementWidth } from "@/components/charts/useElementWidth";
 import { humanize } from "@/modules/records/format";
-import { ANIMATE, axisProps, COLORS, percent, SERIES } from "./chartTheme";
+import { percent } from "./chartTheme";
 import type { DashboardSummary } from "./types";
 import { WidgetCard, type WidgetState } from "./WidgetCard";
 
@@ -11,6 +15,12 @@ export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lea
   const slices = rows.map((row, index) => ({ ...row, fill: SERIES[index % SERIES.length] }));
   const total = rows.reduce((n, r) => n + r.count, 0);
   const converted = rows.reduce((n, r) => n + r.converted, 0);
+  const [ref, width] = useElementWidth<HTMLDivElement>();
+  // Source names beside the bars, on one line each: cut to fit with "…" rather than wrapped.
+  const names = categoryAxisWidth(
+    rows.map((r) => r.name),
+    width,
+  );
   return (
     <WidgetCard
       testId="widget-lead-sources"
@@ -29,7 +39,7 @@ export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lea
       className="lg:col-span-2"
     >
       <div className="grid gap-4 md:grid-cols-2">
-        <div className="h-64" role="img" aria-label={rows.map((r) => `${r.name}: ${r.count}`).join(", ")}>
+        <div className="h-64 min-w-0" role="img" aria-label={rows.map((r) => `${r.name}: ${r.count}`).join(", ")}>
           <ResponsiveContainer width="100%" height="100%">
             <PieChart>
               <Pie isAnimationActive={ANIMATE} data={slices} dataKey="count" nameKey="name" innerRadius="55%" outerRadius="85%" paddingAngle={2} stroke="none" />
@@ -38,19 +48,19 @@ export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lea
             </PieChart>
           </ResponsiveContainer>
         </div>
-        <div className="h-64" role="img" aria-label={rows.map((r) => `${r.name}: ${r.converted} of ${r.count} converted`).join(", ")}>
-          <ResponsiveContainer width="100%" height="100%">
-            <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 12, bottom: 0, left: 0 }}>
+        <ChartBox ref={ref} label={rows.map((r) => `${r.name}: ${r.converted} of ${r.count} converted`).join(", ")} height={256} layout="rows">
+          {width > 0 && (
+            <BarChart width={width} height={256} data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid horizontal={false} stroke={COLORS.grid} />
               <XAxis type="number" {...axisProps} allowDecimals={false} />
-              <YAxis type="category" dataKey="name" {...axisProps} width={96} />
+              <YAxis type="category" dataKey="name" {...axisProps} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
               <Tooltip cursor={{ fill: COLORS.grid, opacity: 0.4 }} />
               <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
               <Bar isAnimationActive={ANIMATE} dataKey="count" name="New" fill={COLORS.accentSoft} radius={[0, 4, 4, 0]} maxBarSize={16} />
               <Bar isAnimationActive={ANIMATE} dataKey="converted" name="Converted" fill={COLORS.success} radius={[0, 4, 4, 0]} maxBarSize={16} />
             </BarChart>
-          </ResponsiveContainer>
-        </div>
+          )}
+        </ChartBox>
       </div>
     </WidgetCard>
   );

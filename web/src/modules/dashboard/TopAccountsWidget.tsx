@@ -1,5 +1,9 @@
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { ANIMATE, axisProps, COLORS, money } from "./chartTheme";
+import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
+import { ChartBox } from "@/components/charts/ChartBox";
+import { categoryAxisWidth, fitLabel, LABEL_GAP_PX } from "@/components/charts/labels";
+import { ANIMATE, axisProps, COLORS } from "@/components/charts/theme";
+import { useElementWidth } from "@/components/charts/useElementWidth";
+import { money } from "./chartTheme";
 import { type DashboardSummary, toNumber } from "./types";
 import { WidgetCard, type WidgetState } from "./WidgetCard";
 
@@ -16,6 +20,12 @@ export function TopAccountsWidget({ data, state }: { data: DashboardSummary["top
     .filter((a) => !showAmounts || a.currency === currency)
     .map((a) => ({ name: a.name, value: toNumber(a.won_amount), deals: a.won_deals }));
   const key = showAmounts ? "value" : "deals";
+  const [ref, width] = useElementWidth<HTMLDivElement>();
+  // Names beside the bars, as wide as the longest needs up to 40% of the chart; cut ones end in "…".
+  const names = categoryAxisWidth(
+    rows.map((r) => r.name),
+    width,
+  );
   return (
     <WidgetCard
       testId="widget-top-accounts"
@@ -37,18 +47,12 @@ export function TopAccountsWidget({ data, state }: { data: DashboardSummary["top
       emptyText="No deals were won in this period."
       className="lg:col-span-2"
     >
-      <div className="h-64" role="img" aria-label={rows.map((r) => `${r.name}: ${showAmounts ? money(r.value, currency) : `${r.deals} deals`}`).join(", ")}>
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={rows} layout="vertical" margin={{ top: 0, right: 12, bottom: 0, left: 0 }}>
+      <ChartBox ref={ref} label={rows.map((r) => `${r.name}: ${showAmounts ? money(r.value, currency) : `${r.deals} deals`}`).join(", ")} height={256} layout="rows">
+        {width > 0 && (
+          <BarChart width={width} height={256} data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid horizontal={false} stroke={COLORS.grid} />
             <XAxis type="number" {...axisProps} tickFormatter={(v: number) => (showAmounts ? money(v, currency) : String(v))} />
-            <YAxis
-              type="category"
-              dataKey="name"
-              {...axisProps}
-              width={120}
-              tickFormatter={(name: string) => (name.length > 15 ? `${name.slice(0, 14)}…` : name)}
-            />
+            <YAxis type="category" dataKey="name" {...axisProps} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
             <Tooltip
               cursor={{ fill: COLORS.grid, opacity: 0.4 }}
               formatter={(value, _name, item) => {
@@ -58,8 +62,8 @@ export function TopAccountsWidget({ data, state }: { data: DashboardSummary["top
             />
             <Bar isAnimationActive={ANIMATE} dataKey={key} fill={COLORS.accent} radius={[0, 4, 4, 0]} maxBarSize={22} />
           </BarChart>
-        </ResponsiveContainer>
-      </div>
+        )}
+      </ChartBox>
     </WidgetCard>
   );
 }

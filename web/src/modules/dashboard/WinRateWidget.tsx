@@ -1,5 +1,7 @@
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { ANIMATE, axisProps, COLORS, percent } from "./chartTheme";
+import { ChartBox } from "@/components/charts/ChartBox";
+import { ANIMATE, axisProps, COLORS, timeAxisProps } from "@/components/charts/theme";
+import { percent } from "./chartTheme";
 import type { DateRange } from "./dateRange";
 import { intervalFor } from "./dateRange";
 import { type DashboardSummary, formatAmounts, sumAmounts } from "./types";
@@ -46,11 +48,11 @@ export function WinRateWidget({ data, state, range }: { data: DashboardSummary["
       empty={rows.length === 0}
       emptyText="No deals were won or lost in this period."
     >
-      <div className="h-60" role="img" aria-label={rows.map((r) => `${r.label}: ${r.won} won, ${r.lost} lost`).join("; ")}>
+      <ChartBox label={rows.map((r) => `${r.label}: ${r.won} won, ${r.lost} lost`).join("; ")} height={240}>
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={rows} margin={{ top: 8, right: 0, bottom: 0, left: -16 }}>
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
-            <XAxis dataKey="label" {...axisProps} minTickGap={8} />
+            <XAxis dataKey="label" {...axisProps} {...timeAxisProps} />
             <YAxis yAxisId="deals" {...axisProps} allowDecimals={false} width={40} />
             <YAxis yAxisId="rate" orientation="right" {...axisProps} domain={[0, 100]} width={40} tickFormatter={(v: number) => `${v}%`} />
             <Tooltip formatter={(value, name) => (name === "Win rate" ? [`${String(value)}%`, name] : [String(value), name])} />
@@ -60,7 +62,7 @@ export function WinRateWidget({ data, state, range }: { data: DashboardSummary["
             <Line isAnimationActive={ANIMATE} yAxisId="rate" dataKey="rate" name="Win rate" type="monotone" stroke={COLORS.accent} strokeWidth={2} dot={{ r: 3 }} connectNulls />
           </ComposedChart>
         </ResponsiveContainer>
-      </div>
+      </ChartBox>
     </WidgetCard>
   );
 }
