@@ -6,34 +6,40 @@ HNSW index built by ``search_ensure_org_index`` (migration 0017) — the path th
 binary COPY load, with ``maintenance_work_mem`` big enough for the whole graph and one parallel build
 worker (pgvector 0.6 builds HNSW in parallel); the build's progress is logged every minute. Queries run
 as the app role under row-level security with the statement ``crm.search.repository`` sends
-(``knn_sql``: the organisation inlined, candidates = ``hnsw.ef_search``), at ef_search 40, 100 (what
-the API asks for a page of up to 25) and 200, and recall@10 is measured against an exact scan of the
-same organisation (computed once per query).
+(``knn_sql``: the organisation inlined), asking for ``--candidates`` rows (100: what the API asks for
+a page of up to 25) at each ``hnsw.ef_search`` of ``--ef-search``, and recall@10 is measured against
+an exact scan of the same organisation (computed once per query).
 
-The vectors are a mixture of 2,000 clusters (centre + Gaussian noise, then unit length), like
-sentence embeddings of CRM text, which bunch by topic; the queries are fresh draws from the same
-mixture. Uniform random points in 384 dimensions would be a harsher, unrealistic test for any ANN.
+The vectors come from bench/vector_data.py (docs/adr/0012-vector-benchmark-data.md): by default the
+``realistic`` set, 2,000 topic clusters each spread along a low-dimensional subspace, calibrated so
+its local intrinsic dimension and relative contrast match MiniLM embeddings of the CRM's own texts
+(bench/embedding_structure.py); ``--dataset isotropic`` is the stress set whose clusters are
+isotropic Gaussian noise in all 384 dimensions (true neighbours are near-ties). The queries are
+fresh draws from the same clusters.
 
     backend/.venv/bin/python bench/vector_search.py --scale 0.1     # 100k vectors: a few minutes
     nohup backend/.venv/bin/python bench/vector_search.py > vec.json 2> vec.log &   # 1M: ~50 min build
+    backend/.venv/bin/python bench/vector_search.py --dataset isotropic --scale 0.1
 
-The database (``crm_vectors_s<scale>`` in ``.data/bench``) is kept: a second run reuses vectors and
-indexes and only measures (``--reset`` starts again).
+The database (``crm_vectors_<dataset>_s<scale>`` in ``.data/bench``) is kept: a second run reuses
+vectors and indexes and only measures (``--reset`` starts again).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import random
 import struct
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from itertools import repeat
-from operator import add, mul
+from array import array
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-from common import bench_settings, emit, ensure_backend_on_path, machine, note, open_results, summary_ms
+from common import REPO, bench_settings, emit, ensure_backend_on_path, machine, note, open_results, summary_ms
+from vector_data import DATASETS, DIM, generator
 
 ensure_backend_on_path()
 
@@ -42,30 +48,32 @@ from crm.core import migrate  # noqa: E402
 from crm.core.db import resolve_urls  # noqa: E402
 from crm.search import repository, vectors  # noqa: E402
 
-DIM = 384
 BIG = 1_000_000
 SMALL = 50_000
-CLUSTERS = 2_000
-NOISE = 0.06  # per dimension: a point's noise is about as long as its cluster centre
-# Measured in turn; candidates = ef_search, as the API pairs them. 100 is what the API fetches for
-# limit <= 25 (service._vector: max(100, 4 * limit)).
-EF_SEARCH = (40, 100, 200)
+SEED = 2026
+QUERY_STREAM = 99  # the organisations' rows are streams 0-3 of the data set; the queries another
+AI_PYTHON = REPO / "ai" / ".venv" / "bin" / "python"
+_ROW_BYTES = 4 * DIM
+# Measured in turn. The API asks for CANDIDATES rows for a page of up to 25 (service._vector:
+# max(100, 4 * limit)) with hnsw.ef_search = max(repository.EF_SEARCH, rows): the beam is wider
+# than the rows it returns, which buys recall without more rows to check for visibility.
+EF_SEARCH = (40, 100, 200, 400)
+CANDIDATES = 100
 # The HNSW graph of 1M x 384 (m 16) takes about 2.5 GB; it must fit in maintenance_work_mem or
 # pgvector 0.6 switches to the far slower on-disk insertion. In a parallel build the graph lives in
 # dynamic shared memory (/dev/shm), so that must be at least this big too.
 BUILD_MEMORY = "6GB"
 ORG_NAMES = ("vectors-big", "vectors-b", "vectors-c", "vectors-d")
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
-_VECTOR = struct.Struct(f"!hh{DIM}f")
 
 
 class VectorDatabase:
     """Its own database on the bench server, so the API benches' data sets are never touched."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, name: str) -> None:
         from crm.core.embedded_postgres import socket_dir_of
 
-        self.name = "crm_vectors_s" + f"{scale:g}".replace(".", "_")
+        self.name = name
         self.settings = bench_settings()
         self.urls = resolve_urls(self.settings, database=self.name)
         self.socket_dir = socket_dir_of(self.settings.data_dir / "pg")
@@ -76,60 +84,57 @@ class VectorDatabase:
         return f"host={self.socket_dir} dbname={self.name} user={user}"
 
 
-def _unit(values: list[float]) -> list[float]:
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [v / norm for v in values]
-
-
-class Mixture:
-    """Points = unit(centre + noise_a + noise_b) with the noises from two pools of Gaussian vectors:
-    billions of distinct points, added with C-speed ``map`` rather than a Python loop per number."""
-
-    POOL = 4096
-
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        gauss = self.rng.gauss
-        self.centres = [_unit([gauss(0, 1) for _ in range(DIM)]) for _ in range(CLUSTERS)]
-        # Two noise terms of variance NOISE^2 / 2 each: the same spread as one of NOISE^2.
-        sigma = NOISE / math.sqrt(2)
-        self.noise_a = [[gauss(0, sigma) for _ in range(DIM)] for _ in range(self.POOL)]
-        self.noise_b = [[gauss(0, sigma) for _ in range(DIM)] for _ in range(self.POOL)]
-
-    def draw(self) -> list[float]:
-        pick = self.rng.randrange
-        centre = self.centres[pick(CLUSTERS)]
-        point = list(map(add, map(add, centre, self.noise_a[pick(self.POOL)]), self.noise_b[pick(self.POOL)]))
-        scale = 1.0 / math.sqrt(sum(map(mul, point, point)))
-        return list(map(mul, point, repeat(scale, DIM)))
+def database_name(dataset: str, scale: float) -> str:
+    return f"crm_vectors_{dataset}_s" + f"{scale:g}".replace(".", "_")
 
 
 def _field(data: bytes) -> bytes:
     return struct.pack("!i", len(data)) + data
 
 
-def _copy_rows(cur: psycopg.Cursor, org: uuid.UUID, count: int, mixture: Mixture) -> None:
+def vector_rows(dataset: str, stream: int, count: int) -> Iterator[bytes]:
+    """Blocks of big-endian float32 rows of one stream of the data set. The realistic generator
+    needs numpy, which only the AI venv has: it runs there as a subprocess writing to a pipe."""
+    if dataset != "realistic":
+        yield from generator(dataset, SEED).stream(SEED, stream, count)
+        return
+    command = [str(AI_PYTHON), str(Path(__file__).with_name("vector_data.py"))]
+    command += ["--dataset", dataset, "--seed", str(SEED), "--stream", str(stream), "--count", str(count)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as child:
+        assert child.stdout is not None
+        while block := child.stdout.read(_ROW_BYTES * 4096):
+            yield block
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
+
+
+def copy_rows(cur: psycopg.Cursor, org: uuid.UUID, count: int, blocks: Iterable[bytes]) -> None:
     """Binary COPY (pgvector's binary input: dim, unused, float4s), as the owner."""
     org_field = _field(org.bytes)
     entity, chunk = _field(b"contact"), _field(struct.pack("!h", 0))
     model, digest = _field(b"synthetic"), _field(b"\x00" * 32)
+    vector_head = struct.pack("!ihh", 4 + _ROW_BYTES, DIM, 0)  # field length, then dim and unused
     statement = (
         "COPY embeddings (organization_id, entity, entity_id, chunk, embedding, model, content_hash)"
         " FROM STDIN WITH (FORMAT BINARY)"
     )
+    done = 0
     with cur.copy(statement) as copy:
         copy.write(_COPY_HEADER)
         buffer = bytearray()
-        for n in range(count):
-            vec = _VECTOR.pack(DIM, 0, *mixture.draw())
-            buffer += struct.pack("!h", 7) + org_field + entity + _field(uuid.uuid4().bytes) + chunk
-            buffer += _field(vec) + model + digest
+        for block in blocks:
+            for start in range(0, len(block), _ROW_BYTES):
+                buffer += struct.pack("!h", 7) + org_field + entity + _field(uuid.uuid4().bytes) + chunk
+                buffer += vector_head + block[start : start + _ROW_BYTES] + model + digest
+                done += 1
+                if done % 100_000 == 0:
+                    note(f"  {done:,} vectors")
             if len(buffer) > 4 << 20:
                 copy.write(bytes(buffer))
                 buffer.clear()
-            if n and n % 100_000 == 0:
-                note(f"  {n:,} vectors")
         copy.write(bytes(buffer) + struct.pack("!h", -1))
+    if done != count:
+        raise RuntimeError(f"wrote {done:,} vectors, expected {count:,}")
 
 
 class BuildProgress(threading.Thread):
@@ -162,7 +167,7 @@ class BuildProgress(threading.Thread):
 
 
 def _prepare(
-    db: VectorDatabase, scale: float, reset: bool, build_workers: int
+    db: VectorDatabase, dataset: str, scale: float, reset: bool, build_workers: int
 ) -> tuple[dict[str, uuid.UUID], dict[str, float]]:
     sizes = {name: max(1000, int((BIG if name == ORG_NAMES[0] else SMALL) * scale)) for name in ORG_NAMES}
     timings: dict[str, float] = {}
@@ -182,9 +187,8 @@ def _prepare(
             conn.execute("DELETE FROM embeddings WHERE organization_id = ANY(%s)", (list(orgs.values()),))
             for org_id in orgs.values():
                 conn.execute(f"DROP INDEX IF EXISTS ix_embeddings_org_{org_id.hex}")
-        mixture = Mixture(seed=2026)
         with conn.cursor() as cur:
-            for name, org_id in orgs.items():
+            for stream, (name, org_id) in enumerate(orgs.items()):
                 have = conn.execute(
                     "SELECT count(*) FROM embeddings WHERE organization_id = %s", (org_id,)
                 ).fetchone()
@@ -194,7 +198,7 @@ def _prepare(
                 conn.execute(f"DROP INDEX IF EXISTS ix_embeddings_org_{org_id.hex}")
                 note(f"loading {sizes[name]:,} vectors into {name}")
                 started = time.perf_counter()
-                _copy_rows(cur, org_id, sizes[name], mixture)
+                copy_rows(cur, org_id, sizes[name], vector_rows(dataset, stream, sizes[name]))
                 timings[f"load_{name}_s"] = round(time.perf_counter() - started, 1)
         conn.execute("ANALYZE embeddings")
         # Built after the load (a bulk HNSW build, far faster than row-by-row inserts), by the very
@@ -222,12 +226,24 @@ def _prepare(
     return orgs, timings | {f"vectors_{n}": s for n, s in sizes.items()}
 
 
-def _measure(
-    db: VectorDatabase, org: uuid.UUID, queries: int, exact_queries: int, ef_values: list[int]
+def fresh_probes(dataset: str, queries: int) -> list[str]:
+    """Queries: fresh draws from the same clusters as the stored vectors."""
+    flat = array("f")
+    for block in vector_rows(dataset, QUERY_STREAM, queries):
+        flat.frombytes(block)
+    if sys.byteorder == "little":
+        flat.byteswap()  # the rows are big-endian
+    return [vectors.to_literal(flat[i : i + DIM].tolist()) for i in range(0, len(flat), DIM)]
+
+
+def measure(
+    db: VectorDatabase,
+    org: uuid.UUID,
+    probes: list[str],
+    exact_queries: int,
+    ef_values: list[int],
+    candidates: int = CANDIDATES,
 ) -> dict[str, object]:
-    mixture = Mixture(seed=2026)
-    mixture.rng.seed(99)  # same clusters, fresh points
-    probes = [vectors.to_literal(mixture.draw()) for _ in range(queries)]
     knn = repository.knn_sql(org).replace(":query", "%(query)s").replace(":n", "%(n)s")
     index = f"ix_embeddings_org_{org.hex}"
     results: dict[str, object] = {}
@@ -242,6 +258,7 @@ def _measure(
                 truths.append({r[1] for r in conn.execute(knn, {"query": probe, "n": 10}).fetchall()})
         note(f"exact top-10 of {len(truths)} queries in {time.perf_counter() - started:.0f} s")
         for ef in ef_values:
+            n = min(candidates, ef)  # the API never asks for more rows than ef_search lets through
             latencies, recalls, baseline, server = [], [], [], []
             plan = ""
             for i, probe in enumerate(probes):
@@ -249,10 +266,10 @@ def _measure(
                     conn.execute("SELECT set_config('app.org_id', %s, true)", (str(org),))
                     conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
                     if i == 0:
-                        rows = conn.execute("EXPLAIN " + knn, {"query": probe, "n": ef}).fetchall()
+                        rows = conn.execute("EXPLAIN " + knn, {"query": probe, "n": n}).fetchall()
                         plan = "\n".join(r[0] for r in rows)
                     started = time.perf_counter()
-                    found = conn.execute(knn, {"query": probe, "n": ef}).fetchall()
+                    found = conn.execute(knn, {"query": probe, "n": n}).fetchall()
                     latencies.append(time.perf_counter() - started)
                     top = [r[1] for r in found[:10]]
                     # Same-run baseline: a round trip that does no work, under the same load.
@@ -261,14 +278,14 @@ def _measure(
                     baseline.append(time.perf_counter() - started)
                     if i < 50:
                         explained = conn.execute(
-                            "EXPLAIN (ANALYZE, FORMAT JSON) " + knn, {"query": probe, "n": ef}
+                            "EXPLAIN (ANALYZE, FORMAT JSON) " + knn, {"query": probe, "n": n}
                         ).fetchone()
                         server.append(explained[0][0]["Execution Time"] / 1000 if explained else float("nan"))
                     if i < len(truths):
                         truth = truths[i]
                         recalls.append(len(truth & set(top)) / max(1, len(truth)))
             results[f"ef_search_{ef}"] = {
-                "candidates": ef,
+                "candidates": n,
                 "top10_via_api_sql": summary_ms(latencies),
                 "server_execution": summary_ms(server),
                 "baseline_select_1": summary_ms(baseline),
@@ -285,26 +302,38 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=DATASETS[0],
+        help="realistic (default) or the isotropic stress set",
+    )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--exact-queries", type=int, default=100, help="queries also scanned exactly")
     parser.add_argument("--reset", action="store_true")
     parser.add_argument(
         "--ef-search", default=",".join(map(str, EF_SEARCH)), help="comma-separated hnsw.ef_search values"
     )
+    parser.add_argument(
+        "--candidates", type=int, default=CANDIDATES, help="rows asked for (LIMIT), at most ef_search"
+    )
     parser.add_argument("--build-workers", type=int, default=1, help="parallel HNSW build workers")
     args = parser.parse_args()
     open_results("vector_search")
-    db = VectorDatabase(args.scale)
+    db = VectorDatabase(database_name(args.dataset, args.scale))
     migrate.upgrade(db.settings, db.urls)
     started = time.perf_counter()
-    orgs, timings = _prepare(db, args.scale, args.reset, args.build_workers)
+    orgs, timings = _prepare(db, args.dataset, args.scale, args.reset, args.build_workers)
     timings["prepare_s"] = round(time.perf_counter() - started, 1)
     big = orgs[ORG_NAMES[0]]
     ef_values = [int(v) for v in args.ef_search.split(",") if v.strip()]
-    result = _measure(db, big, args.queries, min(args.exact_queries, args.queries), ef_values)
+    probes = fresh_probes(args.dataset, args.queries)
+    exact = min(args.exact_queries, args.queries)
+    result = measure(db, big, probes, exact, ef_values, args.candidates)
     emit(
         {
             "bench": "vector_search",
+            "dataset": args.dataset,
             "scale": args.scale,
             "organisations": len(orgs),
             **timings,
