@@ -42,6 +42,17 @@ from crm.models import (
 )
 
 
+def _constant(value: str) -> ColumnElement[str]:
+    """``value`` written into the SQL text rather than bound as a parameter.
+
+    A partial index's predicate (``status = 'won'``, ``kind = 'task'``) is proven only from
+    constants. The driver prepares a statement after a few executions and PostgreSQL then
+    switches to a generic plan, in which a bound value is unknown: it could not use the partial
+    covering index any more and read the heap of every row in the range (2-3x slower cold).
+    """
+    return literal(value, literal_execute=True)
+
+
 def _per_currency(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Totals per currency, largest first: amounts in different currencies are never added up."""
     totals: dict[str, Decimal] = {}
@@ -186,7 +197,7 @@ async def closing(
 ) -> dict[str, Any]:
     """Open deals closing in the period: count, total and weighted total per currency, the largest."""
     in_period = and_(
-        Deal.status == "open",
+        Deal.status == _constant("open"),
         Deal.deleted_at.is_(None),
         Deal.expected_close_date >= start,
         Deal.expected_close_date <= end,
@@ -302,7 +313,7 @@ async def activities_due(
         return (
             select(bucket.label("bucket"), func.count().label("n"))
             .where(
-                Activity.kind == "task",
+                Activity.kind == _constant("task"),
                 Activity.completed_at.is_(None),
                 Activity.deleted_at.is_(None),
                 day_range(first),
@@ -329,7 +340,7 @@ async def top_accounts(
             func.count().label("won_deals"),
         )
         .where(
-            Deal.status == "won",
+            Deal.status == _constant("won"),
             Deal.deleted_at.is_(None),
             Deal.company_id.is_not(None),
             # Bounds as UTC instants, not dates: a date compared with a timestamptz column is a
