@@ -150,11 +150,12 @@ def main() -> None:
     )
     parser.add_argument("--dataset", choices=DATASETS, required=True)
     parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--clusters", type=int, default=CLUSTERS)
     parser.add_argument("--stream", type=int, required=True)
     parser.add_argument("--count", type=int, required=True)
     args = parser.parse_args()
     out = sys.stdout.buffer
-    for block in generator(args.dataset, args.seed).stream(args.seed, args.stream, args.count):
+    for block in generator(args.dataset, args.seed, args.clusters).stream(args.seed, args.stream, args.count):
         out.write(block)
     out.flush()
 

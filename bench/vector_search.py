@@ -11,11 +11,11 @@ a page of up to 25) at each ``hnsw.ef_search`` of ``--ef-search``, and recall@10
 an exact scan of the same organisation (computed once per query).
 
 The vectors come from bench/vector_data.py (docs/adr/0012-vector-benchmark-data.md): by default the
-``realistic`` set, 2,000 topic clusters each spread along a low-dimensional subspace, calibrated so
-its local intrinsic dimension and relative contrast match MiniLM embeddings of the CRM's own texts
-(bench/embedding_structure.py); ``--dataset isotropic`` is the stress set whose clusters are
-isotropic Gaussian noise in all 384 dimensions (true neighbours are near-ties). The queries are
-fresh draws from the same clusters.
+``realistic`` set, topic clusters of 500 points (2,000 clusters at 1M, 200 at ``--scale 0.1``), each
+spread along a low-dimensional subspace, calibrated so its local intrinsic dimension and relative
+contrast match MiniLM embeddings of the CRM's own texts (bench/embedding_structure.py);
+``--dataset isotropic`` is the stress set whose clusters are isotropic Gaussian noise in all 384
+dimensions (true neighbours are near-ties). The queries are fresh draws from the same clusters.
 
     backend/.venv/bin/python bench/vector_search.py --scale 0.1     # 100k vectors: a few minutes
     nohup backend/.venv/bin/python bench/vector_search.py > vec.json 2> vec.log &   # 1M: ~50 min build
@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from common import REPO, bench_settings, emit, ensure_backend_on_path, machine, note, open_results, summary_ms
-from vector_data import DATASETS, DIM, generator
+from vector_data import CLUSTERS, DATASETS, DIM, generator
 
 ensure_backend_on_path()
 
@@ -92,14 +92,21 @@ def _field(data: bytes) -> bytes:
     return struct.pack("!i", len(data)) + data
 
 
-def vector_rows(dataset: str, stream: int, count: int) -> Iterator[bytes]:
+def clusters_at(scale: float) -> int:
+    """500 points per cluster in the big organisation at every scale: the neighbourhoods a query
+    sees (and so the recall) are those of the full set, only fewer of them."""
+    return max(1, round(CLUSTERS * scale))
+
+
+def vector_rows(dataset: str, scale: float, stream: int, count: int) -> Iterator[bytes]:
     """Blocks of big-endian float32 rows of one stream of the data set. The realistic generator
     needs numpy, which only the AI venv has: it runs there as a subprocess writing to a pipe."""
     if dataset != "realistic":
-        yield from generator(dataset, SEED).stream(SEED, stream, count)
+        yield from generator(dataset, SEED, clusters_at(scale)).stream(SEED, stream, count)
         return
     command = [str(AI_PYTHON), str(Path(__file__).with_name("vector_data.py"))]
-    command += ["--dataset", dataset, "--seed", str(SEED), "--stream", str(stream), "--count", str(count)]
+    command += ["--dataset", dataset, "--seed", str(SEED), "--clusters", str(clusters_at(scale))]
+    command += ["--stream", str(stream), "--count", str(count)]
     with subprocess.Popen(command, stdout=subprocess.PIPE) as child:
         assert child.stdout is not None
         while block := child.stdout.read(_ROW_BYTES * 4096):
@@ -198,7 +205,7 @@ def _prepare(
                 conn.execute(f"DROP INDEX IF EXISTS ix_embeddings_org_{org_id.hex}")
                 note(f"loading {sizes[name]:,} vectors into {name}")
                 started = time.perf_counter()
-                copy_rows(cur, org_id, sizes[name], vector_rows(dataset, stream, sizes[name]))
+                copy_rows(cur, org_id, sizes[name], vector_rows(dataset, scale, stream, sizes[name]))
                 timings[f"load_{name}_s"] = round(time.perf_counter() - started, 1)
         conn.execute("ANALYZE embeddings")
         # Built after the load (a bulk HNSW build, far faster than row-by-row inserts), by the very
@@ -226,10 +233,10 @@ def _prepare(
     return orgs, timings | {f"vectors_{n}": s for n, s in sizes.items()}
 
 
-def fresh_probes(dataset: str, queries: int) -> list[str]:
+def fresh_probes(dataset: str, scale: float, queries: int) -> list[str]:
     """Queries: fresh draws from the same clusters as the stored vectors."""
     flat = array("f")
-    for block in vector_rows(dataset, QUERY_STREAM, queries):
+    for block in vector_rows(dataset, scale, QUERY_STREAM, queries):
         flat.frombytes(block)
     if sys.byteorder == "little":
         flat.byteswap()  # the rows are big-endian
@@ -327,7 +334,7 @@ def main() -> None:
     timings["prepare_s"] = round(time.perf_counter() - started, 1)
     big = orgs[ORG_NAMES[0]]
     ef_values = [int(v) for v in args.ef_search.split(",") if v.strip()]
-    probes = fresh_probes(args.dataset, args.queries)
+    probes = fresh_probes(args.dataset, args.scale, args.queries)
     exact = min(args.exact_queries, args.queries)
     result = measure(db, big, probes, exact, ef_values, args.candidates)
     emit(
