@@ -134,13 +134,19 @@ def main() -> None:
     parser.add_argument("--fills", type=int, default=60, help="random fillings of each demo template")
     parser.add_argument("--queries", type=int, default=1000, help="points whose neighbourhood is measured")
     parser.add_argument("--precision", choices=("int8", "fp32"), default="int8")
+    parser.add_argument("--vectors", type=Path, help="read the vectors an earlier --save wrote")
     parser.add_argument("--save", type=Path, help="also save the real vectors (raw float32)")
     args = parser.parse_args()
     open_results("embedding_structure")
     texts = crm_texts(args.fills)
     started = time.perf_counter()
-    real = embed(texts, args.precision)
-    note(f"embedded {len(texts):,} texts in {time.perf_counter() - started:.0f} s")
+    if args.vectors:  # the same texts embedded by an earlier run (--save): only the statistics again
+        real = np.fromfile(args.vectors, dtype="<f4").reshape(-1, DIM)
+        if len(real) != len(texts):
+            raise SystemExit(f"{args.vectors} holds {len(real)} vectors, not the {len(texts)} texts")
+    else:
+        real = embed(texts, args.precision)
+        note(f"embedded {len(texts):,} texts in {time.perf_counter() - started:.0f} s")
     if args.save:  # raw float32 rows, for bench/vector_real_recall.py (the backend's venv has no numpy)
         real.astype("<f4").tofile(args.save)
     record: dict[str, Any] = {
