@@ -21,6 +21,7 @@ from crm.activity.schemas import (
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
+from crm.kit.jsonout import page_response
 from crm.kit.pagination import Page, check_limit
 from crm.kit.records import parse_if_match
 
@@ -50,8 +51,8 @@ async def list_activities(
     q: Annotated[str | None, Query(max_length=200)] = None,
     include_deleted: bool = False,
     count: bool | None = None,
-) -> Page[ActivityOut]:
-    return await service.list_activities(
+) -> Response:
+    page = await service.list_activities(
         session,
         runtime,
         principal,
@@ -62,6 +63,7 @@ async def list_activities(
         include_deleted=include_deleted,
         want_total=count if count is not None else cursor is None,
     )
+    return page_response(page)
 
 
 @router.post("/activities", response_model=ActivityOut, status_code=201, tags=["activities"])

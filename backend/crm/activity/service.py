@@ -25,8 +25,8 @@ from crm.auth.principal import Principal
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
 from crm.kit.followups import Change, record_change
+from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
-from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
 from crm.kit.rows import get_row, out_columns
@@ -72,31 +72,36 @@ def version_of(row: Any) -> int:
 OUT_COLUMNS = out_columns(Activity, ActivityOut, func.now().label("now"))
 
 
-def to_out(row: Any, now: dt.datetime) -> ActivityOut:
+def item(row: Any, now: dt.datetime) -> dict[str, Any]:
     """The API shape of an activity: an ``Activity`` instance or a row of ``OUT_COLUMNS``."""
-    return ActivityOut(
-        id=row.id,
-        kind=row.kind,
-        subject=row.subject,
-        body=row.body,
-        occurred_at=row.occurred_at,
-        due_at=row.due_at,
-        reminder_at=row.reminder_at,
-        completed_at=row.completed_at,
-        overdue=row.completed_at is None and row.due_at is not None and row.due_at < now,
-        duration_minutes=row.duration_minutes,
-        owner_id=row.owner_id,
-        contact_id=row.contact_id,
-        company_id=row.company_id,
-        lead_id=row.lead_id,
-        deal_id=row.deal_id,
-        sentiment_label=row.sentiment_label,  # the table's CHECK keeps it to the three labels
-        sentiment_score=row.sentiment_score,
-        version=version_of(row),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-    )
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "subject": row.subject,
+        "body": row.body,
+        "occurred_at": row.occurred_at,
+        "due_at": row.due_at,
+        "reminder_at": row.reminder_at,
+        "completed_at": row.completed_at,
+        "overdue": row.completed_at is None and row.due_at is not None and row.due_at < now,
+        "duration_minutes": row.duration_minutes,
+        "owner_id": row.owner_id,
+        "contact_id": row.contact_id,
+        "company_id": row.company_id,
+        "lead_id": row.lead_id,
+        "deal_id": row.deal_id,
+        "sentiment_label": row.sentiment_label,  # the table's CHECK keeps it to the three labels
+        "sentiment_score": row.sentiment_score,
+        "version": version_of(row),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+    }
+
+
+def to_out(row: Any, now: dt.datetime) -> ActivityOut:
+    """The API shape of an activity as its model."""
+    return ActivityOut.model_validate(item(row, now))
 
 
 def read_scope(principal: Principal, resource: str, owner_column: Any) -> ColumnElement[bool]:
@@ -248,7 +253,7 @@ async def list_activities(
     q: str | None,
     include_deleted: bool,
     want_total: bool,
-) -> Page[ActivityOut]:
+) -> ItemPage:
     specs = field_specs()
     rest, extra = _flags(query)
     params: ListParams = parse_params(rest, specs, {}, DEFAULT_SORT)
@@ -272,11 +277,7 @@ async def list_activities(
         want_total=want_total,
         columns=OUT_COLUMNS,
     )
-    return Page[ActivityOut](
-        items=[to_out(row, row.now) for row in result.rows],
-        next_cursor=result.next_cursor,
-        total=result.total,
-    )
+    return ItemPage([item(row, row.now) for row in result.rows], result.next_cursor, result.total)
 
 
 async def _save(

@@ -20,6 +20,7 @@ from crm.company.schemas import (
     CompanyPatch,
 )
 from crm.core.deps import RuntimeDep
+from crm.kit.jsonout import page_response
 from crm.kit.pagination import Page, check_limit
 from crm.kit.records import parse_if_match
 
@@ -45,8 +46,8 @@ async def list_companies(
     q: Annotated[str | None, Query(max_length=200)] = None,
     include_deleted: bool = False,
     count: bool | None = None,
-) -> Page[CompanyOut]:
-    return await service.list_companies(
+) -> Response:
+    page = await service.list_companies(
         session,
         runtime,
         principal,
@@ -57,6 +58,7 @@ async def list_companies(
         include_deleted=include_deleted,
         want_total=count if count is not None else cursor is None,
     )
+    return page_response(page)
 
 
 @router.post("", response_model=CompanyOut, status_code=201)

@@ -21,7 +21,7 @@ from crm.auth.permissions import Action
 from crm.auth.principal import Principal
 from crm.company import repository
 from crm.company.schemas import CompanyCreate, CompanyOut, CompanyPatch
-from crm.contact.schemas import Address
+from crm.contact.schemas import address_shape
 from crm.contact.service import cipher_for
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
@@ -29,8 +29,8 @@ from crm.core.security.crypto import OrgCipher
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.kit.followups import Change, record_change
+from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
-from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
 from crm.kit.rows import get_row, out_columns
@@ -80,29 +80,34 @@ def field_specs() -> dict[str, FieldSpec]:
 OUT_COLUMNS = out_columns(Company, CompanyOut)
 
 
-def to_out(row: Any, custom: dict[str, Any]) -> CompanyOut:
+def item(row: Any, custom: dict[str, Any]) -> dict[str, Any]:
     """The API shape of a company: a ``Company`` instance or a row of ``OUT_COLUMNS``."""
-    return CompanyOut(
-        id=row.id,
-        name=row.name,
-        domain=row.domain,
-        industry=row.industry,
-        employee_count=row.employee_count,
-        annual_revenue=row.annual_revenue,
-        currency=row.currency,
-        address=Address(**row.address) if row.address else None,
-        owner_id=row.owner_id,
-        tags=list(row.tags or []),
-        custom_fields=custom,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-        sentiment_label=row.sentiment_label,
-        sentiment_score=row.sentiment_score,
-        sentiment_count=row.sentiment_count,
-        sentiment_at=row.sentiment_at,
-    )
+    return {
+        "id": row.id,
+        "name": row.name,
+        "domain": row.domain,
+        "industry": row.industry,
+        "employee_count": row.employee_count,
+        "annual_revenue": row.annual_revenue,
+        "currency": row.currency,
+        "address": address_shape(row.address),
+        "owner_id": row.owner_id,
+        "tags": list(row.tags or []),
+        "custom_fields": custom,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+        "sentiment_label": row.sentiment_label,
+        "sentiment_score": row.sentiment_score,
+        "sentiment_count": row.sentiment_count,
+        "sentiment_at": row.sentiment_at,
+    }
+
+
+def to_out(row: Any, custom: dict[str, Any]) -> CompanyOut:
+    """The API shape of a company as its model."""
+    return CompanyOut.model_validate(item(row, custom))
 
 
 async def _check_owner(session: AsyncSession, owner_id: uuid.UUID | None) -> None:
@@ -252,7 +257,7 @@ async def list_companies(
     q: str | None,
     include_deleted: bool,
     want_total: bool,
-) -> Page[CompanyOut]:
+) -> ItemPage:
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     specs = field_specs()
@@ -274,11 +279,7 @@ async def list_companies(
         columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
-    return Page[CompanyOut](
-        items=[to_out(row, custom[row.id]) for row in result.rows],
-        next_cursor=result.next_cursor,
-        total=result.total,
-    )
+    return ItemPage([item(row, custom[row.id]) for row in result.rows], result.next_cursor, result.total)
 
 
 async def update(

@@ -12,6 +12,7 @@ from crm.auth.principal import Principal
 from crm.contact import bulk, service
 from crm.contact.schemas import BulkDelete, BulkResponse, BulkUpdate, ContactCreate, ContactOut, ContactPatch
 from crm.core.deps import RuntimeDep
+from crm.kit.jsonout import page_response
 from crm.kit.pagination import Page, check_limit
 from crm.kit.records import parse_if_match
 
@@ -38,8 +39,8 @@ async def list_contacts(
     q: Annotated[str | None, Query(max_length=200)] = None,
     include_deleted: bool = False,
     count: bool | None = None,
-) -> Page[ContactOut]:
-    return await service.list_contacts(
+) -> Response:
+    page = await service.list_contacts(
         session,
         runtime,
         principal,
@@ -50,6 +51,7 @@ async def list_contacts(
         include_deleted=include_deleted,
         want_total=count if count is not None else cursor is None,
     )
+    return page_response(page)
 
 
 @router.post(

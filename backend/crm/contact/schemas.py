@@ -37,6 +37,11 @@ class Address(BaseModel):
     country: str | None = Field(default=None, max_length=100)
 
 
+def address_shape(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored address (only the parts given) in the API's shape: every part, None when absent."""
+    return {key: stored.get(key) for key in Address.model_fields} if stored else None
+
+
 class ContactFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     first_name: str | None = Field(default=None, max_length=100)

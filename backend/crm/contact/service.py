@@ -23,7 +23,13 @@ from crm.audit.service import record_event
 from crm.auth.permissions import Action
 from crm.auth.principal import Principal
 from crm.contact import repository
-from crm.contact.schemas import LIFECYCLE_STAGES, Address, ContactCreate, ContactOut, ContactPatch
+from crm.contact.schemas import (
+    LIFECYCLE_STAGES,
+    ContactCreate,
+    ContactOut,
+    ContactPatch,
+    address_shape,
+)
 from crm.core.config import Settings
 from crm.core.errors import BadRequest, Conflict, NotFound
 from crm.core.runtime import Runtime
@@ -31,8 +37,8 @@ from crm.core.security.crypto import KeyStore, OrgCipher, keystore_for, org_ciph
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.kit.followups import Change, record_change
+from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
-from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
 from crm.kit.rows import get_row
@@ -150,37 +156,43 @@ def _decrypt_json(cipher: OrgCipher, row: Any, column: str) -> Any:
     return None if value is None else orjson.loads(cipher.decrypt_bytes(value, TABLE, column, row.id))
 
 
-def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> ContactOut:
-    """The API shape of a contact: a ``Contact`` instance or a row of ``OUT_COLUMNS``."""
+def item(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> dict[str, Any]:
+    """A contact in its API shape as plain values (``ContactOut``'s fields; lists write it as JSON
+    directly, crm.kit.jsonout): a ``Contact`` instance or a row of ``OUT_COLUMNS``."""
     birth = _decrypt_json(cipher, row, "date_of_birth")
     address = _decrypt_json(cipher, row, "address")
-    return ContactOut(
-        id=row.id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        job_title=row.job_title,
-        company_id=row.company_id,
-        company_name=row.company_name,
-        lifecycle_stage=row.lifecycle_stage,
-        owner_id=row.owner_id,
-        emails=_decrypt_json(cipher, row, "emails") or [],
-        phones=_decrypt_json(cipher, row, "phones") or [],
-        date_of_birth=dt.date.fromisoformat(birth) if birth else None,
-        address=Address(**address) if address else None,
-        consent_email=row.consent_email,
-        consent_sms=row.consent_sms,
-        consent_whatsapp=row.consent_whatsapp,
-        tags=list(row.tags or []),
-        custom_fields=custom,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-        sentiment_label=row.sentiment_label,
-        sentiment_score=row.sentiment_score,
-        sentiment_count=row.sentiment_count,
-        sentiment_at=row.sentiment_at,
-    )
+    return {
+        "id": row.id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "job_title": row.job_title,
+        "company_id": row.company_id,
+        "company_name": row.company_name,
+        "lifecycle_stage": row.lifecycle_stage,
+        "owner_id": row.owner_id,
+        "emails": _decrypt_json(cipher, row, "emails") or [],
+        "phones": _decrypt_json(cipher, row, "phones") or [],
+        "date_of_birth": birth or None,  # ISO text as stored, as the date serialises
+        "address": address_shape(address),
+        "consent_email": row.consent_email,
+        "consent_sms": row.consent_sms,
+        "consent_whatsapp": row.consent_whatsapp,
+        "tags": list(row.tags or []),
+        "custom_fields": custom,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+        "sentiment_label": row.sentiment_label,
+        "sentiment_score": row.sentiment_score,
+        "sentiment_count": row.sentiment_count,
+        "sentiment_at": row.sentiment_at,
+    }
+
+
+def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> ContactOut:
+    """The API shape of a contact as its model: a ``Contact`` instance or a row of ``OUT_COLUMNS``."""
+    return ContactOut.model_validate(item(row, cipher, custom))
 
 
 def _normalized_list(values: list[str], kind: str, cipher: OrgCipher) -> tuple[list[str], list[bytes]]:
@@ -407,7 +419,7 @@ async def list_contacts(
     q: str | None,
     include_deleted: bool,
     want_total: bool,
-) -> Page[ContactOut]:
+) -> ItemPage:
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
     specs = field_specs(cipher)
@@ -429,10 +441,8 @@ async def list_contacts(
         columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
-    return Page[ContactOut](
-        items=[to_out(row, cipher, custom[row.id]) for row in result.rows],
-        next_cursor=result.next_cursor,
-        total=result.total,
+    return ItemPage(
+        [item(row, cipher, custom[row.id]) for row in result.rows], result.next_cursor, result.total
     )
 
 

@@ -22,6 +22,7 @@ from crm.deal.schemas import (
     DealPatch,
     StageChangeOut,
 )
+from crm.kit.jsonout import page_response
 from crm.kit.pagination import Page, check_limit
 from crm.kit.records import parse_if_match
 
@@ -49,8 +50,8 @@ async def list_deals(
     q: Annotated[str | None, Query(max_length=200)] = None,
     include_deleted: bool = False,
     count: bool | None = None,
-) -> Page[DealOut]:
-    return await service.list_deals(
+) -> Response:
+    page = await service.list_deals(
         session,
         runtime,
         principal,
@@ -61,6 +62,7 @@ async def list_deals(
         include_deleted=include_deleted,
         want_total=count if count is not None else cursor is None,
     )
+    return page_response(page)
 
 
 @router.post("", response_model=DealOut, status_code=201)

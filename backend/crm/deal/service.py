@@ -30,8 +30,8 @@ from crm.customfield import values as custom_values
 from crm.deal import repository, writes
 from crm.deal.schemas import DEAL_STATUSES, DealCreate, DealOut, DealPatch
 from crm.kit.followups import Change, record_change
+from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
-from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
 from crm.kit.rows import get_row, out_columns
@@ -67,32 +67,37 @@ def field_specs() -> dict[str, FieldSpec]:
 OUT_COLUMNS = out_columns(Deal, DealOut)
 
 
-def to_out(row: Any, custom: dict[str, Any], contact_ids: list[uuid.UUID], show_amount: bool) -> DealOut:
+def item(row: Any, custom: dict[str, Any], contact_ids: list[uuid.UUID], show_amount: bool) -> dict[str, Any]:
     """The API shape of a deal: a ``Deal`` instance or a row of ``OUT_COLUMNS``."""
-    return DealOut(
-        id=row.id,
-        name=row.name,
-        amount=row.amount if show_amount else None,
-        currency=row.currency,
-        pipeline_id=row.pipeline_id,
-        stage_id=row.stage_id,
-        probability=row.probability,
-        expected_close_date=row.expected_close_date,
-        owner_id=row.owner_id,
-        company_id=row.company_id,
-        contact_ids=contact_ids,
-        status=row.status,
-        lost_reason=row.lost_reason,
-        closed_at=row.closed_at,
-        stage_entered_at=row.stage_entered_at,
-        board_rank=row.board_rank,
-        tags=list(row.tags or []),
-        custom_fields=custom,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-    )
+    return {
+        "id": row.id,
+        "name": row.name,
+        "amount": row.amount if show_amount else None,
+        "currency": row.currency,
+        "pipeline_id": row.pipeline_id,
+        "stage_id": row.stage_id,
+        "probability": row.probability,
+        "expected_close_date": row.expected_close_date,
+        "owner_id": row.owner_id,
+        "company_id": row.company_id,
+        "contact_ids": contact_ids,
+        "status": row.status,
+        "lost_reason": row.lost_reason,
+        "closed_at": row.closed_at,
+        "stage_entered_at": row.stage_entered_at,
+        "board_rank": row.board_rank,
+        "tags": list(row.tags or []),
+        "custom_fields": custom,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+    }
+
+
+def to_out(row: Any, custom: dict[str, Any], contact_ids: list[uuid.UUID], show_amount: bool) -> DealOut:
+    """The API shape of a deal as its model."""
+    return DealOut.model_validate(item(row, custom, contact_ids, show_amount))
 
 
 def _pii_custom(definitions: dict[str, CustomFieldDefinition]) -> set[str]:
@@ -203,7 +208,7 @@ async def list_deals(
     q: str | None,
     include_deleted: bool,
     want_total: bool,
-) -> Page[DealOut]:
+) -> ItemPage:
     show = amounts_visible(principal)
     if not show and any(
         key.partition("__")[0] in AMOUNT_FIELDS or (key == "sort" and raw.lstrip("-") in AMOUNT_FIELDS)
@@ -235,10 +240,10 @@ async def list_deals(
     ids = [row.id for row in result.rows]
     custom = await custom_values.read(session, cipher, definitions, ids)
     contacts = await repository.contacts_of(session, ids)
-    return Page[DealOut](
-        items=[to_out(row, custom[row.id], contacts[row.id], show) for row in result.rows],
-        next_cursor=result.next_cursor,
-        total=result.total,
+    return ItemPage(
+        [item(row, custom[row.id], contacts[row.id], show) for row in result.rows],
+        result.next_cursor,
+        result.total,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from crm.auth.dependencies import TenantSession, require_permission
 from crm.auth.principal import Principal
 from crm.core.deps import RuntimeDep
+from crm.kit.jsonout import page_response
 from crm.kit.pagination import Page, check_limit
 from crm.kit.records import parse_if_match
 from crm.lead import bulk, convert, service
@@ -48,8 +49,8 @@ async def list_leads(
     q: Annotated[str | None, Query(max_length=200)] = None,
     include_deleted: bool = False,
     count: bool | None = None,
-) -> Page[LeadOut]:
-    return await service.list_leads(
+) -> Response:
+    page = await service.list_leads(
         session,
         runtime,
         principal,
@@ -60,6 +61,7 @@ async def list_leads(
         include_deleted=include_deleted,
         want_total=count if count is not None else cursor is None,
     )
+    return page_response(page)
 
 
 @router.post("", response_model=LeadOut, status_code=201)

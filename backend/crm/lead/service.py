@@ -28,8 +28,8 @@ from crm.core.security.crypto import OrgCipher, register_encrypted_column
 from crm.customfield import service as custom_fields
 from crm.customfield import values as custom_values
 from crm.kit.followups import Change, record_change
+from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
-from crm.kit.pagination import Page
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
 from crm.kit.rows import get_row, out_columns
@@ -111,35 +111,40 @@ def decrypt(cipher: OrgCipher, row: Any, column: str) -> str | None:
 OUT_COLUMNS = out_columns(Lead, LeadOut)
 
 
-def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> LeadOut:
+def item(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> dict[str, Any]:
     """The API shape of a lead: a ``Lead`` instance or a row of ``OUT_COLUMNS``."""
-    return LeadOut(
-        id=row.id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        company_name=row.company_name,
-        job_title=row.job_title,
-        email=decrypt(cipher, row, "email"),
-        phone=decrypt(cipher, row, "phone"),
-        source=row.source,
-        status=row.status,
-        lost_reason=row.lost_reason,
-        score=row.score,
-        score_reasons=row.score_reasons,
-        score_model_version=row.score_model_version,
-        scored_at=row.scored_at,
-        converted_at=row.converted_at,
-        converted_contact_id=row.converted_contact_id,
-        converted_company_id=row.converted_company_id,
-        converted_deal_id=row.converted_deal_id,
-        owner_id=row.owner_id,
-        tags=list(row.tags or []),
-        custom_fields=custom,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deleted_at=row.deleted_at,
-    )
+    return {
+        "id": row.id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "company_name": row.company_name,
+        "job_title": row.job_title,
+        "email": decrypt(cipher, row, "email"),
+        "phone": decrypt(cipher, row, "phone"),
+        "source": row.source,
+        "status": row.status,
+        "lost_reason": row.lost_reason,
+        "score": row.score,
+        "score_reasons": row.score_reasons,
+        "score_model_version": row.score_model_version,
+        "scored_at": row.scored_at,
+        "converted_at": row.converted_at,
+        "converted_contact_id": row.converted_contact_id,
+        "converted_company_id": row.converted_company_id,
+        "converted_deal_id": row.converted_deal_id,
+        "owner_id": row.owner_id,
+        "tags": list(row.tags or []),
+        "custom_fields": custom,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "deleted_at": row.deleted_at,
+    }
+
+
+def to_out(row: Any, cipher: OrgCipher, custom: dict[str, Any]) -> LeadOut:
+    """The API shape of a lead as its model."""
+    return LeadOut.model_validate(item(row, cipher, custom))
 
 
 async def _check_owner(session: AsyncSession, owner_id: uuid.UUID | None) -> None:
@@ -326,7 +331,7 @@ async def list_leads(
     q: str | None,
     include_deleted: bool,
     want_total: bool,
-) -> Page[LeadOut]:
+) -> ItemPage:
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
     specs = field_specs(cipher)
@@ -348,10 +353,8 @@ async def list_leads(
         columns=OUT_COLUMNS,
     )
     custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
-    return Page[LeadOut](
-        items=[to_out(row, cipher, custom[row.id]) for row in result.rows],
-        next_cursor=result.next_cursor,
-        total=result.total,
+    return ItemPage(
+        [item(row, cipher, custom[row.id]) for row in result.rows], result.next_cursor, result.total
     )
 
 
