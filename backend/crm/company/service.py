@@ -276,10 +276,14 @@ async def list_companies(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
-        columns=OUT_COLUMNS,
+        columns=(*OUT_COLUMNS, custom_values.values_column("companies")),
     )
-    custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
-    return ItemPage([item(row, custom[row.id]) for row in result.rows], result.next_cursor, result.total)
+    custom = custom_values.Decoder(cipher, definitions)
+    return ItemPage(
+        [item(row, custom(row.id, row.custom_values)) for row in result.rows],
+        result.next_cursor,
+        result.total,
+    )
 
 
 async def update(

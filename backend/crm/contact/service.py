@@ -438,11 +438,13 @@ async def list_contacts(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
-        columns=OUT_COLUMNS,
+        columns=(*OUT_COLUMNS, custom_values.values_column(TABLE)),
     )
-    custom = await custom_values.read(session, cipher, definitions, [row.id for row in result.rows])
+    custom = custom_values.Decoder(cipher, definitions)
     return ItemPage(
-        [item(row, cipher, custom[row.id]) for row in result.rows], result.next_cursor, result.total
+        [item(row, cipher, custom(row.id, row.custom_values)) for row in result.rows],
+        result.next_cursor,
+        result.total,
     )
 
 

@@ -6,6 +6,7 @@ ciphertext (bound to record and field) plus a blind index for equality.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -15,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,6 +231,64 @@ async def read(
             plain = row[position]
         result[row[0]][key] = plain
     return result
+
+
+# A record's values as one JSON text (parsed here by orjson, not by the driver's json.loads): an
+# array of [field id, text, number as text, date, boolean, options, base64 ciphertext] arrays.
+# Numbers travel as text so they keep their digits; dates as ISO text, as JSON writes them.
+_VALUES_JSON = (
+    "(SELECT json_agg(json_build_array(v.field_id, v.value_text, v.value_number::text, v.value_date,"
+    " v.value_bool, v.value_options, encode(v.value_encrypted, 'base64')))"
+    " FROM custom_field_values v WHERE v.record_id = {record_id})::text"
+)
+_JSON_POSITION_OF = {"value_text": 1, "value_number": 2, "value_date": 3, "value_bool": 4, "value_options": 5}
+_NUMBER = 2
+
+
+def values_column(table: str) -> ColumnElement[Any]:
+    """A page's custom values read with its rows: a column of the page's own statement (labelled
+    ``custom_values``), a correlated lookup on the record-id index, so a list needs no second
+    statement for them and binds no array of its ids. Decoded by ``decode``. RLS scopes it too."""
+    return literal_column(_VALUES_JSON.format(record_id=f"{table}.id")).label("custom_values")
+
+
+class Decoder:
+    """Turns one row's ``values_column`` into ``{key: value}`` with the API's values (PII decrypted)."""
+
+    __slots__ = ("_cipher", "_plan")
+
+    def __init__(self, cipher: OrgCipher, definitions: Mapping[str, CustomFieldDefinition]) -> None:
+        self._cipher = cipher
+        # field id (text, as JSON carries it) -> (key, position of its typed value, AAD column if PII)
+        self._plan = {
+            str(d.id): (
+                d.key,
+                _JSON_POSITION_OF[COLUMN_OF[d.field_type]],
+                _aad_column(d) if d.is_pii else None,
+            )
+            for d in definitions.values()
+        }
+
+    def __call__(self, record_id: uuid.UUID, raw: str | None) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        if raw is None:
+            return result
+        plan = self._plan
+        for value in orjson.loads(raw):
+            found = plan.get(value[0])
+            if found is None:  # a value of an archived definition
+                continue
+            key, position, aad_column = found
+            if aad_column is not None and value[6] is not None:
+                sealed = base64.b64decode(value[6])
+                result[key] = orjson.loads(
+                    self._cipher.decrypt_bytes(sealed, "custom_field_values", aad_column, record_id)
+                )
+            elif position == _NUMBER and value[2] is not None:
+                result[key] = Decimal(value[2])  # as read() gives it: one JSON text for a number
+            else:
+                result[key] = value[position]
+        return result
 
 
 def field_spec(definition: CustomFieldDefinition) -> FieldSpec:

@@ -235,13 +235,11 @@ async def list_deals(
         limit=limit,
         include_deleted=include_deleted,
         want_total=want_total,
-        columns=OUT_COLUMNS,
+        columns=(*OUT_COLUMNS, custom_values.values_column("deals"), repository.CONTACT_IDS),
     )
-    ids = [row.id for row in result.rows]
-    custom = await custom_values.read(session, cipher, definitions, ids)
-    contacts = await repository.contacts_of(session, ids)
+    custom = custom_values.Decoder(cipher, definitions)
     return ItemPage(
-        [item(row, custom[row.id], contacts[row.id], show) for row in result.rows],
+        [item(row, custom(row.id, row.custom_values), row.contact_ids or [], show) for row in result.rows],
         result.next_cursor,
         result.total,
     )

@@ -33,6 +33,11 @@ from crm.search.records import transcript_scope as transcript_scope
 
 # hnsw.ef_search bounds how many rows one HNSW scan can return (pgvector caps it at 1000).
 MAX_EF_SEARCH = 1000
+# The beam of an HNSW scan when fewer rows are asked for: at 1M vectors in one organisation the
+# exact top 10 needs a wider beam than the 100 candidates the API fetches for a page (recall@10
+# ~RECALL at 100, ~RECALL at 200 on data shaped like MiniLM embeddings of CRM text; docs/search.md,
+# bench/vector_search.py), and a wider beam costs a few ms where more rows would cost visibility checks.
+EF_SEARCH = 200
 
 
 # --- the queue ------------------------------------------------------------------------------------
@@ -250,8 +255,9 @@ async def nearest(
     """Up to ``n`` nearest chunks, best first (distance = negative inner product); only vectors of
     ``model`` when given (search always gives its query vector's model)."""
     n = max(1, min(n, MAX_EF_SEARCH))
-    # An HNSW scan returns at most ef_search rows: ask for at least as many as wanted.
-    await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, n)}"))
+    # An HNSW scan returns at most ef_search rows: at least as many as wanted, and never a narrower
+    # beam than EF_SEARCH.
+    await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, n)}"))
     params: dict[str, Any] = {"query": vectors.to_literal(query), "n": n}
     if model is not None:
         params["model"] = model
