@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { baseUrl, DEMO_PASSWORD, demoLogin, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
+import { assertAxisLabelsApart, assertNoHorizontalScroll, baseUrl, DEMO_PASSWORD, demoLogin, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
 
 const aiUrl = process.env.CRM_E2E_AI_URL?.replace(/\/+$/, "");
 // Background jobs (sentiment, search indexing) retry on a 3 s, 9 s, 27 s back-off when they ran
@@ -214,7 +214,13 @@ describe("AI panels with the real AI service", () => {
       const box = await band.boundingBox();
       assert.ok(box && box.width > 50 && box.height > 5, `the band is drawn across the forecast periods: ${JSON.stringify(box)}`);
       await chart.locator("path.recharts-line-curve").first().waitFor();
+      await assertAxisLabelsApart(page, "the forecast");
       await screenshot(page, "ai-forecast");
+      await page.setViewportSize(PHONE);
+      await page.waitForTimeout(300);
+      await assertNoHorizontalScroll(page, "the forecast on a phone");
+      await assertAxisLabelsApart(page, "the forecast on a phone");
+      await screenshot(page, "ai-forecast-phone");
       assert.deepEqual(problems, []);
     } finally {
       await close();

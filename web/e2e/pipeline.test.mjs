@@ -3,7 +3,7 @@
 // "lost" asks for the reason; each demo role's home shows its own charts; phone-sized screenshots.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { assertNoHorizontalScroll, baseUrl, demoLogin, expectedError, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
+import { assertAxisLabelsApart, assertNoHorizontalScroll, baseUrl, demoLogin, expectedError, launchBrowser, openPage, PHONE, screenshot, signIn } from "./support.mjs";
 
 let browser;
 before(async () => {
@@ -245,6 +245,7 @@ describe("role dashboards", () => {
           const marks = await widget.locator(".recharts-rectangle, .recharts-sector, .recharts-line-curve").count();
           assert.ok(marks > 0, `${id} drew its data`);
         }
+        await assertAxisLabelsApart(page, `${role}'s dashboard`);
         await screenshot(page, `dashboard-${role}`);
         // A tooltip last placed for the wide layout (the pointer rested near a chart's right edge) must
         // not widen the page once the screen is narrow (a rotated tablet, a resized window).
@@ -256,6 +257,9 @@ describe("role dashboards", () => {
         await page.setViewportSize(PHONE);
         await page.waitForTimeout(300);
         await assertNoHorizontalScroll(page, `${role}'s dashboard on a phone`);
+        await assertAxisLabelsApart(page, `${role}'s dashboard on a phone`);
+        // Stage names do not fit under phone-width columns: the pipeline draws rows instead.
+        if (widgets.includes("widget-pipeline")) assert.equal(await page.getByTestId("widget-pipeline").locator("[data-chart-layout]").getAttribute("data-chart-layout"), "rows");
         await screenshot(page, `dashboard-${role}-phone`);
         assert.deepEqual(problems, []);
       } finally {

@@ -84,6 +84,28 @@ export async function assertNoHorizontalScroll(page, what) {
   assert.fail(`${what} scrolls sideways by ${overflow}px; sticking out: ${culprits.join(" | ")}`);
 }
 
+/**
+ * Fails when a chart's axis labels overlap one another or wrap onto a second line (the 375 px
+ * dashboard's stage names ran into each other). Checks every Recharts axis on the page.
+ */
+export async function assertAxisLabelsApart(page, what) {
+  const problems = await page.evaluate(() => {
+    const found = [];
+    for (const axis of document.querySelectorAll(".recharts-cartesian-axis-tick-labels")) {
+      const labels = [...axis.querySelectorAll("text")].map((text) => ({ text: text.textContent ?? "", lines: text.querySelectorAll("tspan").length, box: text.getBoundingClientRect() }));
+      for (const label of labels) if (label.lines > 1) found.push(`"${label.text}" wraps onto ${label.lines} lines`);
+      for (let i = 0; i < labels.length; i++)
+        for (let j = i + 1; j < labels.length; j++) {
+          const [a, b] = [labels[i].box, labels[j].box];
+          // A pixel of anti-aliasing may touch; more than that is two labels drawn over each other.
+          if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) found.push(`"${labels[i].text}" overlaps "${labels[j].text}"`);
+        }
+    }
+    return found;
+  });
+  assert.deepEqual(problems, [], `${what}: chart axis labels collide`);
+}
+
 /** Fills the password step of /sign-in and submits it. */
 export async function submitPassword(page, email, password) {
   if (!page.url().includes("/sign-in")) await page.goto(`${baseUrl}/sign-in`);

@@ -2,7 +2,7 @@ import type { ReactNode, Ref } from "react";
 import { cn } from "@/lib/cn";
 
 export type ChartBoxProps = {
-  /** The ref of useElementWidth(), for a chart laid out for the width this box measures. */
+  /** The ref of useChartWidth(), for a chart laid out for the width this box measures. */
   ref?: Ref<HTMLDivElement>;
   /** What the chart shows, with every full name and value: screen readers get this instead of the SVG. */
   label: string;

@@ -16,7 +16,22 @@ export const SERIES = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#
 /** Axis labels are measured at this size to decide how much of each fits (see labels.ts). */
 export const TICK_FONT_PX = 12;
 
-export const axisProps = { stroke: COLORS.muted, tick: { fill: COLORS.text, fontSize: TICK_FONT_PX }, tickLine: false } as const;
+/**
+ * Tick labels at TICK_FONT_PX. The size goes in `style` too, as a CSS length: Recharts measures
+ * labels (to drop crowded ones) in a span styled with `style` only, else at the page's size.
+ */
+export const axisProps = {
+  stroke: COLORS.muted,
+  tick: { fill: COLORS.text, fontSize: TICK_FONT_PX, style: { fontSize: `${TICK_FONT_PX}px` } },
+  tickLine: false,
+} as const;
+
+/**
+ * Ticks of a category axis whose names are already cut to fit (fitLabel). `width: 0` stops
+ * Recharts from wrapping them again onto two lines by its own measurements, which it caches and
+ * which ran wide on the demo dashboard ("Harbour Health / Insurance" in a 165 px axis).
+ */
+export const categoryTick = { ...axisProps.tick, width: 0 } as const;
 
 /**
  * Time axes (months, weeks, quarters) keep their labels whole and drop some instead: Recharts

@@ -1,8 +1,8 @@
 import { Bar, BarChart, CartesianGrid, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ChartBox } from "@/components/charts/ChartBox";
 import { categoryAxisWidth, fitLabel, LABEL_GAP_PX } from "@/components/charts/labels";
-import { ANIMATE, axisProps, COLORS, SERIES } from "@/components/charts/theme";
-import { useElementWidth } from "@/components/charts/useElementWidth";
+import { ANIMATE, axisProps, categoryTick, COLORS, SERIES } from "@/components/charts/theme";
+import { useChartWidth } from "@/components/charts/useChartWidth";
 import { humanize } from "@/modules/records/format";
 import { percent } from "./chartTheme";
 import type { DashboardSummary } from "./types";
@@ -15,7 +15,7 @@ export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lea
   const slices = rows.map((row, index) => ({ ...row, fill: SERIES[index % SERIES.length] }));
   const total = rows.reduce((n, r) => n + r.count, 0);
   const converted = rows.reduce((n, r) => n + r.converted, 0);
-  const [ref, width] = useElementWidth<HTMLDivElement>();
+  const [ref, width] = useChartWidth<HTMLDivElement>();
   // Source names beside the bars, on one line each: cut to fit with "…" rather than wrapped.
   const names = categoryAxisWidth(
     rows.map((r) => r.name),
@@ -53,7 +53,7 @@ export function LeadSourcesWidget({ data, state }: { data: DashboardSummary["lea
             <BarChart width={width} height={256} data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
               <CartesianGrid horizontal={false} stroke={COLORS.grid} />
               <XAxis type="number" {...axisProps} allowDecimals={false} />
-              <YAxis type="category" dataKey="name" {...axisProps} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
+              <YAxis type="category" dataKey="name" {...axisProps} tick={categoryTick} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
               <Tooltip cursor={{ fill: COLORS.grid, opacity: 0.4 }} />
               <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
               <Bar isAnimationActive={ANIMATE} dataKey="count" name="New" fill={COLORS.accentSoft} radius={[0, 4, 4, 0]} maxBarSize={16} />

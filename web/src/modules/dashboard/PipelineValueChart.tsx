@@ -1,8 +1,8 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
 import { ChartBox } from "@/components/charts/ChartBox";
 import { categoryAxisWidth, categoryLayout, fitLabel, LABEL_GAP_PX, rowsHeight } from "@/components/charts/labels";
-import { ANIMATE, axisProps, COLORS } from "@/components/charts/theme";
-import { useElementWidth } from "@/components/charts/useElementWidth";
+import { ANIMATE, axisProps, categoryTick, COLORS } from "@/components/charts/theme";
+import { useChartWidth } from "@/components/charts/useChartWidth";
 import { money } from "./chartTheme";
 
 /** One stage's bar; `fill` colours it (Recharts reads it from the row). */
@@ -19,7 +19,7 @@ const MARGIN = { top: 8, right: 8, bottom: 0, left: 0 };
  * whole. A null `currency` plots deal counts (for roles that may not see amounts).
  */
 export function PipelineValueChart({ rows, currency }: { rows: StageBar[]; currency: string | null }) {
-  const [ref, width] = useElementWidth<HTMLDivElement>();
+  const [ref, width] = useChartWidth<HTMLDivElement>();
   const plot = width - VALUE_AXIS_PX - MARGIN.left - MARGIN.right;
   const column = plot / Math.max(rows.length, 1);
   const layout = categoryLayout(plot, rows.length);
@@ -46,7 +46,7 @@ export function PipelineValueChart({ rows, currency }: { rows: StageBar[]; curre
         (layout === "columns" ? (
           <BarChart width={width} height={height} data={rows} margin={MARGIN}>
             <CartesianGrid vertical={false} stroke={COLORS.grid} />
-            <XAxis dataKey="name" {...axisProps} interval={0} tickFormatter={(name: string) => fitLabel(name, column - LABEL_GAP_PX)} />
+            <XAxis dataKey="name" {...axisProps} tick={categoryTick} interval={0} tickFormatter={(name: string) => fitLabel(name, column - LABEL_GAP_PX)} />
             <YAxis {...axisProps} width={VALUE_AXIS_PX} tickFormatter={valueTick} />
             {tooltip}
             {/* Each bar takes its colour from its row's `fill`. */}
@@ -56,7 +56,7 @@ export function PipelineValueChart({ rows, currency }: { rows: StageBar[]; curre
           <BarChart width={width} height={height} data={rows} layout="vertical" margin={{ ...MARGIN, right: 16 }}>
             <CartesianGrid horizontal={false} stroke={COLORS.grid} />
             <XAxis type="number" {...axisProps} tickFormatter={valueTick} />
-            <YAxis type="category" dataKey="name" {...axisProps} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
+            <YAxis type="category" dataKey="name" {...axisProps} tick={categoryTick} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
             {tooltip}
             <Bar isAnimationActive={ANIMATE} dataKey={key} radius={[0, 4, 4, 0]} maxBarSize={24} />
           </BarChart>

@@ -1,8 +1,8 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
 import { ChartBox } from "@/components/charts/ChartBox";
 import { categoryAxisWidth, fitLabel, LABEL_GAP_PX } from "@/components/charts/labels";
-import { ANIMATE, axisProps, COLORS } from "@/components/charts/theme";
-import { useElementWidth } from "@/components/charts/useElementWidth";
+import { ANIMATE, axisProps, categoryTick, COLORS } from "@/components/charts/theme";
+import { useChartWidth } from "@/components/charts/useChartWidth";
 import { money } from "./chartTheme";
 import { type DashboardSummary, toNumber } from "./types";
 import { WidgetCard, type WidgetState } from "./WidgetCard";
@@ -20,7 +20,7 @@ export function TopAccountsWidget({ data, state }: { data: DashboardSummary["top
     .filter((a) => !showAmounts || a.currency === currency)
     .map((a) => ({ name: a.name, value: toNumber(a.won_amount), deals: a.won_deals }));
   const key = showAmounts ? "value" : "deals";
-  const [ref, width] = useElementWidth<HTMLDivElement>();
+  const [ref, width] = useChartWidth<HTMLDivElement>();
   // Names beside the bars, as wide as the longest needs up to 40% of the chart; cut ones end in "…".
   const names = categoryAxisWidth(
     rows.map((r) => r.name),
@@ -52,7 +52,7 @@ export function TopAccountsWidget({ data, state }: { data: DashboardSummary["top
           <BarChart width={width} height={256} data={rows} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid horizontal={false} stroke={COLORS.grid} />
             <XAxis type="number" {...axisProps} tickFormatter={(v: number) => (showAmounts ? money(v, currency) : String(v))} />
-            <YAxis type="category" dataKey="name" {...axisProps} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
+            <YAxis type="category" dataKey="name" {...axisProps} tick={categoryTick} width={names} interval={0} tickFormatter={(name: string) => fitLabel(name, names - LABEL_GAP_PX)} />
             <Tooltip
               cursor={{ fill: COLORS.grid, opacity: 0.4 }}
               formatter={(value, _name, item) => {
