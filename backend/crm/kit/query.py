@@ -41,7 +41,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import True_
 
@@ -56,6 +55,7 @@ from crm.kit.pagination import (
     encode_cursor,
     estimate_rows,
 )
+from crm.kit.rows import plain_rows
 from crm.models import CustomFieldDefinition, CustomFieldValue
 
 
@@ -230,14 +230,13 @@ async def run_list(
     page = page.order_by(*order).limit(limit + 1)
     if matches == []:
         return ListResult(rows=[], next_cursor=None, total=Total(value=0, exact=True) if want_total else None)
-    result: Result[Any]
+    fetched: list[Any]
     if columns:
         # Plain rows straight from the connection: no ORM result processing, nothing to flush
         # (a list is read in a GET, and nothing it reads is pending in the session).
-        result = await (await session.connection()).execute(page)
+        fetched = plain_rows(await (await session.connection()).execute(page))
     else:
-        result = await session.execute(page)
-    fetched = list(result)
+        fetched = list(await session.execute(page))
     next_cursor = None
     if len(fetched) > limit:
         fetched = fetched[:limit]

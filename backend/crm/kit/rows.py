@@ -8,11 +8,14 @@ expiry saves more CPU per page than the query itself costs. Writes keep using in
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, inspect, select
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -41,3 +44,19 @@ async def get_row(
     """
     statement = select(*columns).where(model.id == record_id, scope, model.deleted_at.is_(None))
     return (await session.execute(statement)).first()
+
+
+@lru_cache(maxsize=256)
+def _shape(keys: tuple[str, ...]) -> Any:
+    return namedtuple("Record", keys, rename=True)
+
+
+def plain_rows(result: Result[Any]) -> list[Any]:
+    """The rows of ``result`` as named tuples (``row.name`` and ``row[0]``).
+
+    A page reads each of its 50 rows' 20-odd values by name: through SQLAlchemy's ``Row``
+    that is about 1 microsecond a value (15x a named tuple's), which made building the items
+    the largest CPU cost of a list. One named-tuple class per column list, made once.
+    """
+    make = _shape(tuple(result.keys()))._make
+    return [make(row) for row in result]
