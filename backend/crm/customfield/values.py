@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -245,6 +246,7 @@ _JSON_POSITION_OF = {"value_text": 1, "value_number": 2, "value_date": 3, "value
 _NUMBER = 2
 
 
+@lru_cache(maxsize=16)
 def values_column(table: str) -> ColumnElement[Any]:
     """A page's custom values read with its rows: a column of the page's own statement (labelled
     ``custom_values``), a correlated lookup on the record-id index, so a list needs no second

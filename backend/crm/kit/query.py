@@ -125,6 +125,26 @@ async def _text_total(
     return Total(value=max(estimate or 0, EXACT_TOTAL_LIMIT + 1), exact=False)
 
 
+_SELECTS: dict[tuple[int, ...], Select[Any]] = {}
+
+
+def _select_of(selected: tuple[Any, ...]) -> Select[Any]:
+    """``SELECT <columns>`` made once per column list: coercing 25-odd columns into a new
+    statement cost more than the rest of a page's statement building (statements are immutable:
+    each request's ``where``/``order_by`` make copies, never change this one).
+
+    Keyed by the columns' identities (SQL expressions overload ``==``, so they cannot be compared
+    as keys); the cached statement holds the columns, so an identity is never reused meanwhile.
+    """
+    key = tuple(map(id, selected))
+    statement = _SELECTS.get(key)
+    if statement is None:
+        if len(_SELECTS) >= 256:  # column lists are module constants: this never fills in practice
+            _SELECTS.clear()
+        statement = _SELECTS[key] = select(*selected)
+    return statement
+
+
 async def run_list(
     session: AsyncSession,
     model: Any,
@@ -195,7 +215,7 @@ async def run_list(
     extra = [c for c in sort_columns if not any(c is h for h in head)]
     selected = (*head, *extra)
     positions = [next(i for i, s in enumerate(selected) if s is c) for c in sort_columns]
-    statement: Select[Any] = select(*selected)
+    statement: Select[Any] = _select_of(selected)
     if sort_definition is not None:
         # Records without a value for the field are not listed when sorting by it (like a filter on it).
         statement = statement.join(

@@ -53,6 +53,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "converted": frozenset(),
 }
 UNSCORED = "-1.0"  # sorts after every probability, so sort=-score lists the hottest leads first
+# A literal (not a bound parameter), so an expression index on it can serve the sort; one object,
+# so the page's statement is recognised as the same from request to request.
+SCORE_SORT = func.coalesce(Lead.score, literal_column(UNSCORED))
 
 
 def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
@@ -90,8 +93,7 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
             Lead.score,
             sortable=True,
             nullable=False,
-            # A literal (not a bound parameter), so an expression index on it can serve the sort.
-            sort_columns=(func.coalesce(Lead.score, literal_column(UNSCORED)),),
+            sort_columns=(SCORE_SORT,),
         ),
         "scored_at": FieldSpec(Kind.datetime, Lead.scored_at),
         "converted_at": FieldSpec(Kind.datetime, Lead.converted_at),
