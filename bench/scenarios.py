@@ -337,10 +337,12 @@ def build(
         (
             "dashboard_top_accounts",
             ("account",),
-            "SELECT c.id, c.name, t.won FROM (SELECT d.company_id, sum(d.amount) AS won FROM deals d"
+            # Per (company, currency), as the API sums: amounts in different currencies never mix.
+            "SELECT c.id, c.name, t.currency, t.won, t.n FROM (SELECT d.company_id, d.currency,"
+            " sum(d.amount) AS won, count(*) AS n FROM deals d"
             " WHERE d.organization_id = %(org)s AND d.status = 'won' AND d.deleted_at IS NULL"
             " AND d.company_id IS NOT NULL AND d.closed_at >= (current_date - 365)::timestamptz"
-            " GROUP BY d.company_id"
+            " AND d.closed_at < (current_date + 1)::timestamptz GROUP BY d.company_id, d.currency"
             " ORDER BY won DESC LIMIT 10) t JOIN companies c ON c.id = t.company_id ORDER BY t.won DESC",
         ),
         (
