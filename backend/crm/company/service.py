@@ -237,13 +237,14 @@ async def get(
     session: AsyncSession, runtime: Runtime, principal: Principal, company_id: uuid.UUID
 ) -> CompanyOut:
     scope = scope_clause(principal.scope("companies", Action.read), Company.owner_id, principal)
-    row = await get_row(session, Company, OUT_COLUMNS, company_id, scope)
+    row = await get_row(
+        session, Company, (*OUT_COLUMNS, custom_values.values_column("companies")), company_id, scope
+    )
     if row is None:
         raise NotFound("no such company")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
-    custom = await custom_values.read(session, cipher, definitions, [row.id])
-    return to_out(row, custom[row.id])
+    return to_out(row, custom_values.Decoder(cipher, definitions)(row.id, row.custom_values))
 
 
 async def list_companies(

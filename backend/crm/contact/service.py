@@ -396,7 +396,7 @@ async def get(
     row = await get_row(
         session,
         Contact,
-        OUT_COLUMNS,
+        (*OUT_COLUMNS, custom_values.values_column(TABLE)),
         contact_id,
         scope_clause(principal.scope("contacts", Action.read), Contact.owner_id, principal),
     )
@@ -404,8 +404,7 @@ async def get(
         raise NotFound("no such contact")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    custom = await custom_values.read(session, cipher, definitions, [row.id])
-    return to_out(row, cipher, custom[row.id])
+    return to_out(row, cipher, custom_values.Decoder(cipher, definitions)(row.id, row.custom_values))
 
 
 async def list_contacts(

@@ -169,12 +169,19 @@ async def in_scope(
 
 async def get(session: AsyncSession, runtime: Runtime, principal: Principal, deal_id: uuid.UUID) -> DealOut:
     scope = writes.visible(principal.scope("deals", Action.read), Deal.owner_id, principal)
-    row = await get_row(session, Deal, OUT_COLUMNS, deal_id, scope)
+    row = await get_row(
+        session,
+        Deal,
+        (*OUT_COLUMNS, custom_values.values_column("deals"), repository.CONTACT_IDS),
+        deal_id,
+        scope,
+    )
     if row is None:
         raise NotFound("no such deal")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
-    return await out(session, principal, cipher, definitions, row)
+    custom = custom_values.Decoder(cipher, definitions)(row.id, row.custom_values)
+    return to_out(row, custom, row.contact_ids or [], amounts_visible(principal))
 
 
 def _contact_filter(

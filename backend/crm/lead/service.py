@@ -313,13 +313,12 @@ async def in_scope(
 
 async def get(session: AsyncSession, runtime: Runtime, principal: Principal, lead_id: uuid.UUID) -> LeadOut:
     scope = scope_clause(principal.scope("leads", Action.read), Lead.owner_id, principal)
-    row = await get_row(session, Lead, OUT_COLUMNS, lead_id, scope)
+    row = await get_row(session, Lead, (*OUT_COLUMNS, custom_values.values_column(TABLE)), lead_id, scope)
     if row is None:
         raise NotFound("no such lead")
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
-    custom = await custom_values.read(session, cipher, definitions, [row.id])
-    return to_out(row, cipher, custom[row.id])
+    return to_out(row, cipher, custom_values.Decoder(cipher, definitions)(row.id, row.custom_values))
 
 
 async def list_leads(
