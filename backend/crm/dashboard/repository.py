@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,7 @@ from crm.models import (
     Company,
     Deal,
     DealCloseTotal,
+    DealCompanyWonTotal,
     DealStageTotal,
     LeadSourceTotal,
     OpenTaskTotal,
@@ -328,32 +330,149 @@ async def activities_due(
     return counts
 
 
-async def top_accounts(
-    session: AsyncSession, start: dt.date, end: dt.date, scope: ColumnElement[bool], limit: int
-) -> list[dict[str, Any]]:
-    """Companies by won value in the period, one row per (company, currency): sums never mix currencies."""
-    won = (
-        select(
-            Deal.company_id,
-            Deal.currency,
-            func.sum(Deal.amount).label("won_amount"),
-            func.count().label("won_deals"),
-        )
-        .where(
-            Deal.status == _constant("won"),
-            Deal.deleted_at.is_(None),
-            Deal.company_id.is_not(None),
-            # Bounds as UTC instants, not dates: a date compared with a timestamptz column is a
-            # filter on every row of the organisation, an instant bounds the index scan.
-            Deal.closed_at >= _utc_midnight(start),
-            Deal.closed_at < _utc_midnight(end + dt.timedelta(days=1)),
-            scope,
-        )
-        .group_by(Deal.company_id, Deal.currency)
-        .order_by(func.sum(Deal.amount).desc().nulls_last(), Deal.company_id, Deal.currency)
-        .limit(limit)
+# Top accounts, all deals: the companies ranked first by their all-time won value, whose exact
+# sums in the period give the floor of the top N (``_floor_of_top``). Each company above the floor
+# then costs a look-up of its deals, about as much as aggregating PROBE_COST won deals of the
+# period; when that exceeds the period's own deals (a short period, a small organisation) or
+# MAX_CANDIDATES companies, the plain aggregate of the period is cheaper and runs instead.
+HEAD = 50
+MAX_CANDIDATES = 1_000
+PROBE_COST = 16
+
+
+def _won_in(start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+    return [
+        Deal.status == _constant("won"),
+        Deal.deleted_at.is_(None),
+        Deal.company_id.is_not(None),
+        # Bounds as UTC instants, not dates: a date compared with a timestamptz column is a
+        # filter on every row of the organisation, an instant bounds the index scan.
+        Deal.closed_at >= _utc_midnight(start),
+        Deal.closed_at < _utc_midnight(end + dt.timedelta(days=1)),
+    ]
+
+
+def _by_bound(most: int) -> Any:
+    """The ``most`` companies of largest all-time won value, walked down the index from the top.
+
+    Ranked and cut by LIMIT, not filtered by value: under row-level security a comparison of
+    numerics (not leakproof) may not bound an index scan, so ``won_amount >= x`` would be a filter
+    over every company of the organisation.
+    """
+    bound = DealCompanyWonTotal
+    return (
+        select(bound.company_id, bound.currency, bound.won_amount)
+        .order_by(bound.won_amount.desc())
+        .limit(most)
         .subquery()
     )
+
+
+async def _floor_of_top(
+    session: AsyncSession, won_in: list[ColumnElement[bool]], limit: int
+) -> Decimal | None:
+    """A value the ``limit``-th largest (company, currency) won sum of the period reaches, when
+    summing the companies whose all-time won value reaches it too is cheaper than summing the
+    period's deals; else None (rank the whole period instead).
+
+    The floor is the ``limit``-th largest period sum among the ``HEAD`` companies of largest
+    all-time won value: real sums of real companies, so the true ``limit``-th is at least that.
+    """
+    head = _by_bound(HEAD)
+    # A lateral join, not a scalar subquery: the latter would be run once for the filter and
+    # again for the sort, i.e. every look-up twice.
+    in_period = (
+        select(func.sum(Deal.amount).label("won"))
+        .where(*won_in, Deal.company_id == head.c.company_id, Deal.currency == head.c.currency)
+        .lateral()
+    )
+    floor = (
+        select(in_period.c.won)
+        .select_from(head.join(in_period, true()))
+        .where(in_period.c.won.is_not(None))
+        .order_by(in_period.c.won.desc())
+        .offset(limit - 1)
+        .limit(1)
+        .cte("floor")
+    )
+    top = _by_bound(MAX_CANDIDATES + 1)
+    reaching = (
+        select(func.count().label("n"))
+        .select_from(top)
+        .where(top.c.won_amount >= select(floor.c.won).scalar_subquery())
+        .cte("reaching")
+    )
+    # The period's won deals, counted only as far as the look-ups would cost (not at all when
+    # there are too many companies to look up anyway).
+    enough = case((reaching.c.n > MAX_CANDIDATES, 0), else_=reaching.c.n * PROBE_COST)
+    period = select(literal(1)).where(*won_in).limit(select(enough).scalar_subquery()).subquery()
+    value, candidates, deals = (
+        await session.execute(
+            select(
+                select(floor.c.won).scalar_subquery(),
+                select(reaching.c.n).scalar_subquery(),
+                select(func.count()).select_from(period).scalar_subquery(),
+            )
+        )
+    ).one()
+    if value is None or candidates > MAX_CANDIDATES or deals < candidates * PROBE_COST:
+        return None
+    return Decimal(value)
+
+
+async def top_accounts(
+    session: AsyncSession,
+    start: dt.date,
+    end: dt.date,
+    scope: ColumnElement[bool],
+    limit: int,
+    *,
+    every_deal: bool = False,
+) -> list[dict[str, Any]]:
+    """Companies by won value in the period, one row per (company, currency): sums never mix currencies.
+
+    ``every_deal`` (the caller reads all deals, ``scope`` is true): only the companies whose
+    all-time won value reaches the floor of the top N are summed over the period (a handful
+    of index look-ups each) instead of every won deal of the period; see ``_floor_of_top``.
+    """
+    won_in = _won_in(start, end)
+    order = (func.sum(Deal.amount).desc().nulls_last(), Deal.company_id, Deal.currency)
+    floor = await _floor_of_top(session, won_in, limit) if every_deal else None
+    won: Any
+    if floor is None:
+        won = (
+            select(
+                Deal.company_id,
+                Deal.currency,
+                func.sum(Deal.amount).label("won_amount"),
+                func.count().label("won_deals"),
+            )
+            .where(*won_in, scope)
+            .group_by(Deal.company_id, Deal.currency)
+            .order_by(*order)
+            .limit(limit)
+            .subquery()
+        )
+    else:
+        # Any company below the floor sums less than the N companies at or above it in the period.
+        reaching = _by_bound(MAX_CANDIDATES)
+        per_company = (
+            select(func.sum(Deal.amount).label("won_amount"), func.count().label("won_deals"))
+            .where(*won_in, Deal.company_id == reaching.c.company_id, Deal.currency == reaching.c.currency)
+            .lateral()
+        )
+        won = (
+            select(
+                reaching.c.company_id, reaching.c.currency, per_company.c.won_amount, per_company.c.won_deals
+            )
+            .select_from(reaching.join(per_company, true()))
+            .where(reaching.c.won_amount >= floor, per_company.c.won_deals > 0)
+            .order_by(
+                per_company.c.won_amount.desc().nulls_last(), reaching.c.company_id, reaching.c.currency
+            )
+            .limit(limit)
+            .subquery()
+        )
     rows = await session.execute(
         select(Company.id, Company.name, won.c.currency, won.c.won_amount, won.c.won_deals)
         .join(won, won.c.company_id == Company.id)

@@ -128,10 +128,14 @@ async def activities(session: AsyncSession, cache: Cache, principal: Principal, 
 async def top_accounts(
     session: AsyncSession, cache: Cache, principal: Principal, first: dt.date, last: dt.date, limit: int
 ) -> Any:
-    scope = scope_clause(principal.scope("deals", Action.read), Deal.owner_id, principal)
+    deal_scope = principal.scope("deals", Action.read)
+    scope = scope_clause(deal_scope, Deal.owner_id, principal)
 
     async def compute() -> Any:
-        return {"accounts": await repository.top_accounts(session, first, last, scope, limit)}
+        accounts = await repository.top_accounts(
+            session, first, last, scope, limit, every_deal=deal_scope is Scope.all
+        )
+        return {"accounts": accounts}
 
     key = f"{first}:{last}:{limit}:{_scope_key(principal, 'deals')}"
     value = await cached_json(cache, "top_accounts", principal.organization_id, key, TTL_S, compute)

@@ -17,7 +17,13 @@ from crm.models.lead import Lead
 from crm.models.notification import Notification
 from crm.models.oidc import OidcIdentity, OidcProvider, OrganizationDomain
 from crm.models.outbox import EmailMessage, SmsMessage
-from crm.models.rollup import DealCloseTotal, DealStageTotal, LeadSourceTotal, OpenTaskTotal
+from crm.models.rollup import (
+    DealCloseTotal,
+    DealCompanyWonTotal,
+    DealStageTotal,
+    LeadSourceTotal,
+    OpenTaskTotal,
+)
 from crm.models.search import Embedding, SearchIndexQueue
 from crm.models.tenancy import Membership, Organization, Role, User
 from crm.models.transcript import Transcript, TranscriptProposal
@@ -38,6 +44,7 @@ __all__ = [
     "CustomFieldValue",
     "Deal",
     "DealCloseTotal",
+    "DealCompanyWonTotal",
     "DealContact",
     "DealStageChange",
     "DealStageTotal",

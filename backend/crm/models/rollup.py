@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base
@@ -93,3 +93,32 @@ class LeadSourceTotal(Base):
     source: Mapped[str] = mapped_column(String(50), primary_key=True)
     lead_count: Mapped[int] = _count()
     converted_count: Mapped[int] = _count()
+
+
+class DealCompanyWonTotal(Base):
+    """Won, not-deleted deals with a company per (company, currency), over all time: top accounts.
+
+    Amounts are never negative (``deals.amount_positive``), so a company's all-time won value is an
+    upper bound of its won value in any period: top accounts computes exact period sums only for
+    the companies whose bound can still reach its top N, walking this index from the largest
+    (migration 0028, ADR 0008). No owner in the key: only the all-deals scope reads it. No foreign
+    key to companies: deleting a company sets its deals' ``company_id`` to NULL, and that update
+    is what moves its amounts out of here.
+    """
+
+    __tablename__ = "deal_company_won_totals"
+    __table_args__ = (
+        Index(
+            "ix_deal_company_won_totals_amount",
+            "organization_id",
+            "won_amount",
+            postgresql_include=["company_id", "currency"],
+        ),
+    )
+
+    organization_id: Mapped[uuid.UUID] = _organization()
+    company_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    won_count: Mapped[int] = _count()
+    won_amount_count: Mapped[int] = _count()  # won deals with an amount
+    won_amount: Mapped[Decimal] = mapped_column(Numeric, server_default="0")

@@ -59,6 +59,12 @@ CHECKS = {
         " GROUP BY 1, 2",
         "SELECT day, owner_id, task_count FROM open_task_totals WHERE task_count <> 0",
     ),
+    "deal_company_won_totals": (
+        "SELECT company_id, currency, count(*), count(amount), coalesce(sum(amount), 0) FROM deals"
+        " WHERE deleted_at IS NULL AND status = 'won' AND company_id IS NOT NULL GROUP BY 1, 2",
+        "SELECT company_id, currency, won_count, won_amount_count, won_amount FROM deal_company_won_totals"
+        " WHERE won_count <> 0 OR won_amount_count <> 0 OR won_amount <> 0",
+    ),
     "lead_source_totals": (
         "SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(source, 'unknown'), count(*),"
         " count(*) FILTER (WHERE status = 'converted') FROM leads WHERE deleted_at IS NULL GROUP BY 1, 2",
@@ -96,7 +102,8 @@ class World:
         self.pipeline = Pipeline(id=uuid.uuid4(), name="Patients", is_default=True)
         self.other = Pipeline(id=uuid.uuid4(), name="Partners")
         self.company = Company(id=uuid.uuid4(), name="Acme Dental")
-        self.db.add_all([self.pipeline, self.other, self.company])
+        self.second = Company(id=uuid.uuid4(), name="Bright Smiles")
+        self.db.add_all([self.pipeline, self.other, self.company, self.second])
         await self.db.flush()
         self.stages = [
             Stage(id=uuid.uuid4(), pipeline_id=self.pipeline.id, name=n, position=i, probability=p)
@@ -174,6 +181,10 @@ async def _widgets(db: AsyncSession, world: World, pipeline_id: uuid.UUID | None
         assert await repository.activities_due(
             db, world.now, activity_scope, task_scope
         ) == await reference.activities_due(db, world.now, activity_scope)
+    for first in (today - dt.timedelta(days=365), today - dt.timedelta(days=45)):
+        for limit in (1, 2, 10):
+            bounded = await repository.top_accounts(db, first, today, true(), limit, every_deal=True)
+            assert _json(bounded) == _json(await repository.top_accounts(db, first, today, true(), limit))
     for first in (today - dt.timedelta(days=90), today):
         new = await repository.lead_sources(db, first, today)
         old = await reference.lead_sources(db, first, today)
@@ -233,6 +244,19 @@ async def test_rollups_follow_every_kind_of_write(db: AsyncSession, tenant: Tena
         ("UPDATE deals SET deleted_at = NULL WHERE id = ANY(:some)", ids[33:36]),
         ("UPDATE deals SET currency = 'GBP' WHERE id = ANY(:some)", ids[40:45] + ids[25:26]),
         ("UPDATE deals SET owner_id = NULL WHERE id = ANY(:some)", ids[45:50]),
+        # company moves, to none and back, and a deleted company (its deals' company_id set NULL)
+        (
+            "UPDATE deals SET company_id = (SELECT id FROM companies WHERE name = 'Bright Smiles')"
+            " WHERE id = ANY(:some)",
+            ids[20:32],
+        ),
+        ("UPDATE deals SET company_id = NULL WHERE id = ANY(:some)", ids[26:29]),
+        (
+            "UPDATE deals SET company_id = (SELECT id FROM companies WHERE name = 'Acme Dental')"
+            " WHERE id = ANY(:some)",
+            ids[27:31],
+        ),
+        ("DELETE FROM companies WHERE name = 'Bright Smiles'", []),
         ("DELETE FROM deal_contacts WHERE deal_id = ANY(:some)", ids[50:55]),
         ("DELETE FROM deals WHERE id = ANY(:some)", ids[50:55]),
         # tasks: complete, reopen, re-date, re-own, delete, restore, hard delete, change kind
