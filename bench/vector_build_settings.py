@@ -22,7 +22,7 @@ ensure_backend_on_path()
 
 import psycopg  # noqa: E402
 
-from vector_search import ORG_NAMES, VectorDatabase, database_name, fresh_probes, measure  # noqa: E402
+from vector_search import BUILD_MEMORY, ORG_NAMES, VectorDatabase, database_name, fresh_probes, measure  # noqa: E402
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
             raise SystemExit(f"no {ORG_NAMES[0]} in {db.name}: run vector_search.py first")
         org = row[0]
         name = f"ix_embeddings_org_{org.hex}"
-        conn.execute("SET maintenance_work_mem = '2GB'")
+        conn.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")  # the whole graph in memory
         conn.execute("SET max_parallel_maintenance_workers = 1")
         conn.execute(f"DROP INDEX IF EXISTS {name}")
         started = time.perf_counter()
