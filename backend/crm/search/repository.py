@@ -34,10 +34,10 @@ from crm.search.records import transcript_scope as transcript_scope
 # hnsw.ef_search bounds how many rows one HNSW scan can return (pgvector caps it at 1000).
 MAX_EF_SEARCH = 1000
 # The beam of an HNSW scan when fewer rows are asked for. At 1M vectors in one organisation (data
-# shaped like MiniLM embeddings of CRM text, ADR 0012) recall@10 is 0.865 with a beam of 100 (the
-# candidates the API fetches for a page), 0.912 with 200, 0.944 with 300, and the p95 grows from 40
-# to 43 to 54 ms (docs/search.md): 200 is the widest beam inside the 50 ms target. A wider beam than
-# the rows asked for costs only graph walking; more rows would also cost visibility checks.
+# shaped like MiniLM embeddings of CRM text, ADR 0012; index of migration 0027) recall@10 is 0.969
+# with a beam of 100 (the candidates the API fetches for a page) and 0.989 with 200, at p95 27 and
+# 14 ms; with the older ef_construction 64 graph, 0.865 and 0.912 (docs/search.md). A beam wider
+# than the rows asked for costs only graph walking; more rows would also cost visibility checks.
 EF_SEARCH = 200
 
 
