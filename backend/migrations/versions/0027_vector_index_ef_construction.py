@@ -12,10 +12,9 @@ keeps its graph (rebuilding a big one would hold a migration for tens of minutes
 drop it and call ``search_ensure_org_index`` in the organisation's transaction, or let the next
 indexing job do so.
 
-Numbered 0027 but applied after 0028, which was committed first on 0026: the history stays linear.
 
 Revision ID: 0027
-Revises: 0028
+Revises: 0026
 Create Date: 2026-11-28 00:30:00
 """
 
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027"
-down_revision: str | None = "0028"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

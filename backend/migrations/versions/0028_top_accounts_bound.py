@@ -1,7 +1,7 @@
 """top accounts: all-time won value per (company, currency), kept by statement triggers
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-11-28 00:00:00
 
 A tenant rollup like those of migration 0023 (same trigger shape: AFTER ... FOR EACH STATEMENT
@@ -23,7 +23,7 @@ from crm.core import rls
 from crm.core.config import get_settings
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
