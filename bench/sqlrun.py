@@ -7,7 +7,12 @@ from typing import Any
 
 from scenarios import Scenario
 
-SET_TENANT = "SELECT set_config('app.org_id', %s, true), set_config('app.user_id', %s, true)"
+# As the API opens a request's transaction (crm.core.opening.INTERACTIVE_SCOPE_SQL): the floors
+# run their SQL under the same settings, without parallel workers.
+SET_TENANT = (
+    "SELECT set_config('app.org_id', %s, true), set_config('app.user_id', %s, true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 def _params(params: dict[str, Any], ids: list[Any]) -> dict[str, Any]:

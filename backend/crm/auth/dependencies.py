@@ -129,7 +129,9 @@ async def _tenant_session(runtime: RuntimeDep, principal: CurrentPrincipal) -> A
         if principal.session_id is not None
         else None
     )
-    async with unit_of_work(runtime.sessions, principal.organization_id, principal.user_id, guard) as session:
+    async with unit_of_work(
+        runtime.sessions, principal.organization_id, principal.user_id, guard, interactive=True
+    ) as session:
         yield session
 
 

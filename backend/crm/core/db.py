@@ -16,11 +16,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from crm.core import opening
 from crm.core.config import Settings
 from crm.core.embedded_postgres import embedded_url, ensure_database
+from crm.core.opening import Guard
 
 EMBEDDED_DATABASE = "crm"
 
@@ -68,7 +70,21 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # connection the server dropped fails its first statement instead; SQLAlchemy recognises
     # the disconnect, discards that connection and every one checked out before it, so after
     # a database restart one request per pool gets a 500 and the next ones get new connections.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    event.listen(engine.sync_engine, "connect", _on_connect)
+    event.listen(engine.sync_engine, "checkin", _on_checkin)
+    return engine
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    opening.install(dbapi_connection.driver_connection)
+
+
+def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+    # An opening belongs to one check-out (one unit of work): never to the next user of the
+    # connection. Withdrawn here, after the commit's flush has used it.
+    if dbapi_connection is not None:
+        opening.set_pending(dbapi_connection.driver_connection, None)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -87,16 +103,6 @@ async def set_tenant(
         text("SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :user, true)"),
         {"org": str(organization_id) if organization_id else "", "user": str(user_id) if user_id else ""},
     )
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A check that opens a transaction with its tenant scoping: ``sql`` (psycopg ``%s``
-    placeholders, run after the scoping, under RLS) must return a row, or ``refuse()`` is raised."""
-
-    sql: str
-    params: tuple[Any, ...]
-    refuse: Callable[[], Exception]
 
 
 async def _driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
@@ -123,49 +129,38 @@ async def fetch_rows(session: AsyncSession, sql: str, params: Sequence[Any]) -> 
         return await cursor.fetchall()
 
 
-_SCOPE_SQL = "SELECT set_config('app.org_id', %s, true), set_config('app.user_id', %s, true)"
-
-
-async def _open_scoped(
-    session: AsyncSession, organization_id: uuid.UUID | None, user_id: uuid.UUID | None, guard: Guard | None
-) -> None:
-    """``set_tenant`` (and the guard) as the transaction's first statements, in one round trip.
-
-    Sent through the driver in pipeline mode: psycopg's implicit BEGIN, the scoping and the
-    guard go out together and are answered together, in order (the guard runs under the new
-    scope). As separate statements they were three round trips on every request.
-    """
-    driver = await _driver_connection(session)
-    scope = driver.cursor()
-    check = driver.cursor() if guard is not None else None
-    async with driver.pipeline():
-        await scope.execute(
-            _SCOPE_SQL, (str(organization_id) if organization_id else "", str(user_id) if user_id else "")
-        )
-        if guard is not None and check is not None:
-            await check.execute(guard.sql, guard.params)
-    if guard is not None and check is not None and await check.fetchone() is None:
-        raise guard.refuse()
-
-
 @asynccontextmanager
 async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession],
     organization_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
     guard: Guard | None = None,
+    *,
+    interactive: bool = False,
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: commit when the block succeeds, roll back when it raises.
 
     The transaction is scoped to ``organization_id``/``user_id`` before anything else runs,
-    and ``guard`` (e.g. "the caller's session is still live") is checked with that scoping.
+    and ``guard`` (e.g. "the caller's session is still live") is checked with that scoping:
+    both go out with the first statement, in its round trip (``crm.core.opening``).
+    ``interactive``: the unit of work serves a request (its statements run without parallel
+    workers).
     Callbacks queued with ``after_commit`` (live notifications) run only once the commit
     has succeeded, so nobody is told about data that was rolled back.
     """
     async with sessions() as session:
         async with session.begin():
-            await _open_scoped(session, organization_id, user_id, guard)
+            # Checking out the connection sends nothing: the opening waits for the first
+            # statement and goes out with it (crm.core.opening).
+            driver = await _driver_connection(session)
+            scope = (str(organization_id) if organization_id else "", str(user_id) if user_id else "")
+            opening.set_pending(driver, opening.Opening(scope, guard, interactive))  # withdrawn at check-in
             yield session
+            if guard is not None:
+                # Pending writes carry the opening; if nothing at all was sent (an answer from
+                # caches alone), the guard still goes out and decides before the answer does.
+                await session.flush()
+                await opening.send_pending(driver)
         for callback in session.info.pop("after_commit", []):
             await callback()
 

@@ -31,7 +31,7 @@ RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 async def _public_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """A transaction with no tenant: RLS shows nothing tenant-owned (sign-in, health)."""
-    async with unit_of_work(runtime.sessions) as session:
+    async with unit_of_work(runtime.sessions, interactive=True) as session:
         yield session
 
 
@@ -42,4 +42,4 @@ def tenant_unit_of_work(
     runtime: Runtime, organization_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> AbstractAsyncContextManager[AsyncSession]:
     """The transaction of an authenticated request, scoped to the caller's organisation."""
-    return unit_of_work(runtime.sessions, organization_id, user_id)
+    return unit_of_work(runtime.sessions, organization_id, user_id, interactive=True)
