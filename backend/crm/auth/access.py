@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.auth.permissions import DEFAULTS, Action, Scope, is_valid_cell
 from crm.auth.principal import Principal
-from crm.core.db import Guard, unit_of_work
+from crm.core.db import unit_of_work
 from crm.core.errors import Unauthorized
+from crm.core.opening import Guard
 from crm.core.runtime import Runtime
 from crm.models import RolePermission
 from crm.models.tenancy import Role
