@@ -25,6 +25,8 @@ from crm.core.embedded_postgres import embedded_url, ensure_database
 from crm.core.opening import Guard
 
 EMBEDDED_DATABASE = "crm"
+# ``session.info`` key: the organisation a unit of work is scoped to (None: no tenant).
+ORGANIZATION_KEY = "organization_id"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ async def set_tenant(
     ``set_config(..., true)`` is transaction-local, so a pooled connection never carries a
     tenant into the next transaction.
     """
+    session.info[ORGANIZATION_KEY] = organization_id
     await session.execute(
         text("SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :user, true)"),
         {"org": str(organization_id) if organization_id else "", "user": str(user_id) if user_id else ""},
@@ -149,6 +152,7 @@ async def unit_of_work(
     has succeeded, so nobody is told about data that was rolled back.
     """
     async with sessions() as session:
+        session.info[ORGANIZATION_KEY] = organization_id
         async with session.begin():
             # Checking out the connection sends nothing: the opening waits for the first
             # statement and goes out with it (crm.core.opening).

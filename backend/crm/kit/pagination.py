@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 import typing
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from crm.core.db import ORGANIZATION_KEY
 from crm.core.errors import BadRequest
 from crm.kit import examples
 from crm.kit.examples import declared_examples, example, list_example
@@ -136,20 +138,60 @@ def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str
     return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
 
 
+# The planner's estimate for a statement moves only when ANALYZE refreshes the table's statistics
+# (autovacuum: minutes apart on a busy table), not from one page to the next; asking again costs a
+# round trip and a planning (on a first page with a total, about as much as the page itself). So
+# an estimate is remembered, per organisation and statement, for this long.
+ESTIMATE_TTL_SECONDS = 60.0
+_ESTIMATES_MAX = 4096
+_estimates: dict[Hashable, tuple[float, int]] = {}
+
+
+def _hashable(value: Any) -> Hashable:
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict | set):
+        return repr(value)
+    return value  # type: ignore[no-any-return]
+
+
+def _estimate_key(session: AsyncSession, filtered: Select[Any]) -> Hashable | None:
+    """The statement's identity: its organisation, its shape (SQLAlchemy's cache key: the same
+    key its compiled form is cached under) and its bound values. None: not to be remembered."""
+    organization_id = session.info.get(ORGANIZATION_KEY)
+    cache_key = filtered._generate_cache_key()
+    if organization_id is None or cache_key is None:
+        return None
+    values = tuple(_hashable(b.effective_value) for b in cache_key.bindparams)
+    return (organization_id, cache_key.key, values)
+
+
 async def estimate_rows(session: AsyncSession, filtered: Select[Any]) -> int | None:
-    """The planner's row estimate for ``filtered`` (EXPLAIN only: nothing is read).
+    """The planner's row estimate for ``filtered`` (EXPLAIN only: nothing is read), remembered
+    for ``ESTIMATE_TTL_SECONDS``.
 
     The statement is explained exactly as it runs, with its values bound as parameters (the
     server plans with them), not inlined as literals: an inlined value is escaped and typed
     differently and could make EXPLAIN fail, which would abort the request's transaction.
     """
+    key = _estimate_key(session, filtered)
+    now = time.monotonic()
+    if key is not None:
+        remembered = _estimates.get(key)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
     connection = await session.connection()
     try:
         result = await connection.execute(_Explain(filtered))
     except CompileError:
         return None
     plan = result.scalar_one()
-    return int(plan[0]["Plan"]["Plan Rows"])
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if key is not None:
+        if len(_estimates) >= _ESTIMATES_MAX:
+            _estimates.clear()  # bounded; a burst of distinct filters only costs re-planning
+        _estimates[key] = (now + ESTIMATE_TTL_SECONDS, estimate)
+    return estimate
 
 
 async def count_total(

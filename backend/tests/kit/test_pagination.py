@@ -3,13 +3,15 @@ estimate labelled as such, and no count at all when the estimate is far beyond t
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import column, event, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from crm.kit.pagination import EXACT_TOTAL_LIMIT, Total, count_total
+from crm.core.db import set_tenant
+from crm.kit.pagination import EXACT_TOTAL_LIMIT, Total, count_total, estimate_rows
 
 
 @pytest.fixture
@@ -58,3 +60,17 @@ async def test_an_estimate_the_caller_has_is_not_asked_again(db: AsyncSession, s
     total = await count_total(db, series(7), estimate=7)  # type: ignore[arg-type]
     assert total == Total(value=7, exact=True)
     assert not any(s.startswith("EXPLAIN") for s in statements) and any("count(" in s for s in statements)
+
+
+async def test_an_estimate_is_remembered_per_organisation_and_statement(
+    db: AsyncSession, statements: list[str]
+) -> None:
+    def explained() -> int:
+        return sum(s.startswith("EXPLAIN") for s in statements)
+
+    await set_tenant(db, uuid.uuid4())
+    assert await estimate_rows(db, series(50_000)) == 50_000  # type: ignore[arg-type]
+    assert await estimate_rows(db, series(50_000)) == 50_000 and explained() == 1  # type: ignore[arg-type]
+    assert await estimate_rows(db, series(60_000)) == 60_000 and explained() == 2  # type: ignore[arg-type]
+    await set_tenant(db, uuid.uuid4())  # another organisation plans for itself
+    assert await estimate_rows(db, series(50_000)) == 50_000 and explained() == 3  # type: ignore[arg-type]
