@@ -59,4 +59,5 @@ def plain_rows(result: Result[Any]) -> list[Any]:
     the largest CPU cost of a list. One named-tuple class per column list, made once.
     """
     make = _shape(tuple(result.keys()))._make
-    return [make(row) for row in result]
+    # One fetchall, not one fetch per row through the result's iterator.
+    return [make(row) for row in result.fetchall()]
