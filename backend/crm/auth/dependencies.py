@@ -19,7 +19,7 @@ from crm.auth import access
 from crm.auth.permissions import Action, is_valid_cell
 from crm.auth.principal import ActorType, Principal
 from crm.core.db import unit_of_work
-from crm.core.deps import RuntimeDep
+from crm.core.deps import app_runtime
 from crm.core.errors import Forbidden, Unauthorized
 from crm.core.security.tokens import AccessClaims, InvalidToken, Keyring, read_access_token
 from crm.core.telemetry import request_id_var
@@ -65,11 +65,12 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """The caller, from a bearer access token (or API key); 401 for anything doubtful."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
+    runtime = app_runtime(request)
     token = _bearer(request)
     if token.startswith(access.API_KEY_PREFIX):
         principal = await access.principal_for_api_key(runtime, token, client_ip(request))
@@ -123,7 +124,8 @@ def require_permission(resource: str, action: Action | str) -> Callable[..., Awa
     return check
 
 
-async def _tenant_session(runtime: RuntimeDep, principal: CurrentPrincipal) -> AsyncIterator[AsyncSession]:
+async def _tenant_session(request: Request, principal: CurrentPrincipal) -> AsyncIterator[AsyncSession]:
+    runtime = app_runtime(request)
     guard = (
         access.session_active_guard(principal.session_id, _session_ended)
         if principal.session_id is not None

@@ -19,11 +19,18 @@ from crm.core.db import unit_of_work
 from crm.core.runtime import Runtime
 
 
+def app_runtime(request: Request) -> Runtime:
+    """The runtime serving ``request``: for request-wide dependencies, which read it directly
+    rather than depend on ``RuntimeDep`` (FastAPI solves a dependency's own dependencies again
+    wherever it appears, even when its value is cached, and this one appeared four times a request)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 async def runtime_of(request: Request) -> Runtime:
     # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, and that
     # hand-off cost more CPU than anything else this request-wide dependency does.
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+    return app_runtime(request)
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
