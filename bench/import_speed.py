@@ -37,8 +37,6 @@ from common import bench_settings, emit, ensure_backend_on_path, machine, note
 ensure_backend_on_path()
 
 import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
 from crm.auth.permissions import Scope  # noqa: E402
 from crm.core import migrate  # noqa: E402
 from crm.core.config import Settings  # noqa: E402
@@ -50,6 +48,7 @@ from crm.dataio import importer  # noqa: E402
 from crm.dataio.mapping import suggest  # noqa: E402
 from crm.member.service import add_member  # noqa: E402
 from crm.models import ImportRun, JobRun, Organization, Role  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 DATABASE = f"crm_bench_import_{os.getpid()}"
 TICK = os.sysconf("SC_CLK_TCK")

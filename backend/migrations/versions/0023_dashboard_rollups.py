@@ -154,7 +154,8 @@ def _trigger(rollup: Rollup, event: str) -> str:
     """
 
 
-def _backfill(rollup: Rollup) -> str:
+def backfill_sql(rollup: Rollup) -> str:
+    """The rollup's rows from its source table (also run by bench/seed.py after its trigger-less load)."""
     keys, values = rollup.keys, rollup.values
     return f"""
         INSERT INTO {rollup.table} ({", ".join([*keys, *values])})
@@ -259,7 +260,7 @@ def upgrade() -> None:
         for event in EVENTS:
             bind.exec_driver_sql(_function(rollup, event))
             bind.exec_driver_sql(_trigger(rollup, event))
-        bind.exec_driver_sql(_backfill(rollup))
+        bind.exec_driver_sql(backfill_sql(rollup))
 
 
 def downgrade() -> None:

@@ -81,6 +81,15 @@ def _trigger(event: str) -> str:
     """
 
 
+def backfill_sql() -> str:
+    """The table's rows from deals (also run by bench/seed.py after its trigger-less load)."""
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(KEYS)}, {', '.join(VALUES)})"
+        f" SELECT {', '.join(KEYS)}, {', '.join(f'coalesce(sum({e}), 0)' for e in VALUES.values())}"
+        f" FROM deals WHERE {COUNTED} GROUP BY {', '.join(KEYS)}"
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         TABLE,
@@ -102,11 +111,7 @@ def upgrade() -> None:
     for event in EVENTS:
         bind.exec_driver_sql(_function(event))
         bind.exec_driver_sql(_trigger(event))
-    bind.exec_driver_sql(
-        f"INSERT INTO {TABLE} ({', '.join(KEYS)}, {', '.join(VALUES)})"
-        f" SELECT {', '.join(KEYS)}, {', '.join(f'coalesce(sum({e}), 0)' for e in VALUES.values())}"
-        f" FROM deals WHERE {COUNTED} GROUP BY {', '.join(KEYS)}"
-    )
+    bind.exec_driver_sql(backfill_sql())
     op.create_index(
         "ix_deal_company_won_totals_amount",
         TABLE,
