@@ -24,4 +24,11 @@ describe("dashboard money", () => {
     expect(amountIn([eur], "USD")).toBe(0);
     expect(amountIn(null, "EUR")).toBeNull();
   });
+
+  it("prints no empty decimals in compact amounts", () => {
+    const small = formatAmounts([{ currency: "EUR", amount: "600.00" }]);
+    expect(small).toMatch(/600/);
+    expect(small).not.toMatch(/600[.,]0/);
+    expect(formatAmounts([{ currency: "EUR", amount: "12345" }])).toMatch(/12[.,]3/);
+  });
 });

@@ -9,15 +9,22 @@ function formatter(currency: string, compact: boolean): Intl.NumberFormat {
   let format = formatters.get(key);
   if (!format) {
     try {
+      // minimumFractionDigits 0 as well: a currency's own minimum (2 for EUR) clamped to the maximum
+      // of 1 printed "€600.0" for a compact 600.
       format = new Intl.NumberFormat(undefined, {
         style: "currency",
         currency,
+        minimumFractionDigits: 0,
         maximumFractionDigits: compact ? 1 : 0,
         ...(compact ? { notation: "compact" } : {}),
       });
     } catch {
       // An unknown ISO code must not break the board: show the number with the code.
-      format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0, ...(compact ? { notation: "compact" } : {}) });
+      format = new Intl.NumberFormat(undefined, {
+        minimumFractionDigits: 0,
+        maximumFractionDigits: 0,
+        ...(compact ? { notation: "compact" } : {}),
+      });
     }
     formatters.set(key, format);
   }
