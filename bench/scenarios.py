@@ -122,11 +122,14 @@ def build(
     )
     # 2. custom field: filter and sort on one number field (walks ix_cfv_number)
     cf_from = "custom_field_values v JOIN contacts c ON c.id = v.record_id"
-    where = (
-        "v.organization_id = %(org)s AND v.field_id = %(field)s AND v.value_number >= %(min)s"
-        " AND c.organization_id = %(org)s AND c.deleted_at IS NULL"
+    # value_float bounds the scan (float8 comparisons are leakproof, numeric ones are not: under
+    # RLS only the former may bound an index scan); value_number decides exactly (migration 0029).
+    value_where = (
+        "v.organization_id = %(org)s AND v.field_id = %(field)s AND v.value_float >= %(min_float)s"
+        " AND v.value_number >= %(min)s"
     )
-    p = {**o, "field": fields["lifetime_value"], "min": 1000}
+    where = f"{value_where} AND c.organization_id = %(org)s AND c.deleted_at IS NULL"
+    p = {**o, "field": fields["lifetime_value"], "min": 1000, "min_float": 1000.0}
     out.append(
         Scenario(
             "contacts_list_custom",
@@ -138,11 +141,12 @@ def build(
                 Statement(
                     "page",
                     f"SELECT {CONTACT_COLUMNS} FROM {cf_from} WHERE {where}"
-                    " ORDER BY v.value_number DESC, v.record_id DESC LIMIT 51",
+                    " ORDER BY v.value_float DESC, v.value_number DESC, v.record_id DESC LIMIT 51",
                     p,
                 ),
                 _cf(org),
-                _capped_total(where, p, cf_from),
+                # Counted on the field's live value rows alone (one per record), from its index.
+                _capped_total(f"{value_where} AND v.record_live", p, "custom_field_values v"),
             ],
             5,
             10,
@@ -155,6 +159,10 @@ def build(
         " AND v.value_text = %(value)s)"
     )
     p = {**o, "field": fields["referral_source"], "value": "Webinar"}
+    live_values = (
+        "v.organization_id = %(org)s AND v.field_id = %(field)s AND v.value_text = %(value)s"
+        " AND v.record_live"
+    )
     out.append(
         Scenario(
             "contacts_list_custom_filter_standard_sort",
@@ -162,7 +170,11 @@ def build(
             "GET",
             "/api/v1/contacts",
             contacts_url({"cf.referral_source": "Webinar", "sort": "-updated_at"}),
-            [_page(where, "c.updated_at DESC, c.id DESC", p), _cf(org), _capped_total(where, p)],
+            [
+                _page(where, "c.updated_at DESC, c.id DESC", p),
+                _cf(org),
+                _capped_total(live_values, p, "custom_field_values v"),
+            ],
             5,
             10,
         )

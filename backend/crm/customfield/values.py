@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -303,24 +303,88 @@ def field_spec(definition: CustomFieldDefinition) -> FieldSpec:
     )
 
 
-def filter_clause(
-    definition: CustomFieldDefinition, condition: Condition, record_id_column: Any, cipher: OrgCipher
-) -> ColumnElement[bool]:
-    """``record IN (values matching)``: walks the (org, field, value, record) index."""
+def value_conditions(
+    definition: CustomFieldDefinition, condition: Condition, cipher: OrgCipher, *, exact: bool = True
+) -> list[ColumnElement[bool]]:
+    """What a value row of ``definition`` must satisfy for ``condition`` (any operator but
+    ``empty``, which is about rows that do not exist).
+
+    ``exact=False``: a number condition only as its float bound, which may admit a few numbers
+    a float cannot tell from the boundary; for the planner's estimates, which would otherwise
+    take the bound and the exact check for two independent conditions and square the share.
+    """
     spec = field_spec(definition)
-    same_record = and_(
-        CustomFieldValue.field_id == definition.id, CustomFieldValue.record_id == record_id_column
-    )
-    if condition.op == "empty":
-        has_value = exists().where(same_record)
-        return ~has_value if condition.value else has_value
     if spec.kind is Kind.encrypted:
         try:
             index = cipher.blind_index(str(condition.value), "custom")
         except ValueError:
             raise InvalidCustomValue(f"custom field {definition.key!r}: not a searchable value") from None
-        match: ColumnElement[bool] = CustomFieldValue.value_bidx == index
-    else:
-        match = clause(condition, spec)
-    matching = select(CustomFieldValue.record_id).where(CustomFieldValue.field_id == definition.id, match)
+        return [CustomFieldValue.value_bidx == index]
+    if spec.kind is not Kind.number:
+        return [clause(condition, spec)]
+    bound = _float_bound(condition)
+    return [*bound, clause(condition, spec)] if exact else bound
+
+
+def _float_bound(condition: Condition) -> list[ColumnElement[bool]]:
+    """The number condition restated on ``value_float``, the index's leakproof bound.
+
+    The cast to float8 rounds correctly, so it never reverses an order: n >= x implies
+    float8(n) >= float8(x), n > x only that (two numbers may share a float), n = x that the
+    floats are equal. The bound therefore never drops a match, and ``value_number`` still
+    decides exactly. Python's float(Decimal) rounds the same decimal the same way.
+    """
+    column, op, value = CustomFieldValue.value_float, condition.op, condition.value
+    if op == "in":
+        return [column.in_([float(v) for v in value])]
+    bounds = {
+        "eq": column.__eq__,
+        "gte": column.__ge__,
+        "gt": column.__ge__,
+        "lte": column.__le__,
+        "lt": column.__le__,
+    }
+    return [bounds[op](float(value))]
+
+
+def sort_columns(definition: CustomFieldDefinition) -> tuple[Any, ...]:
+    """The value row's columns a list sorted by ``definition`` orders by, as its index does: a
+    number by its float first (the leakproof column, which can bound a page's scan), then by its
+    exact value, which breaks ties between numbers too close for a float."""
+    if KIND_OF[definition.field_type] is Kind.number:
+        return (CustomFieldValue.value_float, CustomFieldValue.value_number)
+    return (getattr(CustomFieldValue, COLUMN_OF[definition.field_type]),)
+
+
+def filter_clause(
+    definition: CustomFieldDefinition, condition: Condition, record_id_column: Any, cipher: OrgCipher
+) -> ColumnElement[bool]:
+    """``record IN (values matching)``: walks the (org, field, value, record) index."""
+    if condition.op == "empty":
+        same_record = and_(
+            CustomFieldValue.field_id == definition.id, CustomFieldValue.record_id == record_id_column
+        )
+        has_value = exists().where(same_record)
+        return ~has_value if condition.value else has_value
+    matching = select(CustomFieldValue.record_id).where(
+        CustomFieldValue.field_id == definition.id, *value_conditions(definition, condition, cipher)
+    )
     return record_id_column.in_(matching)  # type: ignore[no-any-return]
+
+
+def live_values(
+    definition: CustomFieldDefinition,
+    conditions: Iterable[Condition],
+    cipher: OrgCipher,
+    *,
+    exact: bool = True,
+) -> Select[Any]:
+    """The value rows of ``definition`` whose records are live and meet ``conditions``: one row
+    per record, so counting these counts the records, from the typed index alone.
+    ``exact``: as in ``value_conditions``."""
+    where = [
+        c for condition in conditions for c in value_conditions(definition, condition, cipher, exact=exact)
+    ]
+    return select(CustomFieldValue.record_id).where(
+        CustomFieldValue.field_id == definition.id, CustomFieldValue.record_live.is_(True), *where
+    )

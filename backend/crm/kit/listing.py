@@ -99,7 +99,11 @@ class ListParams:
 def _coerce(kind: Kind, raw: str, spec: FieldSpec, name: str) -> Any:
     try:
         if kind is Kind.number:
-            return Decimal(raw)
+            number = Decimal(raw)
+            # NaN and infinities compare by no useful rule; 1e999999 overflows the database's numeric.
+            if not number.is_finite() or abs(number.adjusted()) > MAX_NUMBER_EXPONENT:
+                raise ValueError
+            return number
         if kind is Kind.date:
             return dt.date.fromisoformat(raw)
         if kind is Kind.datetime:
@@ -118,6 +122,10 @@ def _coerce(kind: Kind, raw: str, spec: FieldSpec, name: str) -> Any:
     if len(raw) > 500:
         raise InvalidFilter(f"{name}: value too long")
     return raw
+
+
+# A filter's number is at most about 10^300 and at least 10^-300 apart from zero (a float holds it).
+MAX_NUMBER_EXPONENT = 300
 
 
 def parse_condition(name: str, op: str, raw: str, spec: FieldSpec) -> Condition:

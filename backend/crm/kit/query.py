@@ -125,6 +125,22 @@ async def _text_total(
     return Total(value=max(estimate or 0, EXACT_TOTAL_LIMIT + 1), exact=False)
 
 
+def _narrowing_field(
+    params: ListParams,
+    sort_definition: CustomFieldDefinition | None,
+    custom_definitions: Mapping[str, CustomFieldDefinition],
+) -> CustomFieldDefinition | None:
+    """The one custom field that narrows a list to records having a (matching) value: through its
+    conditions, or through the sort by it, which lists only records with a value. None when
+    another field takes part too, or when records without a value are wanted (``empty=true``)."""
+    keys = {c.field for c in params.custom_conditions}
+    if sort_definition is not None:
+        keys.add(sort_definition.key)
+    if len(keys) != 1 or any(c.op == "empty" and c.value for c in params.custom_conditions):
+        return None
+    return custom_definitions[keys.pop()]
+
+
 _SELECTS: dict[tuple[int, ...], Select[Any]] = {}
 
 
@@ -187,7 +203,7 @@ async def run_list(
             # A filter on the field the page is sorted by applies to the joined value row itself, so
             # the typed (org, field, value, record) index serves the filter and the order in one range
             # scan; as ``record IN (matching values)`` the planner probed a second copy per row.
-            where.append(clause(condition, custom_values.field_spec(definition)))
+            where.extend(custom_values.value_conditions(definition, condition, cipher))
             continue
         where.append(custom_values.filter_clause(definition, condition, model.id, cipher))
     # Only the text condition (and the organisation's live rows): search_match_count counts it.
@@ -198,6 +214,14 @@ async def run_list(
         and not params.custom_conditions
         and isinstance(scope, True_)
     )
+    # Nothing but custom-field conditions (and the organisation's live rows): see _narrowing_field.
+    custom_only = (
+        not include_deleted
+        and not extra_where
+        and not params.conditions
+        and not q
+        and isinstance(scope, True_)
+    )
     tsquery = search_query(q[:200]) if q else None
     if tsquery is not None:
         where.append(model.search_vector.op("@@")(tsquery))
@@ -205,8 +229,7 @@ async def run_list(
     head: tuple[Any, ...] = tuple(columns) if columns else (model,)
     id_column: Any = model.id
     if sort_definition is not None:
-        value_column = getattr(CustomFieldValue, custom_values.COLUMN_OF[sort_definition.field_type])
-        sort_columns: tuple[Any, ...] = (value_column,)
+        sort_columns: tuple[Any, ...] = custom_values.sort_columns(sort_definition)
         # Order and continue by the value row's own record id (equal to the record's id through the
         # join): that is the index's last column, so the keyset condition is an index bound.
         id_column = CustomFieldValue.record_id
@@ -247,6 +270,11 @@ async def run_list(
         page = page.where(
             keyset_after(sort_columns, id_column, values, descending=sort.descending, nullable=nullable)
         )
+        if sort_definition is not None and len(sort_columns) > 1:
+            # The row comparison above holds a numeric comparison, which is not leakproof, so under
+            # RLS it cannot bound the index scan; this bound on the leading float can.
+            leading = sort_columns[0]
+            page = page.where(leading <= values[0] if sort.descending else leading >= values[0])
     order = [c.desc() if sort.descending else c.asc() for c in (*sort_columns, id_column)]
     if nullable:
         order = [c.desc().nulls_first() if sort.descending else c.asc().nulls_last() for c in sort_columns]
@@ -271,6 +299,20 @@ async def run_list(
         total: Total | None = Total(value=fetched[0][-1] if fetched else 0, exact=True)
     elif want_total and tsquery is not None and matches is None and text_only:
         total = await _text_total(session, model, tsquery, estimate)
+    elif (
+        want_total
+        and custom_only
+        and (field := _narrowing_field(params, sort_definition, custom_definitions))
+    ):
+        # Only one custom field narrows the list: its live value rows are the list's records,
+        # counted from that field's typed index alone instead of reading a record per match.
+        conditions = [c for c in params.custom_conditions if c.op != "empty"]
+        approximate = custom_values.live_values(field, conditions, cipher, exact=False)
+        total = await count_total(
+            session,
+            custom_values.live_values(field, conditions, cipher),
+            estimate=await estimate_rows(session, approximate),
+        )
     elif want_total:
         total = await count_total(
             session, filtered.with_only_columns(model.id), estimate=estimate if matches is None else None
