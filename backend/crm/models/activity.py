@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, org_search_index
+from crm.models.record import NOT_DELETED, org_search_index, sort_indexes
 
 ACTIVITY_KINDS = ("note", "call", "meeting", "email", "task")
 
@@ -30,6 +30,7 @@ ACTIVITY_KINDS = ("note", "call", "meeting", "email", "task")
 class Activity(IdMixin, TimestampMixin, TenantMixin, Base):
     __tablename__ = "activities"
     __table_args__ = (
+        *sort_indexes("activities", "occurred_at", "due_at", "completed_at", "created_at", "updated_at"),
         Index("ix_activities_contact", "organization_id", "contact_id", text("occurred_at DESC")),
         Index("ix_activities_company", "organization_id", "company_id", text("occurred_at DESC")),
         Index("ix_activities_lead", "organization_id", "lead_id", text("occurred_at DESC")),

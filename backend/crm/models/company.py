@@ -11,12 +11,13 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index, sort_indexes
 
 
 class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "companies"
     __table_args__ = (
+        *sort_indexes("companies", "employee_count", "annual_revenue", "created_at"),
         Index("ix_companies_org_name", "organization_id", "name", "id", postgresql_where=NOT_DELETED),
         Index(
             "ix_companies_org_updated",

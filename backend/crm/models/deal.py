@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index, sort_indexes
 
 
 class Pipeline(IdMixin, TimestampMixin, TenantMixin, Base):
@@ -57,6 +57,9 @@ class Stage(IdMixin, TimestampMixin, TenantMixin, Base):
 class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "deals"
     __table_args__ = (
+        *sort_indexes(
+            "deals", "name", "amount", "probability", "closed_at", "stage_entered_at", "created_at"
+        ),
         # The board: one stage's cards in manual order.
         Index(
             "ix_deals_board", "organization_id", "stage_id", "board_rank", "id", postgresql_where=NOT_DELETED

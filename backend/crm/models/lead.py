@@ -11,12 +11,13 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, IdMixin, TenantMixin, TimestampMixin
-from crm.models.record import NOT_DELETED, RecordMixin, org_search_index
+from crm.models.record import NOT_DELETED, RecordMixin, org_search_index, sort_indexes
 
 
 class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "leads"
     __table_args__ = (
+        *sort_indexes("leads", ("last_name", "first_name"), "created_at"),
         Index(
             "ix_leads_org_updated",
             "organization_id",

@@ -35,6 +35,26 @@ NOT_DELETED = text("deleted_at IS NULL")
 ORG_SEARCH = "(search_vector || array_to_tsvector(ARRAY['org:' || organization_id::text]))"
 
 
+def sort_indexes(table: str, *sorts: str | tuple[str, ...]) -> tuple[Index, ...]:
+    """One index per sortable field of a list: (organisation, field..., id) over live records, so a
+    page in that order (either direction: an index is walked both ways) is an index range, not a
+    sort of the organisation's records. ``tests/kit/test_sort_indexes.py`` checks every sortable
+    field has one."""
+    out = []
+    for sort in sorts:
+        columns = (sort,) if isinstance(sort, str) else sort
+        out.append(
+            Index(
+                f"ix_{table}_org_{columns[0]}",
+                "organization_id",
+                *columns,
+                "id",
+                postgresql_where=NOT_DELETED,
+            )
+        )
+    return tuple(out)
+
+
 def org_search_index(table: str) -> Index:
     return Index(
         f"ix_{table}_org_search", text(ORG_SEARCH), postgresql_using="gin", postgresql_where=NOT_DELETED

@@ -34,7 +34,9 @@ async def _contact(client: httpx.AsyncClient, admin: dict[str, str], name: str, 
     return str(response.json()["id"])
 
 
-async def _list(client: httpx.AsyncClient, admin: dict[str, str], params: dict[str, str]) -> dict[str, object]:
+async def _list(
+    client: httpx.AsyncClient, admin: dict[str, str], params: dict[str, str]
+) -> dict[str, object]:
     response = await client.get("/api/v1/contacts", params={"limit": "200", **params}, headers=admin)
     assert response.status_code == 200, response.text
     return dict(response.json())
@@ -46,7 +48,8 @@ async def test_totals_of_a_list_narrowed_by_one_custom_field_leave_out_deleted_r
     await _field(client, admin, "visits", "number")
     await _field(client, admin, "insurer", "text")
     ids = [
-        await _contact(client, admin, f"C{n}", visits=n, insurer="AXA" if n % 2 else "Bupa") for n in range(10)
+        await _contact(client, admin, f"C{n}", visits=n, insurer="AXA" if n % 2 else "Bupa")
+        for n in range(10)
     ]
     await _contact(client, admin, "no values")
     # One soft delete, one bulk delete, and a deleted contact brought back.
@@ -163,7 +166,9 @@ async def test_numbers_too_close_for_a_float_keep_their_exact_order_and_filters(
         seen: list[Decimal] = []
         cursor = None
         while True:
-            params = {"limit": "1", "sort": sort, "cf.balance__gt": "1000"} | ({"cursor": cursor} if cursor else {})
+            params = {"limit": "1", "sort": sort, "cf.balance__gt": "1000"} | (
+                {"cursor": cursor} if cursor else {}
+            )
             response = await client.get("/api/v1/contacts", params=params, headers=admin)
             assert response.status_code == 200, response.text
             page = response.json()
