@@ -10,7 +10,8 @@ wall times are printed too, with the load average, for what they are worth.
         [--compare /path/to/other/checkout/backend]
 
 Besides the contact scenarios of ``scenarios.py``, ``--only '^(companies|deals|activities)_'``
-picks a first page and a get of companies, deals and activities.
+picks a first page (default order, and one other sort) and a get of companies, deals and
+activities.
 
 With ``--compare`` a second API server runs another copy of the ``crm`` package (e.g. the
 commit before a change, exported with ``git archive``) on the same database, and the rounds
@@ -41,8 +42,9 @@ from servers import Client, admin_of, cpu_seconds, free_port, issue_token, start
 
 @dataclass(frozen=True)
 class RecordRead:
-    """A read of another object (companies, deals, activities): a first page of 50, newest change
-    first, without the total, and one record. No SQL floor here: these measure server CPU only."""
+    """A read of another object (companies, deals, activities): a first page of 50 in the list's
+    default order or another sort, without the total, and one record. No SQL floor here: these
+    measure server CPU and wall time only."""
 
     name: str
     api_url: str
@@ -59,6 +61,14 @@ def record_reads(layout: dict[str, Any]) -> list[RecordRead]:
         one = _dashed(data.ident(0, table, org[count] // 3))
         reads.append(RecordRead(f"{path}_list_no_total", f"/api/v1/{path}?limit=50&count=false"))
         reads.append(RecordRead(f"{path}_get", f"/api/v1/{path}/{one}"))
+    # Sorts other than the default, each served by its own index (migration 0030).
+    for path, sort in (("deals", "-amount"), ("companies", "-annual_revenue"), ("activities", "-due_at")):
+        reads.append(
+            RecordRead(
+                f"{path}_list_by_{sort.lstrip('-')}_no_total",
+                f"/api/v1/{path}?limit=50&count=false&sort={sort}",
+            )
+        )
     return reads
 
 
