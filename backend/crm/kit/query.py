@@ -247,7 +247,11 @@ async def run_list(
         # Records without a value for the field are not listed when sorting by it (like a filter on it).
         statement = statement.join(
             CustomFieldValue,
-            and_(CustomFieldValue.record_id == model.id, CustomFieldValue.field_id == sort_definition.id),
+            and_(
+                CustomFieldValue.record_id == model.id,
+                CustomFieldValue.field_id == sort_definition.id,
+                custom_values.typed_column(sort_definition).is_not(None),  # true of every such row
+            ),
         )
     filtered = statement.where(*where)
     matches: list[uuid.UUID] | None = None  # all of a rare term's matches, else None

@@ -5,9 +5,10 @@ column and a composite index (organisation, field, value, record), so filtering 
 on a custom field walks an index exactly like a standard column does. PII-marked fields
 store ciphertext plus a blind index, and support only equality and is-empty.
 
-Each value row also carries its record's liveness (``record_live``, kept by triggers when the
-record is deleted or restored: migration 0029), included in every typed index, so a list
-narrowed by one field is counted from that index alone. Numbers have a float8 twin
+Each typed index holds only the rows of its type. Each value row also carries its record's
+liveness (``record_live``, kept by triggers when the record is deleted or restored: migration
+0029), included in every typed index, so a list narrowed by one field is counted from that
+index alone. Numbers have a float8 twin
 (``value_float``): float8 comparisons are leakproof, numeric ones are not, and under RLS only a
 leakproof comparison may bound an index scan.
 """
@@ -33,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,25 +73,28 @@ class CustomFieldDefinition(IdMixin, TimestampMixin, TenantMixin, Base):
     meta: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
-_LIVE: dict[str, Any] = {"postgresql_include": ["record_live"]}
+def _typed_index(name: str, value: str, *more: str) -> Index:
+    """(organisation, field, value...) over the rows holding a value of this type only, carrying
+    ``record_live`` so a count needs nothing but the index."""
+    return Index(
+        name,
+        "organization_id",
+        "field_id",
+        value,
+        *more,
+        postgresql_include=["record_live"],
+        postgresql_where=text(f"{value} IS NOT NULL"),
+    )
 
 
 class CustomFieldValue(TenantMixin, Base):
     __tablename__ = "custom_field_values"
     __table_args__ = (
-        Index("ix_cfv_text", "organization_id", "field_id", "value_text", "record_id", **_LIVE),
-        Index(
-            "ix_cfv_number",
-            "organization_id",
-            "field_id",
-            "value_float",
-            "value_number",
-            "record_id",
-            **_LIVE,
-        ),
-        Index("ix_cfv_date", "organization_id", "field_id", "value_date", "record_id", **_LIVE),
-        Index("ix_cfv_bool", "organization_id", "field_id", "value_bool", "record_id", **_LIVE),
-        Index("ix_cfv_bidx", "organization_id", "field_id", "value_bidx", **_LIVE),
+        _typed_index("ix_cfv_text", "value_text", "record_id"),
+        _typed_index("ix_cfv_number", "value_float", "value_number", "record_id"),
+        _typed_index("ix_cfv_date", "value_date", "record_id"),
+        _typed_index("ix_cfv_bool", "value_bool", "record_id"),
+        _typed_index("ix_cfv_bidx", "value_bidx"),
         Index("ix_cfv_options", "value_options", postgresql_using="gin"),
     )
 

@@ -16,6 +16,9 @@ filtered every value of the field instead. float8 comparisons are leakproof, and
 monotonic, so ``value_float >= float8(x)`` bounds the scan and ``value_number >= x`` stays as the
 exact check; the index orders by (value_float, value_number), which is value_number's order.
 
+Each typed index now holds only its own type's rows (``WHERE value_x IS NOT NULL``); queries
+state the condition where nothing else implies it (a sort by the field, a count of its values).
+
 The ``dependencies`` statistics tell the planner that a field id implies its organisation; it
 multiplied the RLS organisation qual into every custom-field estimate (half the rows, with two
 organisations).
@@ -36,14 +39,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 RECORD_TABLES = ("contacts", "companies", "leads", "deals")
-TYPED_INDEXES = {  # name -> key columns; each INCLUDEs record_live, for counts from the index alone
+# name -> key columns. Each INCLUDEs record_live, for counts from the index alone, and holds only
+# the rows of its own type (a value row fills one typed column): before, every index held every
+# row, so each value written updated five typed indexes, and each was as large as all five types.
+TYPED_INDEXES = {
     "ix_cfv_text": ("organization_id", "field_id", "value_text", "record_id"),
     "ix_cfv_number": ("organization_id", "field_id", "value_float", "value_number", "record_id"),
     "ix_cfv_date": ("organization_id", "field_id", "value_date", "record_id"),
     "ix_cfv_bool": ("organization_id", "field_id", "value_bool", "record_id"),
     "ix_cfv_bidx": ("organization_id", "field_id", "value_bidx"),
 }
-OLD_NUMBER_INDEX = ("organization_id", "field_id", "value_number", "record_id")
+OLD_INDEXES = {**TYPED_INDEXES, "ix_cfv_number": ("organization_id", "field_id", "value_number", "record_id")}
 STATISTICS = "st_cfv_field_organization"
 
 FOLLOW_RECORD = """
@@ -63,10 +69,16 @@ def backfill_sql() -> str:
     return f"UPDATE custom_field_values SET record_live = false WHERE record_id IN ({deleted})"
 
 
-def _recreate_indexes(columns: dict[str, tuple[str, ...]], include: list[str]) -> None:
+def _recreate_indexes(columns: dict[str, tuple[str, ...]], *, typed: bool) -> None:
     for name, keys in columns.items():
         op.drop_index(name, table_name="custom_field_values")
-        op.create_index(name, "custom_field_values", list(keys), postgresql_include=include)
+        op.create_index(
+            name,
+            "custom_field_values",
+            list(keys),
+            postgresql_include=["record_live"] if typed else [],
+            postgresql_where=sa.text(f"{keys[2]} IS NOT NULL") if typed else None,
+        )
 
 
 def upgrade() -> None:
@@ -89,7 +101,7 @@ def upgrade() -> None:
             " EXECUTE FUNCTION custom_values_follow_record()"
         )
     bind.exec_driver_sql(backfill_sql())
-    _recreate_indexes(TYPED_INDEXES, ["record_live"])
+    _recreate_indexes(TYPED_INDEXES, typed=True)
     bind.exec_driver_sql(
         f"CREATE STATISTICS {STATISTICS} (dependencies) ON organization_id, field_id FROM custom_field_values"
     )
@@ -99,7 +111,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     bind.exec_driver_sql(f"DROP STATISTICS {STATISTICS}")
-    _recreate_indexes({**TYPED_INDEXES, "ix_cfv_number": OLD_NUMBER_INDEX}, [])
+    _recreate_indexes(OLD_INDEXES, typed=False)
     for table in RECORD_TABLES:
         bind.exec_driver_sql(f"DROP TRIGGER {table}_custom_values_follow ON {table}")
     bind.exec_driver_sql("DROP FUNCTION custom_values_follow_record()")
