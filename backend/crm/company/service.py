@@ -62,7 +62,9 @@ def field_specs() -> dict[str, FieldSpec]:
         "domain": FieldSpec(Kind.text, Company.domain),
         "industry": FieldSpec(Kind.text, Company.industry),
         "employee_count": FieldSpec(Kind.number, Company.employee_count, sortable=True),
-        "annual_revenue": FieldSpec(Kind.number, Company.annual_revenue, sortable=True),
+        "annual_revenue": FieldSpec(
+            Kind.number, Company.annual_revenue, sortable=True, float_twin=Company.annual_revenue_float
+        ),
         "currency": FieldSpec(Kind.text, Company.currency),
         "owner_id": FieldSpec(Kind.uuid, Company.owner_id),
         "tags": FieldSpec(Kind.tags, Company.tags),

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.core.db import fetch_rows
 from crm.core.errors import BadRequest
 from crm.core.security.crypto import OrgCipher, register_encrypted_column
-from crm.kit.listing import Condition, FieldSpec, Kind, clause
+from crm.kit.listing import Condition, FieldSpec, Kind, clause, float_bounds
 from crm.models import CustomFieldDefinition, CustomFieldValue
 
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
@@ -298,6 +298,7 @@ def field_spec(definition: CustomFieldDefinition) -> FieldSpec:
     return FieldSpec(
         kind=kind,
         column=getattr(CustomFieldValue, COLUMN_OF[definition.field_type]),
+        float_twin=CustomFieldValue.value_float if kind is Kind.number else None,
         sortable=not definition.is_pii and definition.field_type != "multiselect",
         choices=frozenset(definition.options or []) if definition.field_type == "select" else None,
     )
@@ -320,31 +321,9 @@ def value_conditions(
         except ValueError:
             raise InvalidCustomValue(f"custom field {definition.key!r}: not a searchable value") from None
         return [CustomFieldValue.value_bidx == index]
-    if spec.kind is not Kind.number:
-        return [clause(condition, spec)]
-    bound = _float_bound(condition)
-    return [*bound, clause(condition, spec)] if exact else bound
-
-
-def _float_bound(condition: Condition) -> list[ColumnElement[bool]]:
-    """The number condition restated on ``value_float``, the index's leakproof bound.
-
-    The cast to float8 rounds correctly, so it never reverses an order: n >= x implies
-    float8(n) >= float8(x), n > x only that (two numbers may share a float), n = x that the
-    floats are equal. The bound therefore never drops a match, and ``value_number`` still
-    decides exactly. Python's float(Decimal) rounds the same decimal the same way.
-    """
-    column, op, value = CustomFieldValue.value_float, condition.op, condition.value
-    if op == "in":
-        return [column.in_([float(v) for v in value])]
-    bounds = {
-        "eq": column.__eq__,
-        "gte": column.__ge__,
-        "gt": column.__ge__,
-        "lte": column.__le__,
-        "lt": column.__le__,
-    }
-    return [bounds[op](float(value))]
+    if spec.float_twin is not None and not exact:
+        return float_bounds(condition, spec)
+    return [clause(condition, spec)]
 
 
 def typed_column(definition: CustomFieldDefinition) -> Any:

@@ -46,7 +46,7 @@ AMOUNT_FIELDS = frozenset({"amount"})
 def field_specs() -> dict[str, FieldSpec]:
     return {
         "name": FieldSpec(Kind.text, Deal.name, sortable=True, nullable=False),
-        "amount": FieldSpec(Kind.number, Deal.amount, sortable=True),
+        "amount": FieldSpec(Kind.number, Deal.amount, sortable=True, float_twin=Deal.amount_float),
         "currency": FieldSpec(Kind.text, Deal.currency),
         "pipeline_id": FieldSpec(Kind.uuid, Deal.pipeline_id),
         "stage_id": FieldSpec(Kind.uuid, Deal.stage_id),

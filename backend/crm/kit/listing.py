@@ -77,7 +77,10 @@ class FieldSpec:
     """How one field of a resource is filtered and sorted.
 
     ``column`` is the SQL expression; ``encrypted_match`` builds the clause for an encrypted
-    field from its blind index; ``choices`` bounds enum values.
+    field from its blind index; ``choices`` bounds enum values. ``float_twin``: a float8 column
+    generated from a numeric ``column``. Numeric comparisons are not leakproof, so under RLS
+    PostgreSQL will not bound an index scan with them; float8 ones are, so a comparison is also
+    stated on the twin (``float_bounds``), which an index on it can bound.
     """
 
     kind: Kind
@@ -87,6 +90,7 @@ class FieldSpec:
     choices: frozenset[str] | None = None
     encrypted_match: Callable[[str, bool], ColumnElement[bool]] | None = None
     sort_columns: tuple[Any, ...] | None = None  # e.g. (last_name, first_name) for "name"
+    float_twin: Any = None
 
 
 @dataclass
@@ -193,6 +197,8 @@ def clause(condition: Condition, spec: FieldSpec) -> ColumnElement[bool]:
         if spec.kind is Kind.text:
             return or_(column.is_(None), column == "") if value else and_(column.is_not(None), column != "")
         return column.is_(None) if value else column.is_not(None)  # type: ignore[no-any-return]
+    if op in ("eq", "in") and spec.float_twin is not None:
+        return and_(*float_bounds(condition, spec), column == value if op == "eq" else column.in_(value))
     if op == "eq":
         return column == value  # type: ignore[no-any-return]
     if op == "in":
@@ -201,7 +207,23 @@ def clause(condition: Condition, spec: FieldSpec) -> ColumnElement[bool]:
         escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
     comparisons = {"gte": column.__ge__, "lte": column.__le__, "gt": column.__gt__, "lt": column.__lt__}
-    return comparisons[op](value)  # type: ignore[no-any-return]
+    exact: ColumnElement[bool] = comparisons[op](value)
+    return and_(*float_bounds(condition, spec), exact) if spec.float_twin is not None else exact
+
+
+def float_bounds(condition: Condition, spec: FieldSpec) -> list[ColumnElement[bool]]:
+    """A number condition restated on the field's float twin: the index bound (see FieldSpec).
+
+    The cast to float8 rounds correctly, so it never reverses an order: n >= x implies
+    float8(n) >= float8(x), n > x only that (two numbers may share a float), n = x that the
+    floats are equal. The bound therefore never drops a match, and the numeric column still
+    decides exactly. Python's float(Decimal) rounds the same decimal the same way.
+    """
+    twin, op, value = spec.float_twin, condition.op, condition.value
+    if op == "in":
+        return [twin.in_([float(v) for v in value])]
+    bounds = {"eq": twin.__eq__, "gte": twin.__ge__, "gt": twin.__ge__, "lte": twin.__le__, "lt": twin.__le__}
+    return [bounds[op](float(value))]
 
 
 def keyset_after(
@@ -238,6 +260,7 @@ __all__ = [
     "SortSpec",
     "clause",
     "false",
+    "float_bounds",
     "keyset_after",
     "parse_params",
     "true",

@@ -46,7 +46,7 @@ from sqlalchemy.sql.elements import True_
 
 from crm.core.security.crypto import OrgCipher
 from crm.customfield import values as custom_values
-from crm.kit.listing import FieldSpec, ListParams, clause, keyset_after
+from crm.kit.listing import FieldSpec, ListParams, clause, float_bounds, keyset_after
 from crm.kit.pagination import (
     EXACT_TOTAL_LIMIT,
     Total,
@@ -192,8 +192,13 @@ async def run_list(
     where: list[ColumnElement[bool]] = [scope, *extra_where]
     if not include_deleted:
         where.append(model.deleted_at.is_(None))
+    # where position -> that number condition's float bound alone (see the total below)
+    bounds_only: dict[int, ColumnElement[bool]] = {}
     for condition in params.conditions:
-        where.append(clause(condition, fields[condition.field]))
+        spec = fields[condition.field]
+        if spec.float_twin is not None and condition.op != "empty":
+            bounds_only[len(where)] = and_(*float_bounds(condition, spec))
+        where.append(clause(condition, spec))
     assert params.sort is not None
     sort = params.sort
     sort_definition = custom_definitions[sort.field[3:]] if sort.field.startswith("cf.") else None
@@ -318,6 +323,11 @@ async def run_list(
             estimate=await estimate_rows(session, approximate),
         )
     elif want_total:
+        if bounds_only and tsquery is None:
+            # A number condition is its float bound and its exact check, which the planner takes
+            # for two independent conditions, squaring their share: it is asked with the bound alone.
+            approximate = statement.where(*(bounds_only.get(i, c) for i, c in enumerate(where)))
+            estimate = await estimate_rows(session, approximate.with_only_columns(model.id))
         total = await count_total(
             session, filtered.with_only_columns(model.id), estimate=estimate if matches is None else None
         )

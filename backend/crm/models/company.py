@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Computed, DateTime, Float, Index, Integer, Numeric, String, text
+from sqlalchemy import Computed, DateTime, Double, Float, Index, Integer, Numeric, String, text
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,12 @@ from crm.models.record import NOT_DELETED, RecordMixin, org_search_index, sort_i
 class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "companies"
     __table_args__ = (
+        Index(
+            "ix_companies_org_annual_revenue_float",
+            "organization_id",
+            "annual_revenue_float",
+            postgresql_where=NOT_DELETED,
+        ),
         *sort_indexes("companies", "employee_count", "annual_revenue", "created_at"),
         Index("ix_companies_org_name", "organization_id", "name", "id", postgresql_where=NOT_DELETED),
         Index(
@@ -55,6 +61,10 @@ class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     industry: Mapped[str | None] = mapped_column(String(100))
     employee_count: Mapped[int | None] = mapped_column(Integer)
     annual_revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    # float8 twin: a leakproof comparison an index scan can be bounded by under RLS (migration 0031).
+    annual_revenue_float: Mapped[float | None] = mapped_column(
+        Double, Computed("annual_revenue::double precision", persisted=True)
+    )
     currency: Mapped[str | None] = mapped_column(String(3))
     # A company's address is not personal data; kept in clear and structured.
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -57,6 +58,7 @@ class Stage(IdMixin, TimestampMixin, TenantMixin, Base):
 class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "deals"
     __table_args__ = (
+        Index("ix_deals_org_amount_float", "organization_id", "amount_float", postgresql_where=NOT_DELETED),
         *sort_indexes(
             "deals", "name", "amount", "probability", "closed_at", "stage_entered_at", "created_at"
         ),
@@ -109,6 +111,10 @@ class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    # float8 twin: a leakproof comparison an index scan can be bounded by under RLS (migration 0031).
+    amount_float: Mapped[float | None] = mapped_column(
+        Double, Computed("amount::double precision", persisted=True)
+    )
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     pipeline_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pipelines.id", ondelete="RESTRICT"))
     stage_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"))

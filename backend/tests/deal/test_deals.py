@@ -427,3 +427,39 @@ async def test_get_runs_a_constant_number_of_queries(
         assert response.status_code == 200 and sorted(response.json()["contact_ids"]) == sorted(linked)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+async def test_amount_filters_are_exact_and_bounded_by_the_float_twin(
+    client: httpx.AsyncClient, admin: dict[str, str], connection: AsyncConnection
+) -> None:
+    """``amount`` conditions are also stated on ``amount_float`` (the index bound under RLS,
+    migration 0031); the numeric column still decides, even between amounts a float cannot tell
+    apart."""
+    top, below = "9999999999999999.99", "9999999999999999.98"
+    assert float(top) == float(below)  # the premise: one float for both
+    for name, amount in (
+        ("small", "100.00"),
+        ("edge", "1000.00"),
+        ("above", "1000.01"),
+        ("below", below),
+        ("top", top),
+    ):
+        response = await client.post("/api/v1/deals", json={"name": name, "amount": amount}, headers=admin)
+        assert response.status_code == 201, response.text
+
+    async def names(params: dict[str, str]) -> list[str]:
+        response = await client.get("/api/v1/deals", params={"sort": "amount", **params}, headers=admin)
+        assert response.status_code == 200, response.text
+        return [d["name"] for d in response.json()["items"]]
+
+    assert await names({"amount__gte": "1000"}) == ["edge", "above", "below", "top"]
+    assert await names({"amount__gt": "1000"}) == ["above", "below", "top"]
+    assert await names({"amount__lt": "1000.01"}) == ["small", "edge"]
+    assert await names({"amount__gt": below}) == ["top"]
+    assert await names({"amount__lte": below, "amount__gte": "1000.01"}) == ["above", "below"]
+    assert await names({"amount": top}) == ["top"]
+    assert await names({"amount__in": f"100,{below}"}) == ["small", "below"]
+    with recorded_statements(connection) as statements:
+        assert await names({"amount__gte": "1000.01", "count": "true"}) == ["above", "below", "top"]
+    (page,) = [s for s in statements if "ORDER BY" in s]
+    assert "deals.amount_float >=" in page and "deals.amount >=" in page
