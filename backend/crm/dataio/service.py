@@ -9,6 +9,7 @@ job (in the same transaction); the job writes in batches and reports progress.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -211,8 +212,8 @@ async def list_imports(
 ) -> Page[ImportOut]:
     after = None
     if cursor:
-        created_at, last_id = decode_cursor(cursor, LIST_SORT, 2)
-        after = (created_at, uuid.UUID(str(last_id)))
+        created_at, last_id = decode_cursor(cursor, LIST_SORT, 2, (dt.datetime, uuid.UUID))
+        after = (created_at, last_id)
     runs = await repository.page_runs(session, _scope(principal, Action.read), limit=limit, after=after)
     next_cursor = None
     if len(runs) > limit:
@@ -336,7 +337,7 @@ async def row_errors(
     session: AsyncSession, principal: Principal, import_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[RowErrorOut]:
     run = await _run(session, principal, import_id, Action.read)
-    after = int(decode_cursor(cursor, ERRORS_SORT, 1)[0]) if cursor else None
+    after = decode_cursor(cursor, ERRORS_SORT, 1, (int,))[0] if cursor else None
     rows = await repository.errors_page(session, run.id, after=after, limit=limit)
     next_cursor = None
     if len(rows) > limit:

@@ -92,16 +92,52 @@ def encode_cursor(sort_key: str, values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort_key: str, arity: int) -> list[Any]:
-    """The values a cursor continues from; it must belong to the same sort."""
+def decode_cursor(
+    cursor: str, sort_key: str, arity: int, types: Sequence[type | None] | None = None
+) -> list[Any]:
+    """The values a cursor continues from; it must belong to the same sort.
+
+    A cursor is only encoded, not signed, so anyone can write one: with ``types`` (one per value;
+    None: not checked) each value must be of its column's type, or the cursor is refused (400)
+    rather than reaching the database as a comparison it cannot make (a 500). NULL passes.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if payload["s"] != sort_key or len(payload["v"]) != arity:
             raise ValueError("cursor of another sort")
-        return [_decode_value(v) for v in payload["v"]]
+        values = [_decode_value(v) for v in payload["v"]]
+        if types is not None:
+            values = [_typed(v, t) for v, t in zip(values, types, strict=True)]
+        return values
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise InvalidCursor("this cursor is invalid for this list; start again without it") from exc
+
+
+def _typed(value: Any, expected: type | None) -> Any:
+    if value is None or expected is None:
+        return value
+    if expected is uuid.UUID and isinstance(value, str):
+        return uuid.UUID(value)
+    if expected is float and type(value) in (int, float):
+        return float(value)
+    # bool is an int and a datetime a date: neither stands for the other here.
+    if isinstance(value, expected) and (type(value) is bool) == (expected is bool):
+        if expected is dt.date and isinstance(value, dt.datetime):
+            raise ValueError("a datetime for a date")
+        return value
+    raise ValueError(f"a cursor value of type {type(value).__name__} for {expected.__name__}")
+
+
+def column_types(columns: Sequence[Any]) -> list[type | None]:
+    """The Python type of each column's values, for ``decode_cursor(types=...)``."""
+    out: list[type | None] = []
+    for column in columns:
+        try:
+            out.append(column.type.python_type)
+        except NotImplementedError:
+            out.append(None)
+    return out
 
 
 def check_limit(limit: int) -> int:

@@ -50,6 +50,7 @@ from crm.kit.listing import FieldSpec, ListParams, clause, float_bounds, keyset_
 from crm.kit.pagination import (
     EXACT_TOTAL_LIMIT,
     Total,
+    column_types,
     count_total,
     decode_cursor,
     encode_cursor,
@@ -274,8 +275,9 @@ async def run_list(
     total_in_page = want_total and matches is not None and not cursor
     page = filtered.add_columns(func.count().over().label("search_total")) if total_in_page else filtered
     if cursor:
-        values = decode_cursor(cursor, sort.key, len(sort_columns) + 1)
-        values[-1] = uuid.UUID(str(values[-1]))
+        values = decode_cursor(
+            cursor, sort.key, len(sort_columns) + 1, column_types((*sort_columns, id_column))
+        )
         page = page.where(
             keyset_after(sort_columns, id_column, values, descending=sort.descending, nullable=nullable)
         )

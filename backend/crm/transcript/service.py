@@ -227,8 +227,8 @@ async def list_for_record(
     await check_record(session, principal, object_type, record_id, edit=False)
     after = None
     if cursor:
-        created_at, last_id = decode_cursor(cursor, LIST_SORT, 2)
-        after = (created_at, uuid.UUID(str(last_id)))
+        created_at, last_id = decode_cursor(cursor, LIST_SORT, 2, (dt.datetime, uuid.UUID))
+        after = (created_at, last_id)
     rows = await repository.page(session, object_type, record_id, limit=limit, after=after)
     next_cursor = None
     if len(rows) > limit:
