@@ -7,6 +7,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crm.api import mount_routes
 from crm.core.config import Settings, get_settings
-from crm.core.errors import AppError
+from crm.core.errors import AppError, refused_value
 from crm.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from crm.core.runtime import Runtime, build_runtime, install_runtime
 from crm.core.web import SpaFiles
@@ -46,6 +48,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    @app.exception_handler(psycopg.DataError)
+    async def data_error(_: Request, exc: Exception) -> JSONResponse:
+        # A value the database refuses (a NUL character in text, a number out of its column's
+        # range): the client's data, so 400; the transaction was rolled back, nothing is written.
+        # Only the server's short message is shown, never the statement or its parameters, and
+        # the log keeps the SQLSTATE alone (the message may quote the value).
+        sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+        log.warning("value refused by the database", extra={"sqlstate": sqlstate})
+        return _error(400, "invalid_value", f"a value was refused: {refused_value(exc)}")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -67,3 +67,16 @@ class TooManyRequests(AppError):
 class ServiceUnavailable(AppError):
     status_code = 503
     code = "service_unavailable"
+
+
+def refused_value(exc: BaseException) -> str:
+    """The database's short reason for refusing a value (the server's primary message, or the
+    driver's own for what it would not send, such as a NUL character in text), without the
+    statement or its parameters."""
+    original = getattr(exc, "orig", None) or exc
+    diag = getattr(original, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if primary:
+        return str(primary)[:200]
+    first_line = str(original).strip().splitlines()[:1]
+    return first_line[0][:200] if first_line else "invalid value"

@@ -133,6 +133,8 @@ MAX_NUMBER_EXPONENT = 300
 
 
 def parse_condition(name: str, op: str, raw: str, spec: FieldSpec) -> Condition:
+    if "\x00" in raw:  # PostgreSQL text cannot hold it: no value can match
+        raise InvalidFilter(f"{name}: a value cannot contain a NUL character")
     if op not in OPERATORS[spec.kind]:
         allowed = ", ".join(sorted(OPERATORS[spec.kind]))
         raise InvalidFilter(f"{name}: operator {op!r} is not supported (use {allowed})")
