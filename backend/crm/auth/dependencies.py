@@ -132,7 +132,12 @@ async def _tenant_session(request: Request, principal: CurrentPrincipal) -> Asyn
         else None
     )
     async with unit_of_work(
-        runtime.sessions, principal.organization_id, principal.user_id, guard, interactive=True
+        runtime.sessions,
+        principal.organization_id,
+        principal.user_id,
+        guard,
+        interactive=True,
+        read_only=request.method in ("GET", "HEAD"),
     ) as session:
         yield session
 

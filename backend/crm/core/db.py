@@ -108,6 +108,12 @@ async def set_tenant(
     )
 
 
+async def end_with_next_statement(session: AsyncSession) -> None:
+    """The session's next statement is its last read: in a read-only unit of work its COMMIT
+    rides in the same round trip (``crm.core.opening.end_with_next``); elsewhere nothing."""
+    opening.end_with_next(await _driver_connection(session))
+
+
 async def _driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
     """The psycopg connection under the session's transaction (begun if it was not)."""
     connection = await session.connection()
@@ -140,6 +146,7 @@ async def unit_of_work(
     guard: Guard | None = None,
     *,
     interactive: bool = False,
+    read_only: bool = False,
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: commit when the block succeeds, roll back when it raises.
 
@@ -147,7 +154,8 @@ async def unit_of_work(
     and ``guard`` (e.g. "the caller's session is still live") is checked with that scoping:
     both go out with the first statement, in its round trip (``crm.core.opening``).
     ``interactive``: the unit of work serves a request (its statements run without parallel
-    workers).
+    workers). ``read_only``: it serves a read, whose last statement may carry the COMMIT
+    (``end_with_next_statement``).
     Callbacks queued with ``after_commit`` (live notifications) run only once the commit
     has succeeded, so nobody is told about data that was rolled back.
     """
@@ -158,13 +166,17 @@ async def unit_of_work(
             # statement and goes out with it (crm.core.opening).
             driver = await _driver_connection(session)
             scope = (str(organization_id) if organization_id else "", str(user_id) if user_id else "")
-            opening.set_pending(driver, opening.Opening(scope, guard, interactive))  # withdrawn at check-in
+            # Its last statement can only carry the COMMIT of a transaction this unit began: inside
+            # an enclosing one (a savepoint, as in tests) it would end the enclosing transaction.
+            owned = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            unit = opening.Opening(scope, guard, interactive, read_only and owned)
+            opening.set_pending(driver, unit)  # withdrawn at check-in
             yield session
             if guard is not None:
                 # Pending writes carry the opening; if nothing at all was sent (an answer from
                 # caches alone), the guard still goes out and decides before the answer does.
                 await session.flush()
-                await opening.send_pending(driver)
+                await opening.settle(driver)
         for callback in session.info.pop("after_commit", []):
             await callback()
 

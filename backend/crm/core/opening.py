@@ -6,7 +6,8 @@ request, a guard ("this session is live"). Sent on their own they cost a round t
 request before any real work; here they wait on the connection (``pending``) and the first
 statement of the transaction carries them: psycopg's implicit BEGIN, the scoping, the guard and
 that statement go out in one pipeline and are answered together, in order, so the statement
-runs under the new scope. A list page is then one round trip and its COMMIT another.
+runs under the new scope. A read (GET) may also end its transaction with its last statement
+(``end_with_next``): a list page is then one round trip, COMMIT included.
 
 The connection's cursor classes (installed on every new connection by ``install``) do this for
 every way a statement reaches the server through psycopg: ``execute`` (SQLAlchemy's own cursor
@@ -46,11 +47,28 @@ class Opening:
     scope: tuple[str, str]  # app.org_id, app.user_id ("" for none)
     guard: Guard | None
     interactive: bool = False  # serving a request (see INTERACTIVE_SCOPE_SQL)
+    read_only: bool = False  # serving a read (GET): its last statement may carry the COMMIT
 
 
 def set_pending(connection: psycopg.AsyncConnection[Any], opening: Opening | None) -> None:
-    """What the next statement on ``connection`` must be preceded by (None: nothing)."""
+    """Start a unit of work on ``connection`` whose first statement must be preceded by
+    ``opening`` (None: end it, nothing pending)."""
     connection.pending_opening = opening  # type: ignore[attr-defined]
+    connection.unit_opening = opening  # type: ignore[attr-defined]
+    connection.commit_with_next = False  # type: ignore[attr-defined]
+    connection.guard_checked = False  # type: ignore[attr-defined]
+
+
+def end_with_next(connection: psycopg.AsyncConnection[Any]) -> None:
+    """The next statement is the read's last: its COMMIT goes out in the same pipeline, which
+    saves the round trip of a separate COMMIT. Only for a read-only unit of work (other units:
+    nothing happens). Should a statement follow all the same, it opens a new transaction with
+    the same scope and guard, so it is still scoped and checked; what it cannot see is what the
+    first transaction held (``SET LOCAL``, locks): callers state this only for their last read.
+    """
+    unit: Opening | None = getattr(connection, "unit_opening", None)
+    if unit is not None and unit.read_only:
+        connection.commit_with_next = True  # type: ignore[attr-defined]
 
 
 def _take(connection: psycopg.AsyncConnection[Any]) -> Opening | None:
@@ -74,9 +92,12 @@ async def _queue(
     return check
 
 
-async def _check(opening: Opening, check: psycopg.AsyncCursor[Any] | None) -> None:
+async def _check(
+    connection: psycopg.AsyncConnection[Any], opening: Opening, check: psycopg.AsyncCursor[Any] | None
+) -> None:
     if opening.guard is not None and check is not None and await check.fetchone() is None:
         raise opening.guard.refuse()
+    connection.guard_checked = True  # type: ignore[attr-defined]
 
 
 async def send_pending(connection: psycopg.AsyncConnection[Any]) -> None:
@@ -86,22 +107,39 @@ async def send_pending(connection: psycopg.AsyncConnection[Any]) -> None:
         return
     async with connection.pipeline():
         check = await _queue(connection, opening)
-    await _check(opening, check)
+    await _check(connection, opening, check)
+
+
+async def settle(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Before a unit of work answers: its guard must have gone out (it has, with its first
+    statement, unless nothing at all was sent: an answer from caches alone)."""
+    if not getattr(connection, "guard_checked", False):
+        await send_pending(connection)
 
 
 class OpeningCursor(psycopg.AsyncCursor[Any]):
     """A client-side cursor whose first statement in a unit of work carries the opening."""
 
     async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> OpeningCursor:
-        opening = _take(self.connection)
-        if opening is None:
+        connection = self.connection
+        opening = _take(connection)
+        commit = getattr(connection, "commit_with_next", False)
+        if opening is None and not commit:
             await super().execute(query, params, **kwargs)
             return self
-        async with self.connection.pipeline():
-            check = await _queue(self.connection, opening)
+        connection.commit_with_next = False  # type: ignore[attr-defined]
+        async with connection.pipeline():
+            check = await _queue(connection, opening) if opening is not None else None
             await super().execute(query, params, **kwargs)
+            if commit:
+                await psycopg.AsyncCursor(connection).execute(b"COMMIT")
         # Answered in order, all before the pipeline block ends: this cursor's result is ready.
-        await _check(opening, check)
+        if opening is not None:
+            await _check(connection, opening, check)
+        if commit:
+            # The transaction is over (the session's own COMMIT finds nothing to do); anything
+            # that still follows opens a new one, scoped and guarded like the first.
+            connection.pending_opening = connection.unit_opening  # type: ignore[attr-defined]
         return self
 
     async def executemany(self, query: Any, params_seq: Iterable[Any], *, returning: bool = False) -> None:

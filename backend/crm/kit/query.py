@@ -44,6 +44,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import True_
 
+from crm.core.db import end_with_next_statement
 from crm.core.security.crypto import OrgCipher
 from crm.customfield import values as custom_values
 from crm.kit.listing import FieldSpec, ListParams, clause, float_bounds, keyset_after
@@ -297,6 +298,8 @@ async def run_list(
     if columns:
         # Plain rows straight from the connection: no ORM result processing, nothing to flush
         # (a list is read in a GET, and nothing it reads is pending in the session).
+        if not want_total:
+            await end_with_next_statement(session)  # the page is the list's last statement
         fetched = plain_rows(await (await session.connection()).execute(page))
     else:
         fetched = list(await session.execute(page))

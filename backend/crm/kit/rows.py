@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, Row, inspect, select
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.core.db import end_with_next_statement
+
 
 def out_columns(model: Any, out: type[BaseModel], *extra: Any) -> tuple[Any, ...]:
     """The model's columns that its API shape ``out`` shows, ``id`` first, then ``extra``.
@@ -43,6 +45,9 @@ async def get_row(
     flushed first and seen.
     """
     statement = select(*columns).where(model.id == record_id, scope, model.deleted_at.is_(None))
+    # A get's record is its last read (what follows comes from caches): in a GET its COMMIT rides
+    # along (crm.core.opening.end_with_next); in a write's unit of work nothing changes.
+    await end_with_next_statement(session)
     return (await session.execute(statement)).first()
 
 

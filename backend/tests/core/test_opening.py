@@ -8,10 +8,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm.core.db import _driver_connection, fetch_rows, make_sessionmaker, unit_of_work
+from crm.core.db import (
+    _driver_connection,
+    end_with_next_statement,
+    fetch_rows,
+    make_sessionmaker,
+    unit_of_work,
+)
 from crm.core.errors import Unauthorized
 from crm.core.opening import Guard
 
@@ -125,3 +132,49 @@ async def test_a_request_reads_without_parallel_workers(pooled: async_sessionmak
         assert (await session.execute(workers)).scalar_one() == "0"
     async with unit_of_work(pooled, uuid.uuid4()) as session:  # a job's
         assert (await session.execute(workers)).scalar_one() != "0"
+
+
+async def test_a_reads_last_statement_carries_its_commit(
+    pooled: async_sessionmaker[AsyncSession], app_engine: AsyncEngine
+) -> None:
+    """In a read-only unit, the statement announced as the last ends the transaction in its own
+    pipeline (no COMMIT round trip after it); a statement that follows all the same runs in a
+    new transaction, scoped and guarded again."""
+    org_id = uuid.uuid4()
+    # The guard leaves a mark in its transaction: it is visible only where the guard ran.
+    guard = Guard("SELECT set_config('test.guarded', 'yes', true) WHERE %s", (True,), RuntimeError)
+    mark = text("SELECT current_setting('test.guarded', true)")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(app_engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with unit_of_work(pooled, org_id, guard=guard, read_only=True) as session:
+            driver = await _driver_connection(session)
+            await end_with_next_statement(session)
+            assert await _via_execute(session) == str(org_id)
+            assert driver.info.transaction_status == TransactionStatus.IDLE  # committed already
+            assert (await session.execute(mark)).scalar_one() == "yes"
+            assert await _via_execute(session) == str(org_id)
+            assert driver.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        event.remove(app_engine.sync_engine, "before_cursor_execute", seen)
+    assert statements == [SCOPE, str(mark), SCOPE]  # and no COMMIT statement of SQLAlchemy's
+
+
+async def test_a_unit_that_may_write_keeps_one_transaction(pooled: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(pooled, uuid.uuid4()) as session:
+        driver = await _driver_connection(session)
+        await end_with_next_statement(session)
+        await _via_execute(session)
+        assert driver.info.transaction_status == TransactionStatus.INTRANS
+
+
+async def test_a_failed_guard_refuses_the_read_it_rode_with(pooled: async_sessionmaker[AsyncSession]) -> None:
+    never = Guard("SELECT 1 WHERE false AND %s", (True,), RuntimeError)
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(pooled, uuid.uuid4(), guard=never, read_only=True) as session:
+            await end_with_next_statement(session)
+            await _via_execute(session)
