@@ -63,7 +63,11 @@ def field_specs() -> dict[str, FieldSpec]:
         "industry": FieldSpec(Kind.text, Company.industry),
         "employee_count": FieldSpec(Kind.number, Company.employee_count, sortable=True),
         "annual_revenue": FieldSpec(
-            Kind.number, Company.annual_revenue, sortable=True, float_twin=Company.annual_revenue_float
+            Kind.number,
+            Company.annual_revenue,
+            sortable=True,
+            float_twin=Company.annual_revenue_float,
+            sort_columns=(Company.annual_revenue_float, Company.annual_revenue),  # see FieldSpec.float_twin
         ),
         "currency": FieldSpec(Kind.text, Company.currency),
         "owner_id": FieldSpec(Kind.uuid, Company.owner_id),

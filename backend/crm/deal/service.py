@@ -46,7 +46,13 @@ AMOUNT_FIELDS = frozenset({"amount"})
 def field_specs() -> dict[str, FieldSpec]:
     return {
         "name": FieldSpec(Kind.text, Deal.name, sortable=True, nullable=False),
-        "amount": FieldSpec(Kind.number, Deal.amount, sortable=True, float_twin=Deal.amount_float),
+        "amount": FieldSpec(
+            Kind.number,
+            Deal.amount,
+            sortable=True,
+            float_twin=Deal.amount_float,
+            sort_columns=(Deal.amount_float, Deal.amount),  # see FieldSpec.float_twin
+        ),
         "currency": FieldSpec(Kind.text, Deal.currency),
         "pipeline_id": FieldSpec(Kind.uuid, Deal.pipeline_id),
         "stage_id": FieldSpec(Kind.uuid, Deal.stage_id),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true, tuple_
 
 from crm.core.errors import BadRequest
 
@@ -80,7 +80,9 @@ class FieldSpec:
     field from its blind index; ``choices`` bounds enum values. ``float_twin``: a float8 column
     generated from a numeric ``column``. Numeric comparisons are not leakproof, so under RLS
     PostgreSQL will not bound an index scan with them; float8 ones are, so a comparison is also
-    stated on the twin (``float_bounds``), which an index on it can bound.
+    stated on the twin (``float_bounds``), which an index on it can bound. A sort by such a
+    field orders by ``(twin, column)``, as its index does, so a keyset page is bounded too
+    (``keyset_after``).
     """
 
     kind: Kind
@@ -230,28 +232,32 @@ def float_bounds(condition: Condition, spec: FieldSpec) -> list[ColumnElement[bo
 
 def keyset_after(
     columns: Sequence[Any], id_column: Any, values: Sequence[Any], *, descending: bool, nullable: bool
-) -> ColumnElement[bool]:
-    """Rows after the cursor in ``ORDER BY columns..., id`` (all one direction).
+) -> tuple[ColumnElement[bool], ...]:
+    """The rows after the cursor in ``ORDER BY columns..., id`` (all one direction), as ranges of
+    the sort index in page order: a page reads the first, and the next only while it has room.
 
-    Non-null sort keys use a row comparison, which PostgreSQL turns into one index range
-    scan. A nullable single column is handled explicitly: NULLs sort last ascending and
-    first descending, as PostgreSQL orders them by default (and as the indexes are built).
+    Each range is an index bound, so page n reads its own rows, not the n pages before it:
+    - non-null keys are a row comparison, which the index bounds from the cursor on, plus the
+      same bound on the leading column alone: where the row holds a comparison that is not
+      leakproof (numeric), RLS keeps the row comparison out of the index, but the leading
+      column is then a float twin, whose bound is;
+    - ``nullable`` columns are NULL together (one column, or a float twin and its number), sorted
+      as PostgreSQL and the indexes sort them: last ascending, first descending. Where the rest
+      of the list crosses that boundary it is two ranges, as ``x > v OR x IS NULL`` is none.
     """
-    from sqlalchemy import tuple_
-
     *sort_values, last_id = values
-    if not nullable or (all(v is not None for v in sort_values) and len(columns) > 1):
-        left = tuple_(*columns, id_column)
-        right = tuple_(*sort_values, last_id)
-        return left < right if descending else left > right
-    (column,), (value,) = columns, sort_values
+    leading = columns[0]
+    if not nullable or sort_values[0] is not None:
+        row = tuple_(*columns, id_column)
+        cursor = tuple_(*sort_values, last_id)
+        if descending:
+            return (and_(row < cursor, leading <= sort_values[0]),)
+        after = and_(row > cursor, leading >= sort_values[0])
+        return (after, leading.is_(None)) if nullable else (after,)
+    in_nulls = [column.is_(None) for column in columns]
     if descending:
-        if value is None:
-            return or_(and_(column.is_(None), id_column < last_id), column.is_not(None))
-        return and_(column <= value, or_(column < value, id_column < last_id))
-    if value is None:
-        return and_(column.is_(None), id_column > last_id)
-    return or_(and_(column >= value, or_(column > value, id_column > last_id)), column.is_(None))
+        return (and_(*in_nulls, id_column < last_id), leading.is_not(None))
+    return (and_(*in_nulls, id_column > last_id),)
 
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Build and run one list query for any CRM object: scope, filters (standard and custom), text
 search, sort (standard or custom field) and a keyset page — two statements at most (the page,
-and the capped total on a first page), plus an estimate and a probe of the search index for ``q``.
+and the capped total on a first page; a later page that crosses the NULLs of its sort reads two
+ranges), plus an estimate and a probe of the search index for ``q``.
 
 Text search (``q``) under row-level security: ``tsvector @@ tsquery`` is not a leakproof
 operator, so as the app role PostgreSQL never uses the GIN index for it and filters every row
@@ -244,7 +245,7 @@ async def run_list(
     else:
         spec = fields[sort.field]
         sort_columns = spec.sort_columns or (spec.column,)
-        nullable = spec.nullable and len(sort_columns) == 1
+        nullable = spec.nullable  # several columns are NULL together (a float twin and its number)
     # Sort columns already selected (e.g. updated_at) are read from their place, not selected twice.
     extra = [c for c in sort_columns if not any(c is h for h in head)]
     selected = (*head, *extra)
@@ -275,18 +276,13 @@ async def run_list(
     # sorted anyway, so the total costs nothing more.
     total_in_page = want_total and matches is not None and not cursor
     page = filtered.add_columns(func.count().over().label("search_total")) if total_in_page else filtered
+    # The rest of the list after the cursor, as one or two index ranges (see keyset_after).
+    ranges: tuple[ColumnElement[bool] | None, ...] = (None,)
     if cursor:
         values = decode_cursor(
             cursor, sort.key, len(sort_columns) + 1, column_types((*sort_columns, id_column))
         )
-        page = page.where(
-            keyset_after(sort_columns, id_column, values, descending=sort.descending, nullable=nullable)
-        )
-        if sort_definition is not None and len(sort_columns) > 1:
-            # The row comparison above holds a numeric comparison, which is not leakproof, so under
-            # RLS it cannot bound the index scan; this bound on the leading float can.
-            leading = sort_columns[0]
-            page = page.where(leading <= values[0] if sort.descending else leading >= values[0])
+        ranges = keyset_after(sort_columns, id_column, values, descending=sort.descending, nullable=nullable)
     order = [c.desc() if sort.descending else c.asc() for c in (*sort_columns, id_column)]
     if nullable:
         order = [c.desc().nulls_first() if sort.descending else c.asc().nulls_last() for c in sort_columns]
@@ -294,15 +290,21 @@ async def run_list(
     page = page.order_by(*order).limit(limit + 1)
     if matches == []:
         return ListResult(rows=[], next_cursor=None, total=Total(value=0, exact=True) if want_total else None)
-    fetched: list[Any]
-    if columns:
-        # Plain rows straight from the connection: no ORM result processing, nothing to flush
-        # (a list is read in a GET, and nothing it reads is pending in the session).
-        if not want_total:
-            await end_with_next_statement(session)  # the page is the list's last statement
-        fetched = plain_rows(await (await session.connection()).execute(page))
-    else:
-        fetched = list(await session.execute(page))
+    fetched: list[Any] = []
+    for after in ranges:
+        ranged = page if after is None else page.where(after)
+        if columns:
+            # Plain rows straight from the connection: no ORM result processing, nothing to flush
+            # (a list is read in a GET, and nothing it reads is pending in the session).
+            if not want_total:
+                # The page is the list's last statement; the rare second range (a page that
+                # crosses the NULLs) then reads in a transaction of its own.
+                await end_with_next_statement(session)
+            fetched += plain_rows(await (await session.connection()).execute(ranged))
+        else:
+            fetched += list(await session.execute(ranged))
+        if len(fetched) > limit:
+            break
     next_cursor = None
     if len(fetched) > limit:
         fetched = fetched[:limit]

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.attachment.service import purge_record
@@ -52,12 +52,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "lost": frozenset({"new", "contacted", "qualified"}),
     "converted": frozenset(),
 }
-UNSCORED = "-1.0"  # sorts after every probability, so sort=-score lists the hottest leads first
-# A literal (not a bound parameter), so an expression index on it can serve the sort; one object,
-# so the page's statement is recognised as the same from request to request.
-SCORE_SORT = func.coalesce(Lead.score, literal_column(UNSCORED))
-
-
 def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
     def match(value: str, empty: bool) -> ColumnElement[bool]:
         if value == "":
@@ -93,7 +87,7 @@ def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
             Lead.score,
             sortable=True,
             nullable=False,
-            sort_columns=(SCORE_SORT,),
+            sort_columns=(Lead.score_sort,),
         ),
         "scored_at": FieldSpec(Kind.datetime, Lead.scored_at),
         "converted_at": FieldSpec(Kind.datetime, Lead.converted_at),

@@ -17,13 +17,10 @@ from crm.models.record import NOT_DELETED, RecordMixin, org_search_index, sort_i
 class Company(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "companies"
     __table_args__ = (
-        Index(
-            "ix_companies_org_annual_revenue_float",
-            "organization_id",
-            "annual_revenue_float",
-            postgresql_where=NOT_DELETED,
+        # The revenue's index leads with its float twin, which bounds filters and keyset pages.
+        *sort_indexes(
+            "companies", "employee_count", ("annual_revenue_float", "annual_revenue"), "created_at"
         ),
-        *sort_indexes("companies", "employee_count", "annual_revenue", "created_at"),
         Index("ix_companies_org_name", "organization_id", "name", "id", postgresql_where=NOT_DELETED),
         Index(
             "ix_companies_org_updated",

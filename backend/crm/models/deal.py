@@ -58,9 +58,15 @@ class Stage(IdMixin, TimestampMixin, TenantMixin, Base):
 class Deal(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     __tablename__ = "deals"
     __table_args__ = (
-        Index("ix_deals_org_amount_float", "organization_id", "amount_float", postgresql_where=NOT_DELETED),
+        # The amount's index leads with its float twin, which bounds filters and keyset pages.
         *sort_indexes(
-            "deals", "name", "amount", "probability", "closed_at", "stage_entered_at", "created_at"
+            "deals",
+            "name",
+            ("amount_float", "amount"),
+            "probability",
+            "closed_at",
+            "stage_entered_at",
+            "created_at",
         ),
         # The board: one stage's cards in manual order.
         Index(

@@ -26,11 +26,11 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
             postgresql_where=NOT_DELETED,
         ),
         Index("ix_leads_org_status", "organization_id", "status", text("updated_at DESC"), text("id DESC")),
-        # The lead list sorts hottest first with unscored leads last: coalesce(score, -1.0) DESC.
+        # The lead list sorts hottest first with unscored leads last (score_sort DESC).
         Index(
             "ix_leads_org_score",
             "organization_id",
-            text("coalesce(score, -1.0) DESC"),
+            text("score_sort DESC"),
             text("id DESC"),
             postgresql_where=NOT_DELETED,
         ),
@@ -55,6 +55,11 @@ class Lead(IdMixin, TimestampMixin, TenantMixin, RecordMixin, Base):
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     # Written by the AI service (lead scoring): probability, its top reasons, the model that made it.
     score: Mapped[float | None] = mapped_column(Float)
+    # The score as the list sorts it, -1 when unscored: after every probability, so sort=-score
+    # lists the hottest first. A stored column, not an expression: under RLS only leakproof
+    # conditions bound an index scan, and PostgreSQL takes coalesce() for leaky, so a keyset
+    # page on the expression read every page before it.
+    score_sort: Mapped[float] = mapped_column(Float, Computed("coalesce(score, -1.0)", persisted=True))
     score_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     score_model_version: Mapped[str | None] = mapped_column(String(60))
     scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
