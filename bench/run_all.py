@@ -1,4 +1,5 @@
-"""Run every benchmark: seed (once), API latency, EXPLAIN of the queries, throughput, UI smoothness.
+"""Run every benchmark: seed (once), API latency, EXPLAIN of the queries, deep pages, throughput, UI
+smoothness.
 
     make bench                                         # full scale (first run seeds ~2 x 4.5M rows)
     backend/.venv/bin/python bench/run_all.py --scale 0.01 --n 100   # a quick pass
@@ -26,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=300, help="requests per scenario and target")
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument(
-        "--skip", default="", help="comma-separated steps to skip: seed,latency,explain,throughput,ui"
+        "--skip",
+        default="",
+        help="comma-separated steps to skip: seed,latency,explain,deep_pages,throughput,ui",
     )
     args = parser.parse_args(argv)
     results = open_results(f"run-s{args.scale:g}")
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         ("seed", ["bench/seed.py", *scale]),
         ("latency", ["bench/api_latency.py", *scale, "--n", str(args.n)]),
         ("explain", ["bench/explain.py", *scale]),
+        # A page deep in a sorted list against its first pages (keyset pages are index ranges).
+        ("deep_pages", ["bench/deep_pages.py", *scale]),
         ("throughput", ["bench/throughput.py", *scale, "--duration", str(args.duration)]),
         # Chromium long tasks while scrolling the contacts list and dragging on a 500-card board
         # (needs web/dist: cd web && npm run build).
