@@ -64,7 +64,9 @@ class BenchDatabase:
 
     def conninfo(self, *, owner: bool = False) -> str:
         user = "postgres" if owner else self.app_role
-        return f"host={self.socket_dir} dbname={self.name} user={user}"
+        # In UTC as the app's sessions are (crm.core.db.make_engine), so the floors read
+        # timestamps the same way the API does.
+        return f"host={self.socket_dir} dbname={self.name} user={user} options='-c TimeZone=UTC'"
 
     def api_env(self) -> dict[str, str]:
         """Environment for ``crm api`` serving this database (no code change needed: URLs win over

@@ -72,7 +72,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # connection the server dropped fails its first statement instead; SQLAlchemy recognises
     # the disconnect, discards that connection and every one checked out before it, so after
     # a database restart one request per pool gets a 500 and the next ones get new connections.
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # Sessions run in UTC, whatever the server's default: date_trunc() and ::date on timestamps
+    # then mean the same day on every machine, and psycopg, which is told the zone is "UTC",
+    # builds datetimes with datetime.UTC instead of converting each through a ZoneInfo such as
+    # "Etc/UTC" (about a third of the cost of reading a list page's rows).
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
     event.listen(engine.sync_engine, "connect", _on_connect)
     event.listen(engine.sync_engine, "checkin", _on_checkin)
     return engine
