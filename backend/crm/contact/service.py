@@ -41,7 +41,7 @@ from crm.kit.jsonout import ItemPage
 from crm.kit.listing import FieldSpec, Kind, ListParams, SortSpec, parse_params
 from crm.kit.query import run_list
 from crm.kit.records import check_version, scope_clause
-from crm.kit.rows import get_row
+from crm.kit.rows import as_read, get_row
 from crm.messaging import repository as messaging_repository
 from crm.models import Contact, ContactIdentifier, CustomFieldDefinition, Membership
 
@@ -69,7 +69,7 @@ OUT_COLUMNS = (
     Contact.consent_email,
     Contact.consent_sms,
     Contact.consent_whatsapp,
-    Contact.tags,
+    as_read(Contact.tags),
     Contact.version,
     Contact.created_at,
     Contact.updated_at,

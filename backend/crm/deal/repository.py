@@ -9,11 +9,13 @@ from sqlalchemy import ColumnElement, Uuid, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.kit.rows import as_read
 from crm.models import Company, Contact, CustomFieldValue, Deal, DealContact, DealStageChange
 
 # A deal's contact ids as a column of its own row (a correlated lookup on the deal's key), so a
-# page of deals reads them without a second statement.
-CONTACT_IDS = (
+# page of deals reads them without a second statement. Read as the driver gives them (a list of
+# UUIDs: see crm.kit.rows.as_read).
+CONTACT_IDS = as_read(
     select(func.array_agg(aggregate_order_by(DealContact.contact_id, DealContact.contact_id)))
     .where(DealContact.deal_id == Deal.id)
     .scalar_subquery()

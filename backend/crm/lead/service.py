@@ -52,6 +52,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "lost": frozenset({"new", "contacted", "qualified"}),
     "converted": frozenset(),
 }
+
+
 def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
     def match(value: str, empty: bool) -> ColumnElement[bool]:
         if value == "":
