@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select, text
@@ -45,22 +47,26 @@ LINKED: dict[str, tuple[Any, str, str]] = {
 FLAGS = ("overdue", "completed")
 
 
-def field_specs() -> dict[str, FieldSpec]:
-    return {
-        "kind": FieldSpec(Kind.enum, Activity.kind, choices=ACTIVITY_KINDS),
-        "subject": FieldSpec(Kind.text, Activity.subject),
-        "owner_id": FieldSpec(Kind.uuid, Activity.owner_id),
-        "contact_id": FieldSpec(Kind.uuid, Activity.contact_id),
-        "company_id": FieldSpec(Kind.uuid, Activity.company_id),
-        "lead_id": FieldSpec(Kind.uuid, Activity.lead_id),
-        "deal_id": FieldSpec(Kind.uuid, Activity.deal_id),
-        "occurred_at": FieldSpec(Kind.datetime, Activity.occurred_at, sortable=True, nullable=False),
-        "due_at": FieldSpec(Kind.datetime, Activity.due_at, sortable=True),
-        "reminder_at": FieldSpec(Kind.datetime, Activity.reminder_at),
-        "completed_at": FieldSpec(Kind.datetime, Activity.completed_at, sortable=True),
-        "created_at": FieldSpec(Kind.datetime, Activity.created_at, sortable=True, nullable=False),
-        "updated_at": FieldSpec(Kind.datetime, Activity.updated_at, sortable=True, nullable=False),
-    }
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
+    """How the list filters and sorts each field: built once, shared, read-only."""
+    return MappingProxyType(
+        {
+            "kind": FieldSpec(Kind.enum, Activity.kind, choices=ACTIVITY_KINDS),
+            "subject": FieldSpec(Kind.text, Activity.subject),
+            "owner_id": FieldSpec(Kind.uuid, Activity.owner_id),
+            "contact_id": FieldSpec(Kind.uuid, Activity.contact_id),
+            "company_id": FieldSpec(Kind.uuid, Activity.company_id),
+            "lead_id": FieldSpec(Kind.uuid, Activity.lead_id),
+            "deal_id": FieldSpec(Kind.uuid, Activity.deal_id),
+            "occurred_at": FieldSpec(Kind.datetime, Activity.occurred_at, sortable=True, nullable=False),
+            "due_at": FieldSpec(Kind.datetime, Activity.due_at, sortable=True),
+            "reminder_at": FieldSpec(Kind.datetime, Activity.reminder_at),
+            "completed_at": FieldSpec(Kind.datetime, Activity.completed_at, sortable=True),
+            "created_at": FieldSpec(Kind.datetime, Activity.created_at, sortable=True, nullable=False),
+            "updated_at": FieldSpec(Kind.datetime, Activity.updated_at, sortable=True, nullable=False),
+        }
+    )
 
 
 def version_of(row: Any) -> int:

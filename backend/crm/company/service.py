@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select, text
@@ -56,30 +58,37 @@ def normalize_domain(value: str) -> str:
     return domain
 
 
-def field_specs() -> dict[str, FieldSpec]:
-    return {
-        "name": FieldSpec(Kind.text, Company.name, sortable=True, nullable=False),
-        "domain": FieldSpec(Kind.text, Company.domain),
-        "industry": FieldSpec(Kind.text, Company.industry),
-        "employee_count": FieldSpec(Kind.number, Company.employee_count, sortable=True),
-        "annual_revenue": FieldSpec(
-            Kind.number,
-            Company.annual_revenue,
-            sortable=True,
-            float_twin=Company.annual_revenue_float,
-            sort_columns=(Company.annual_revenue_float, Company.annual_revenue),  # see FieldSpec.float_twin
-        ),
-        "currency": FieldSpec(Kind.text, Company.currency),
-        "owner_id": FieldSpec(Kind.uuid, Company.owner_id),
-        "tags": FieldSpec(Kind.tags, Company.tags),
-        "created_at": FieldSpec(Kind.datetime, Company.created_at, sortable=True, nullable=False),
-        "updated_at": FieldSpec(Kind.datetime, Company.updated_at, sortable=True, nullable=False),
-        # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
-        "sentiment_label": FieldSpec(Kind.enum, Company.sentiment_label, choices=SENTIMENT_LABELS),
-        "sentiment_score": FieldSpec(Kind.number, Company.sentiment_score, sortable=True),
-        "sentiment_count": FieldSpec(Kind.number, Company.sentiment_count, nullable=False),
-        "sentiment_at": FieldSpec(Kind.datetime, Company.sentiment_at),
-    }
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
+    """How the list filters and sorts each field: built once, shared, read-only."""
+    return MappingProxyType(
+        {
+            "name": FieldSpec(Kind.text, Company.name, sortable=True, nullable=False),
+            "domain": FieldSpec(Kind.text, Company.domain),
+            "industry": FieldSpec(Kind.text, Company.industry),
+            "employee_count": FieldSpec(Kind.number, Company.employee_count, sortable=True),
+            "annual_revenue": FieldSpec(
+                Kind.number,
+                Company.annual_revenue,
+                sortable=True,
+                float_twin=Company.annual_revenue_float,
+                sort_columns=(
+                    Company.annual_revenue_float,
+                    Company.annual_revenue,
+                ),  # see FieldSpec.float_twin
+            ),
+            "currency": FieldSpec(Kind.text, Company.currency),
+            "owner_id": FieldSpec(Kind.uuid, Company.owner_id),
+            "tags": FieldSpec(Kind.tags, Company.tags),
+            "created_at": FieldSpec(Kind.datetime, Company.created_at, sortable=True, nullable=False),
+            "updated_at": FieldSpec(Kind.datetime, Company.updated_at, sortable=True, nullable=False),
+            # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
+            "sentiment_label": FieldSpec(Kind.enum, Company.sentiment_label, choices=SENTIMENT_LABELS),
+            "sentiment_score": FieldSpec(Kind.number, Company.sentiment_score, sortable=True),
+            "sentiment_count": FieldSpec(Kind.number, Company.sentiment_count, nullable=False),
+            "sentiment_at": FieldSpec(Kind.datetime, Company.sentiment_at),
+        }
+    )
 
 
 # What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows).

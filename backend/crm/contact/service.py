@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -81,13 +83,13 @@ OUT_COLUMNS = (
 )
 
 
-def _identifier_match(kind: str, cipher_holder: list[OrgCipher]) -> Any:
-    def match(value: str, empty: bool) -> ColumnElement[bool]:
+def _identifier_match(kind: str) -> Any:
+    def match(cipher: OrgCipher, value: str, empty: bool) -> ColumnElement[bool]:
         has = exists().where(ContactIdentifier.contact_id == Contact.id, ContactIdentifier.kind == kind)
         if value == "":
             return ~has if empty else has
         try:
-            index = cipher_holder[0].blind_index(value, kind)
+            index = cipher.blind_index(value, kind)
         except ValueError:
             raise BadRequest(f"not a valid {kind}", code="invalid_filter") from None
         return Contact.id.in_(
@@ -99,37 +101,40 @@ def _identifier_match(kind: str, cipher_holder: list[OrgCipher]) -> Any:
     return match
 
 
-def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
-    holder = [cipher]
-    return {
-        "name": FieldSpec(
-            Kind.text,
-            Contact.last_name,
-            sortable=True,
-            nullable=False,
-            sort_columns=(Contact.last_name, Contact.first_name),
-        ),
-        "first_name": FieldSpec(Kind.text, Contact.first_name),
-        "last_name": FieldSpec(Kind.text, Contact.last_name),
-        "job_title": FieldSpec(Kind.text, Contact.job_title),
-        "company_id": FieldSpec(Kind.uuid, Contact.company_id),
-        "company_name": FieldSpec(Kind.text, Contact.company_name),
-        "owner_id": FieldSpec(Kind.uuid, Contact.owner_id),
-        "lifecycle_stage": FieldSpec(Kind.enum, Contact.lifecycle_stage, choices=LIFECYCLE_STAGES),
-        "tags": FieldSpec(Kind.tags, Contact.tags),
-        "consent_email": FieldSpec(Kind.boolean, Contact.consent_email),
-        "consent_sms": FieldSpec(Kind.boolean, Contact.consent_sms),
-        "consent_whatsapp": FieldSpec(Kind.boolean, Contact.consent_whatsapp),
-        "created_at": FieldSpec(Kind.datetime, Contact.created_at, sortable=True, nullable=False),
-        "updated_at": FieldSpec(Kind.datetime, Contact.updated_at, sortable=True, nullable=False),
-        "email": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("email", holder)),
-        "phone": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("phone", holder)),
-        # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
-        "sentiment_label": FieldSpec(Kind.enum, Contact.sentiment_label, choices=SENTIMENT_LABELS),
-        "sentiment_score": FieldSpec(Kind.number, Contact.sentiment_score, sortable=True),
-        "sentiment_count": FieldSpec(Kind.number, Contact.sentiment_count, nullable=False),
-        "sentiment_at": FieldSpec(Kind.datetime, Contact.sentiment_at),
-    }
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
+    """How the contacts list filters and sorts each field: built once, shared, read-only."""
+    return MappingProxyType(
+        {
+            "name": FieldSpec(
+                Kind.text,
+                Contact.last_name,
+                sortable=True,
+                nullable=False,
+                sort_columns=(Contact.last_name, Contact.first_name),
+            ),
+            "first_name": FieldSpec(Kind.text, Contact.first_name),
+            "last_name": FieldSpec(Kind.text, Contact.last_name),
+            "job_title": FieldSpec(Kind.text, Contact.job_title),
+            "company_id": FieldSpec(Kind.uuid, Contact.company_id),
+            "company_name": FieldSpec(Kind.text, Contact.company_name),
+            "owner_id": FieldSpec(Kind.uuid, Contact.owner_id),
+            "lifecycle_stage": FieldSpec(Kind.enum, Contact.lifecycle_stage, choices=LIFECYCLE_STAGES),
+            "tags": FieldSpec(Kind.tags, Contact.tags),
+            "consent_email": FieldSpec(Kind.boolean, Contact.consent_email),
+            "consent_sms": FieldSpec(Kind.boolean, Contact.consent_sms),
+            "consent_whatsapp": FieldSpec(Kind.boolean, Contact.consent_whatsapp),
+            "created_at": FieldSpec(Kind.datetime, Contact.created_at, sortable=True, nullable=False),
+            "updated_at": FieldSpec(Kind.datetime, Contact.updated_at, sortable=True, nullable=False),
+            "email": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("email")),
+            "phone": FieldSpec(Kind.encrypted, encrypted_match=_identifier_match("phone")),
+            # Stored rollup (crm.ai.sentiment_rollup); indexed per organisation for filter + sort.
+            "sentiment_label": FieldSpec(Kind.enum, Contact.sentiment_label, choices=SENTIMENT_LABELS),
+            "sentiment_score": FieldSpec(Kind.number, Contact.sentiment_score, sortable=True),
+            "sentiment_count": FieldSpec(Kind.number, Contact.sentiment_count, nullable=False),
+            "sentiment_at": FieldSpec(Kind.datetime, Contact.sentiment_at),
+        }
+    )
 
 
 # keystore_for resolves the master key's path on the file system on every call; the settings
@@ -421,7 +426,7 @@ async def list_contacts(
 ) -> ItemPage:
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, "contact")
-    specs = field_specs(cipher)
+    specs = field_specs()
     custom_specs = {key: custom_values.field_spec(d) for key, d in definitions.items()}
     params: ListParams = parse_params(query, specs, custom_specs, DEFAULT_SORT)
     result = await run_list(

@@ -9,7 +9,7 @@ flat whatever the count. Every cell is neutralised against formula injection.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +78,7 @@ class ExportSpec:
     object_type: str
     resource: str
     model: Any
-    field_specs: Callable[[OrgCipher], dict[str, FieldSpec]]
+    field_specs: Callable[[], Mapping[str, FieldSpec]]
     columns: tuple[str, ...]
     # row, cipher, its custom values, what ``related`` found for it, whether amounts show
     to_out: Callable[[Any, OrgCipher, dict[str, Any], Any, bool], BaseModel]
@@ -109,7 +109,7 @@ COMPANIES = ExportSpec(
     object_type="company",
     resource="companies",
     model=Company,
-    field_specs=lambda _cipher: companies.field_specs(),
+    field_specs=companies.field_specs,
     columns=COMPANY_COLUMNS,
     to_out=lambda row, _cipher, custom, _related, _amounts: companies.to_out(row, custom),
     aliases={"address": ADDRESS_COLUMNS},
@@ -135,7 +135,7 @@ DEALS = ExportSpec(
     object_type="deal",
     resource="deals",
     model=Deal,
-    field_specs=lambda _cipher: deals.field_specs(),
+    field_specs=deals.field_specs,
     columns=DEAL_COLUMNS,
     to_out=lambda row, _cipher, custom, contact_ids, amounts: deals.to_out(row, custom, contact_ids, amounts),
     aliases={"contacts": ("contact_ids",)},
@@ -149,7 +149,7 @@ DEALS = ExportSpec(
 class ExportPlan:
     spec: ExportSpec
     params: ListParams
-    specs: dict[str, FieldSpec]
+    specs: Mapping[str, FieldSpec]
     definitions: dict[str, CustomFieldDefinition]
     cipher: OrgCipher
     columns: list[str]
@@ -191,7 +191,7 @@ async def prepare(
         session, runtime, principal.organization_id, spec.object_type
     )
     show_amounts = not spec.amount_columns or amounts_visible(principal)
-    specs = spec.field_specs(cipher)
+    specs = spec.field_specs()
     custom_specs = {key: custom_values.field_spec(d) for key, d in definitions.items()}
     pairs = [(key, value) for key, value in query if key not in EXPORT_PARAMS]
     wanted = [c.strip() for c in (columns or "").split(",") if c.strip()]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, text
@@ -43,30 +45,36 @@ DEFAULT_SORT = SortSpec("updated_at", descending=True)
 AMOUNT_FIELDS = frozenset({"amount"})
 
 
-def field_specs() -> dict[str, FieldSpec]:
-    return {
-        "name": FieldSpec(Kind.text, Deal.name, sortable=True, nullable=False),
-        "amount": FieldSpec(
-            Kind.number,
-            Deal.amount,
-            sortable=True,
-            float_twin=Deal.amount_float,
-            sort_columns=(Deal.amount_float, Deal.amount),  # see FieldSpec.float_twin
-        ),
-        "currency": FieldSpec(Kind.text, Deal.currency),
-        "pipeline_id": FieldSpec(Kind.uuid, Deal.pipeline_id),
-        "stage_id": FieldSpec(Kind.uuid, Deal.stage_id),
-        "status": FieldSpec(Kind.enum, Deal.status, choices=DEAL_STATUSES),
-        "owner_id": FieldSpec(Kind.uuid, Deal.owner_id),
-        "company_id": FieldSpec(Kind.uuid, Deal.company_id),
-        "probability": FieldSpec(Kind.number, Deal.probability, sortable=True),
-        "expected_close_date": FieldSpec(Kind.date, Deal.expected_close_date, sortable=True),
-        "closed_at": FieldSpec(Kind.datetime, Deal.closed_at, sortable=True),
-        "stage_entered_at": FieldSpec(Kind.datetime, Deal.stage_entered_at, sortable=True, nullable=False),
-        "tags": FieldSpec(Kind.tags, Deal.tags),
-        "created_at": FieldSpec(Kind.datetime, Deal.created_at, sortable=True, nullable=False),
-        "updated_at": FieldSpec(Kind.datetime, Deal.updated_at, sortable=True, nullable=False),
-    }
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
+    """How the list filters and sorts each field: built once, shared, read-only."""
+    return MappingProxyType(
+        {
+            "name": FieldSpec(Kind.text, Deal.name, sortable=True, nullable=False),
+            "amount": FieldSpec(
+                Kind.number,
+                Deal.amount,
+                sortable=True,
+                float_twin=Deal.amount_float,
+                sort_columns=(Deal.amount_float, Deal.amount),  # see FieldSpec.float_twin
+            ),
+            "currency": FieldSpec(Kind.text, Deal.currency),
+            "pipeline_id": FieldSpec(Kind.uuid, Deal.pipeline_id),
+            "stage_id": FieldSpec(Kind.uuid, Deal.stage_id),
+            "status": FieldSpec(Kind.enum, Deal.status, choices=DEAL_STATUSES),
+            "owner_id": FieldSpec(Kind.uuid, Deal.owner_id),
+            "company_id": FieldSpec(Kind.uuid, Deal.company_id),
+            "probability": FieldSpec(Kind.number, Deal.probability, sortable=True),
+            "expected_close_date": FieldSpec(Kind.date, Deal.expected_close_date, sortable=True),
+            "closed_at": FieldSpec(Kind.datetime, Deal.closed_at, sortable=True),
+            "stage_entered_at": FieldSpec(
+                Kind.datetime, Deal.stage_entered_at, sortable=True, nullable=False
+            ),
+            "tags": FieldSpec(Kind.tags, Deal.tags),
+            "created_at": FieldSpec(Kind.datetime, Deal.created_at, sortable=True, nullable=False),
+            "updated_at": FieldSpec(Kind.datetime, Deal.updated_at, sortable=True, nullable=False),
+        }
+    )
 
 
 # What ``to_out`` reads: lists and gets select these as plain rows (crm.kit.rows).

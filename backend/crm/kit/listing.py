@@ -16,11 +16,14 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true, tuple_
 
 from crm.core.errors import BadRequest
+
+if TYPE_CHECKING:
+    from crm.core.security.crypto import OrgCipher
 
 RESERVED = frozenset({"limit", "cursor", "sort", "q", "count", "include_deleted"})
 MAX_IN_VALUES = 100
@@ -77,12 +80,13 @@ class FieldSpec:
     """How one field of a resource is filtered and sorted.
 
     ``column`` is the SQL expression; ``encrypted_match`` builds the clause for an encrypted
-    field from its blind index; ``choices`` bounds enum values. ``float_twin``: a float8 column
-    generated from a numeric ``column``. Numeric comparisons are not leakproof, so under RLS
-    PostgreSQL will not bound an index scan with them; float8 ones are, so a comparison is also
-    stated on the twin (``float_bounds``), which an index on it can bound. A sort by such a
-    field orders by ``(twin, column)``, as its index does, so a keyset page is bounded too
-    (``keyset_after``).
+    field from its blind index, given the organisation's cipher (``(cipher, value, empty)``:
+    specs hold no cipher, so each list's are built once and shared); ``choices`` bounds enum
+    values. ``float_twin``: a float8 column generated from a numeric ``column``. Numeric
+    comparisons are not leakproof, so under RLS PostgreSQL will not bound an index scan with
+    them; float8 ones are, so a comparison is also stated on the twin (``float_bounds``),
+    which an index on it can bound. A sort by such a field orders by ``(twin, column)``, as its
+    index does, so a keyset page is bounded too (``keyset_after``).
     """
 
     kind: Kind
@@ -90,7 +94,7 @@ class FieldSpec:
     sortable: bool = False
     nullable: bool = True
     choices: frozenset[str] | None = None
-    encrypted_match: Callable[[str, bool], ColumnElement[bool]] | None = None
+    encrypted_match: Callable[[OrgCipher, str, bool], ColumnElement[bool]] | None = None
     sort_columns: tuple[Any, ...] | None = None  # e.g. (last_name, first_name) for "name"
     float_twin: Any = None
 
@@ -185,14 +189,14 @@ def parse_params(
     return parsed
 
 
-def clause(condition: Condition, spec: FieldSpec) -> ColumnElement[bool]:
-    """The SQL for one condition on a standard column."""
+def clause(condition: Condition, spec: FieldSpec, cipher: OrgCipher | None = None) -> ColumnElement[bool]:
+    """The SQL for one condition on a standard column (``cipher``: for encrypted fields)."""
     column, op, value = spec.column, condition.op, condition.value
     if spec.kind is Kind.encrypted:
-        assert spec.encrypted_match is not None
+        assert spec.encrypted_match is not None and cipher is not None
         if op == "empty":
-            return spec.encrypted_match("", bool(value))
-        return spec.encrypted_match(str(value), False)
+            return spec.encrypted_match(cipher, "", bool(value))
+        return spec.encrypted_match(cipher, str(value), False)
     if spec.kind is Kind.tags:
         if op == "empty":
             return (column == []) if value else (column != [])  # type: ignore[no-any-return]

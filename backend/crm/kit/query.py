@@ -201,7 +201,7 @@ async def run_list(
         spec = fields[condition.field]
         if spec.float_twin is not None and condition.op != "empty":
             bounds_only[len(where)] = and_(*float_bounds(condition, spec))
-        where.append(clause(condition, spec))
+        where.append(clause(condition, spec, cipher))
     assert params.sort is not None
     sort = params.sort
     sort_definition = custom_definitions[sort.field[3:]] if sort.field.startswith("cf.") else None

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, text
@@ -54,8 +56,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
-    def match(value: str, empty: bool) -> ColumnElement[bool]:
+def _blind_match(column: Any, kind: str) -> Any:
+    def match(cipher: OrgCipher, value: str, empty: bool) -> ColumnElement[bool]:
         if value == "":
             return column.is_(None) if empty else column.is_not(None)  # type: ignore[no-any-return]
         try:
@@ -67,37 +69,41 @@ def _blind_match(column: Any, kind: str, cipher: OrgCipher) -> Any:
     return match
 
 
-def field_specs(cipher: OrgCipher) -> dict[str, FieldSpec]:
-    return {
-        "name": FieldSpec(
-            Kind.text,
-            Lead.last_name,
-            sortable=True,
-            nullable=False,
-            sort_columns=(Lead.last_name, Lead.first_name),
-        ),
-        "first_name": FieldSpec(Kind.text, Lead.first_name),
-        "last_name": FieldSpec(Kind.text, Lead.last_name),
-        "company_name": FieldSpec(Kind.text, Lead.company_name),
-        "job_title": FieldSpec(Kind.text, Lead.job_title),
-        "source": FieldSpec(Kind.text, Lead.source),
-        "status": FieldSpec(Kind.enum, Lead.status, choices=LEAD_STATUSES),
-        "owner_id": FieldSpec(Kind.uuid, Lead.owner_id),
-        "tags": FieldSpec(Kind.tags, Lead.tags),
-        "score": FieldSpec(
-            Kind.number,
-            Lead.score,
-            sortable=True,
-            nullable=False,
-            sort_columns=(Lead.score_sort,),
-        ),
-        "scored_at": FieldSpec(Kind.datetime, Lead.scored_at),
-        "converted_at": FieldSpec(Kind.datetime, Lead.converted_at),
-        "created_at": FieldSpec(Kind.datetime, Lead.created_at, sortable=True, nullable=False),
-        "updated_at": FieldSpec(Kind.datetime, Lead.updated_at, sortable=True, nullable=False),
-        "email": FieldSpec(Kind.encrypted, encrypted_match=_blind_match(Lead.email_bidx, "email", cipher)),
-        "phone": FieldSpec(Kind.encrypted, encrypted_match=_blind_match(Lead.phone_bidx, "phone", cipher)),
-    }
+@cache
+def field_specs() -> Mapping[str, FieldSpec]:
+    """How the leads list filters and sorts each field: built once, shared, read-only."""
+    return MappingProxyType(
+        {
+            "name": FieldSpec(
+                Kind.text,
+                Lead.last_name,
+                sortable=True,
+                nullable=False,
+                sort_columns=(Lead.last_name, Lead.first_name),
+            ),
+            "first_name": FieldSpec(Kind.text, Lead.first_name),
+            "last_name": FieldSpec(Kind.text, Lead.last_name),
+            "company_name": FieldSpec(Kind.text, Lead.company_name),
+            "job_title": FieldSpec(Kind.text, Lead.job_title),
+            "source": FieldSpec(Kind.text, Lead.source),
+            "status": FieldSpec(Kind.enum, Lead.status, choices=LEAD_STATUSES),
+            "owner_id": FieldSpec(Kind.uuid, Lead.owner_id),
+            "tags": FieldSpec(Kind.tags, Lead.tags),
+            "score": FieldSpec(
+                Kind.number,
+                Lead.score,
+                sortable=True,
+                nullable=False,
+                sort_columns=(Lead.score_sort,),
+            ),
+            "scored_at": FieldSpec(Kind.datetime, Lead.scored_at),
+            "converted_at": FieldSpec(Kind.datetime, Lead.converted_at),
+            "created_at": FieldSpec(Kind.datetime, Lead.created_at, sortable=True, nullable=False),
+            "updated_at": FieldSpec(Kind.datetime, Lead.updated_at, sortable=True, nullable=False),
+            "email": FieldSpec(Kind.encrypted, encrypted_match=_blind_match(Lead.email_bidx, "email")),
+            "phone": FieldSpec(Kind.encrypted, encrypted_match=_blind_match(Lead.phone_bidx, "phone")),
+        }
+    )
 
 
 def decrypt(cipher: OrgCipher, row: Any, column: str) -> str | None:
@@ -331,7 +337,7 @@ async def list_leads(
 ) -> ItemPage:
     cipher = await cipher_for(session, runtime, principal)
     definitions = await custom_fields.definitions(session, runtime, principal.organization_id, OBJECT)
-    specs = field_specs(cipher)
+    specs = field_specs()
     custom_specs = {key: custom_values.field_spec(d) for key, d in definitions.items()}
     params: ListParams = parse_params(query, specs, custom_specs, DEFAULT_SORT)
     result = await run_list(
