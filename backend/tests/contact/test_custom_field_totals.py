@@ -1,6 +1,6 @@
-"""Lists narrowed by one custom field: totals counted on the field's value rows (which know whether
-their record is live), number ranges bounded by the float twin, and exact order between numbers
-too close for a float."""
+"""Lists narrowed by custom fields: totals counted on the field's value rows (which know whether
+their record is live), number ranges bounded by the float twin, exact order between numbers too
+close for a float, and keyset pages sorted by a standard field."""
 
 from __future__ import annotations
 
@@ -187,3 +187,48 @@ async def test_a_number_filter_that_is_not_a_number_is_refused(
         response = await client.get("/api/v1/contacts", params={"cf.visits__gte": raw}, headers=admin)
         assert response.status_code == 400, raw
         assert response.json()["error"] == "invalid_filter"
+
+
+async def test_pages_narrowed_by_custom_fields_come_in_the_standard_sort_order(
+    client: httpx.AsyncClient, admin: dict[str, str], connection: AsyncConnection, tenant: Tenant
+) -> None:
+    await _field(client, admin, "insurer", "text")
+    await _field(client, admin, "visits", "number")
+    insured = set()
+    for n in range(16):
+        custom = {"insurer": "Adeslas" if n % 3 else "Sanitas", "visits": n % 4}
+        contact_id = await _contact(client, admin, f"P{n % 5}", **custom)
+        insured |= {contact_id} if n % 3 and n % 4 else set()
+    scoped = "SELECT set_config('app.org_id', %(org)s, true)"
+    await connection.exec_driver_sql(scoped, {"org": str(tenant.id)})
+    # Ties and NULLs in a nullable sort column.
+    await connection.execute(
+        text(
+            "UPDATE contacts SET sentiment_score = CASE WHEN random() < 0.3 THEN NULL ELSE round(random()) END"
+        )
+    )
+    narrowed = {"cf.insurer": "Adeslas", "cf.visits__gte": "1"}
+    for sort, keys in (
+        ("-updated_at", "updated_at DESC, id DESC"),
+        ("name", "last_name, first_name, id"),
+        ("sentiment_score", "sentiment_score ASC NULLS LAST, id"),
+        ("-sentiment_score", "sentiment_score DESC NULLS FIRST, id DESC"),
+    ):
+        await connection.exec_driver_sql(scoped, {"org": str(tenant.id)})
+        expected = [
+            str(row[0])
+            for row in await connection.execute(
+                text(f"SELECT id FROM contacts WHERE id = ANY(:ids) ORDER BY {keys}"),
+                {"ids": [uuid.UUID(i) for i in insured]},
+            )
+        ]
+        seen: list[str] = []
+        cursor: str | None = None
+        while True:
+            params = {**narrowed, "sort": sort, "limit": "3", "count": "false"}
+            page = await _list(client, admin, {**params, **({"cursor": cursor} if cursor else {})})
+            seen += [str(item["id"]) for item in page["items"]]  # type: ignore[attr-defined]
+            cursor = page["next_cursor"]  # type: ignore[assignment]
+            if cursor is None:
+                break
+        assert seen == expected, sort
