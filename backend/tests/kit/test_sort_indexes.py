@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Column, event
+from sqlalchemy import Column
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm.activity.service import field_specs as activity_fields
@@ -31,6 +31,7 @@ from crm.kit.listing import FieldSpec
 from crm.lead.service import field_specs as lead_fields
 from crm.models import Role
 from tests.fixtures.people import Tenant, bearer, token_for
+from tests.fixtures.statements import recorded_pages
 
 LISTS: dict[str, Callable[[], Mapping[str, FieldSpec]]] = {
     "contacts": contact_fields,
@@ -75,26 +76,10 @@ async def test_a_sorted_page_is_an_index_range(
     field: str,
 ) -> None:
     for sort in (field, f"-{field}"):
-        pages: list[tuple[str, Any]] = []
-
-        def capture(
-            conn: object,
-            cursor: object,
-            statement: str,
-            parameters: Any,
-            *args: object,
-            sink: list[Any] = pages,
-        ) -> None:
-            if statement.startswith("SELECT") and "ORDER BY" in statement and "LIMIT" in statement:
-                sink.append((statement, parameters))
-
-        event.listen(connection.sync_connection, "before_cursor_execute", capture)  # type: ignore[arg-type]
-        try:
+        with recorded_pages(connection) as pages:
             response = await client.get(
                 f"/api/v1/{resource}", params={"sort": sort, "limit": "5", "count": "false"}, headers=admin
             )
-        finally:
-            event.remove(connection.sync_connection, "before_cursor_execute", capture)  # type: ignore[arg-type]
         assert response.status_code == 200, response.text
         (statement, parameters), *_ = pages
         await connection.exec_driver_sql(
@@ -225,27 +210,11 @@ async def test_every_page_reads_only_its_own_rows(
             seen: list[str] = []
             cursor: str | None = None
             while True:
-                pages: list[tuple[str, Any]] = []
-
-                def capture(
-                    conn: object,
-                    cursor_: object,
-                    statement: str,
-                    parameters: Any,
-                    *args: object,
-                    sink: list[Any] = pages,
-                ) -> None:
-                    if statement.startswith("SELECT") and "ORDER BY" in statement and "LIMIT" in statement:
-                        sink.append((statement, parameters))
-
                 params = {"sort": ("-" if descending else "") + field, "limit": str(PAGE), "count": "false"}
                 if cursor:
                     params["cursor"] = cursor
-                event.listen(connection.sync_connection, "before_cursor_execute", capture)  # type: ignore[arg-type]
-                try:
+                with recorded_pages(connection) as pages:
                     response = await client.get(f"/api/v1/{resource}", params=params, headers=admin)
-                finally:
-                    event.remove(connection.sync_connection, "before_cursor_execute", capture)  # type: ignore[arg-type]
                 assert response.status_code == 200, response.text
                 seen += [item["id"] for item in response.json()["items"]]
                 if cursor:
