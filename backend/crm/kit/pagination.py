@@ -136,6 +136,7 @@ def column_types(columns: Sequence[Any]) -> list[type | None]:
         try:
             out.append(column.type.python_type)
         except NotImplementedError:
+            # SQLAlchemy types without a Python type (NullType, some expressions): unchecked.
             out.append(None)
     return out
 
